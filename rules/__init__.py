@@ -1,0 +1,1 @@
+"""The challenge catalog: data files only (see README.md). Installed as mlsmells._challenges."""

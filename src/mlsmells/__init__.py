@@ -1,0 +1,3 @@
+"""mlsmells: a static-analysis linter for machine-learning code."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,3 @@
+from mlsmells.cli import main
+
+main()

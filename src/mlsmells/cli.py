@@ -1,0 +1,229 @@
+"""The command line: `mlsmells check | rules | explain | docs`.
+
+Exit codes: 0 no findings; 1 findings (unparsable files included); 2 usage or
+configuration error, or an internal error (MLS002).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import threading
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+from typing import TypeVar
+
+import click
+
+from mlsmells import __version__
+from mlsmells.config import ConfigError, Settings, find_config, load_settings
+from mlsmells.discovery import MissingPath
+from mlsmells.docs import rule_json, rule_markdown, stale_pages, write_pages
+from mlsmells.findings import Finding
+from mlsmells.output import FORMATS
+from mlsmells.registry import all_rules, find_rule
+from mlsmells.runner import RunResult, run
+from mlsmells.selection import SelectionLayer, UnknownSelector, close_matches, enabled_rules
+
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+
+T = TypeVar("T")
+
+
+def _selectors(values: tuple[str, ...]) -> list[str] | None:
+    """`--select A,B --select C` -> [A, B, C]; None when the flag was not given."""
+    if not values:
+        return None
+    return [part.strip() for value in values for part in value.split(",") if part.strip()]
+
+
+def _fail(message: str) -> click.exceptions.Exit:
+    click.echo(f"mlsmells: error: {message}", err=True)
+    return click.exceptions.Exit(EXIT_ERROR)
+
+
+def call_with_large_stack(function: Callable[[], T]) -> T:
+    """Run `function` in a thread with a large stack and a high recursion limit.
+
+    Parsing and position computation recurse once per nesting level of the analysed
+    code; a deep but legitimate file must not overflow the main thread's stack.
+    """
+    outcome: dict[str, object] = {}
+
+    def target() -> None:
+        try:
+            outcome["value"] = function()
+        except BaseException as error:  # re-raised in the calling thread
+            outcome["error"] = error
+
+    previous_limit = sys.getrecursionlimit()
+    previous_size = threading.stack_size()
+    sys.setrecursionlimit(max(previous_limit, 20_000))
+    threading.stack_size(512 * 1024 * 1024)
+    try:
+        thread = threading.Thread(target=target, name="mlsmells")
+        thread.start()
+        thread.join()
+    finally:
+        threading.stack_size(previous_size)
+        sys.setrecursionlimit(previous_limit)
+    if "error" in outcome:
+        raise outcome["error"]  # type: ignore[misc]
+    return outcome["value"]  # type: ignore[return-value]
+
+
+def resolve_settings(config: Path | None, isolated: bool, cwd: Path) -> Settings:
+    if isolated:
+        return Settings(root=cwd)
+    path = config if config is not None else find_config(cwd)
+    if config is not None and not config.is_file():
+        raise ConfigError(f"{config}: configuration file not found")
+    return load_settings(path, cwd)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="mlsmells")
+def main() -> None:
+    """mlsmells: a linter for machine-learning code, Python modules and notebooks."""
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--output-format", type=click.Choice(list(FORMATS)), default="full", show_default=True,
+              help="How findings are printed.")
+@click.option("--output-file", "-o", type=click.Path(path_type=Path, dir_okay=False),
+              help="Write findings to this file instead of standard output.")
+@click.option("--statistics", is_flag=True, help="Print one line per rule (count, code, name) instead of findings.")
+@click.option("--select", multiple=True, help="Rules to enable (codes, prefixes or names, comma-separated); replaces the configured selection.")
+@click.option("--extend-select", multiple=True, help="Rules to enable on top of the selection.")
+@click.option("--ignore", multiple=True, help="Rules to disable.")
+@click.option("--config", type=click.Path(path_type=Path, dir_okay=False),
+              help="Use this configuration file instead of discovering one.")
+@click.option("--isolated", is_flag=True, help="Ignore every configuration file.")
+@click.option("--force-exclude", is_flag=True, help="Apply excludes to files named on the command line too (for pre-commit).")
+@click.option("--exit-zero", is_flag=True, help="Exit with 0 even when there are findings.")
+@click.option("--quiet", "-q", is_flag=True, help="Do not print the summary on standard error.")
+def check(
+    paths: tuple[Path, ...],
+    output_format: str,
+    output_file: Path | None,
+    statistics: bool,
+    select: tuple[str, ...],
+    extend_select: tuple[str, ...],
+    ignore: tuple[str, ...],
+    config: Path | None,
+    isolated: bool,
+    force_exclude: bool,
+    exit_zero: bool,
+    quiet: bool,
+) -> None:
+    """Check Python files under PATHS (default: the current directory)."""
+    cwd = Path.cwd()
+    try:
+        settings = resolve_settings(config, isolated, cwd)
+        cli_layer = SelectionLayer(_selectors(select), _selectors(extend_select) or (), _selectors(ignore) or ())
+        rules = enabled_rules([settings.selection, cli_layer])
+    except (ConfigError, UnknownSelector) as error:
+        raise _fail(str(error)) from None
+    try:
+        result = call_with_large_stack(
+            lambda: run(list(paths) or [Path(".")], settings, rules, cwd, force_exclude)
+        )
+    except MissingPath as error:
+        raise _fail(str(error)) from None
+
+    text = render_statistics(result.findings) if statistics else FORMATS[output_format](result.findings)
+    if output_file is not None:
+        try:
+            output_file.write_text(text, encoding="utf-8")
+        except OSError as error:
+            raise _fail(f"{output_file}: cannot write: {error.strerror or error}") from None
+    else:
+        click.echo(text, nl=False)
+    if not quiet:
+        click.echo(summary(result), err=True)
+    raise click.exceptions.Exit(exit_code(result, exit_zero))
+
+
+def exit_code(result: RunResult, exit_zero: bool) -> int:
+    if exit_zero:
+        return EXIT_CLEAN
+    if result.internal_errors:
+        return EXIT_ERROR
+    return EXIT_FINDINGS if result.findings else EXIT_CLEAN
+
+
+def render_statistics(findings: list[Finding]) -> str:
+    counts = Counter((finding.code, finding.name) for finding in findings)
+    rows = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    return "".join(f"{count}\t{code}\t{name}\n" for (code, name), count in rows)
+
+
+def summary(result: RunResult) -> str:
+    files = f"{result.files_checked} file{'s' if result.files_checked != 1 else ''}"
+    findings = len(result.findings)
+    parts = [f"mlsmells: checked {files}, {findings} finding{'s' if findings != 1 else ''}"]
+    if result.suppressed:
+        parts.append(f"{result.suppressed} suppressed")
+    if result.files_not_analysed:
+        count = len(result.files_not_analysed)
+        parts.append(f"{count} file{'s' if count != 1 else ''} could not be analysed")
+    lines = [", ".join(parts) + "."]
+    for glob in result.unused_per_file_ignores:
+        lines.append(f"mlsmells: warning: per-file-ignores pattern {glob!r} matched no checked file.")
+    if result.internal_errors:
+        lines.append(
+            f"mlsmells: {result.internal_errors} internal rule error(s) (MLS002): this is a bug in "
+            "mlsmells; please report it with the file that triggered it."
+        )
+    return "\n".join(lines)
+
+
+@main.command("rules")
+@click.option("--output-format", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def list_rules(output_format: str) -> None:
+    """List every rule: code, name, family, severity, and whether it is on by default."""
+    rules = all_rules()
+    if output_format == "json":
+        click.echo(json.dumps([
+            {"code": r.code, "name": r.name, "family": r.family.title, "severity": r.severity.value,
+             "default": r.is_default(), "summary": r.summary, "challenges": list(r.challenges)}
+            for r in rules
+        ], indent=2))
+        return
+    for rule in rules:
+        state = "on" if rule.is_default() else "off"
+        click.echo(f"{rule.code}  {rule.name:<28} {rule.family.title:<32} {rule.severity.value:<8} {state}")
+
+
+@main.command()
+@click.argument("rule")
+@click.option("--output-format", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def explain(rule: str, output_format: str) -> None:
+    """Print the documentation of RULE (a code such as MLS101, or a name)."""
+    found = find_rule(rule)
+    if found is None:
+        close = close_matches(rule)
+        hint = f" Did you mean {', '.join(close)}?" if close else " `mlsmells rules` lists them all."
+        raise _fail(f"unknown rule {rule!r}.{hint}")
+    if output_format == "json":
+        click.echo(json.dumps(rule_json(found), indent=2))
+    else:
+        click.echo(rule_markdown(found), nl=False)
+
+
+@main.command()
+@click.option("--check", "check_only", is_flag=True, help="Fail if the generated pages are out of date.")
+@click.option("--docs-dir", type=click.Path(path_type=Path, file_okay=False), default=Path("docs"),
+              show_default=True)
+def docs(check_only: bool, docs_dir: Path) -> None:
+    """Generate the rule documentation pages under docs/."""
+    if check_only:
+        stale = stale_pages(docs_dir)
+        if stale:
+            raise _fail(f"generated docs are out of date: {', '.join(stale)}; run `mlsmells docs`")
+        click.echo("mlsmells: generated docs are up to date.", err=True)
+        return
+    written = write_pages(docs_dir)
+    click.echo(f"mlsmells: wrote {len(written)} page(s) under {docs_dir}.", err=True)

@@ -1,0 +1,179 @@
+"""Configuration: discovery, reading and validation of `[tool.mlsmells]`.
+
+Configuration is data resolved once per run, never per file. Every mistake in it stops
+the run with one message naming the file, the key and what was expected (exit code 2).
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from mlsmells.registry import all_rules, find_rule
+from mlsmells.rule import Rule
+from mlsmells.selection import SelectionLayer, UnknownSelector, resolve_selector
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on Python 3.10 only
+    import tomli as tomllib
+
+CONFIG_FILENAMES = ("mlsmells.toml", ".mlsmells.toml")
+PYPROJECT = "pyproject.toml"
+
+_LIST_KEYS = ("select", "extend-select", "ignore", "exclude", "extend-exclude")
+_KNOWN_KEYS = frozenset(_LIST_KEYS + ("per-file-ignores", "rules"))
+
+
+class ConfigError(Exception):
+    """A configuration problem; the message names the file and key."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Resolved configuration. Globs are relative to `root`."""
+
+    root: Path
+    path: Path | None = None
+    select: tuple[str, ...] | None = None
+    extend_select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+    exclude: tuple[str, ...] | None = None
+    extend_exclude: tuple[str, ...] = ()
+    per_file_ignores: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    rule_options: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    @property
+    def selection(self) -> SelectionLayer:
+        return SelectionLayer(self.select, self.extend_select, self.ignore)
+
+    def options_for(self, rule: type[Rule]) -> dict[str, Any]:
+        """The rule's options: its declared defaults, overridden by the configuration."""
+        return {**rule.default_options(), **self.rule_options.get(rule.name, {})}
+
+
+def find_config(start: Path) -> Path | None:
+    """The nearest configuration file at or above `start`.
+
+    In each directory `mlsmells.toml` and `.mlsmells.toml` come first; a `pyproject.toml`
+    counts only if it has a `[tool.mlsmells]` table.
+    """
+    for directory in (start, *start.parents):
+        for name in CONFIG_FILENAMES:
+            candidate = directory / name
+            if candidate.is_file():
+                return candidate
+        candidate = directory / PYPROJECT
+        if candidate.is_file() and "mlsmells" in _read_toml(candidate).get("tool", {}):
+            return candidate
+    return None
+
+
+def load_settings(path: Path | None, cwd: Path) -> Settings:
+    """Read and validate the configuration file at `path` (None: defaults rooted at `cwd`)."""
+    if path is None:
+        return Settings(root=cwd)
+    data = _read_toml(path)
+    if path.name == PYPROJECT:
+        table = data.get("tool", {}).get("mlsmells", {})
+        prefix = "tool.mlsmells."
+    else:
+        table, prefix = data, ""
+    return _validate(table, path, prefix)
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as stream:
+            return tomllib.load(stream)
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"{path}: invalid TOML: {error}") from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise ConfigError(f"{path}: cannot read: {error}") from None
+
+
+def _validate(table: dict[str, Any], path: Path, prefix: str) -> Settings:
+    if not isinstance(table, dict):
+        raise ConfigError(f"{path}: {prefix.rstrip('.')}: expected a table")
+
+    def fail(key: str, expected: str) -> ConfigError:
+        return ConfigError(f"{path}: {prefix}{key}: {expected}")
+
+    unknown = sorted(set(table) - _KNOWN_KEYS)
+    if unknown:
+        known = ", ".join(sorted(_KNOWN_KEYS))
+        raise fail(unknown[0], f"unknown key (known keys: {known})")
+
+    lists: dict[str, tuple[str, ...]] = {}
+    for key in _LIST_KEYS:
+        if key in table:
+            value = table[key]
+            if not (isinstance(value, list) and all(isinstance(item, str) for item in value)):
+                raise fail(key, f"expected a list of strings, got {_describe(value)}")
+            lists[key] = tuple(value)
+    for key in ("select", "extend-select", "ignore"):
+        for selector in lists.get(key, ()):
+            _check_selector(selector, fail, key)
+
+    per_file = table.get("per-file-ignores", {})
+    if not isinstance(per_file, dict):
+        raise fail("per-file-ignores", f"expected a table of glob = [selectors], got {_describe(per_file)}")
+    per_file_ignores: dict[str, tuple[str, ...]] = {}
+    for glob, selectors in per_file.items():
+        key = f'per-file-ignores."{glob}"'
+        if not (isinstance(selectors, list) and all(isinstance(item, str) for item in selectors)):
+            raise fail(key, f"expected a list of rule codes or names, got {_describe(selectors)}")
+        for selector in selectors:
+            _check_selector(selector, fail, key)
+        per_file_ignores[glob] = tuple(selectors)
+
+    return Settings(
+        root=path.parent.resolve(),
+        path=path,
+        select=lists.get("select"),
+        extend_select=lists.get("extend-select", ()),
+        ignore=lists.get("ignore", ()),
+        exclude=lists.get("exclude"),
+        extend_exclude=lists.get("extend-exclude", ()),
+        per_file_ignores=per_file_ignores,
+        rule_options=_validate_rule_options(table.get("rules", {}), fail),
+    )
+
+
+def _validate_rule_options(rules: Any, fail) -> dict[str, dict[str, Any]]:
+    if not isinstance(rules, dict):
+        raise fail("rules", f"expected a table of rule tables, got {_describe(rules)}")
+    resolved: dict[str, dict[str, Any]] = {}
+    for rule_key, options in rules.items():
+        key = f"rules.{rule_key}"
+        rule = find_rule(rule_key)
+        if rule is None:
+            names = ", ".join(cls.name for cls in all_rules() if cls.options)
+            raise fail(key, f"unknown rule (rules with options: {names or 'none'})")
+        if not isinstance(options, dict):
+            raise fail(key, f"expected a table of options, got {_describe(options)}")
+        declared = {option.name: option for option in rule.options}
+        for name, value in options.items():
+            option = declared.get(name)
+            if option is None:
+                known = ", ".join(declared) or "this rule has no options"
+                raise fail(f"{key}.{name}", f"unknown option ({known})")
+            if not option.accepts(value):
+                raise fail(f"{key}.{name}", f"expected {option.kind}, got {_describe(value)}")
+        resolved.setdefault(rule.name, {}).update(options)
+    return resolved
+
+
+def _check_selector(selector: str, fail, key: str) -> None:
+    try:
+        resolve_selector(selector)
+    except UnknownSelector as error:
+        raise fail(key, str(error)) from None
+
+
+def _describe(value: Any) -> str:
+    type_names = {bool: "a boolean", int: "an integer", float: "a float", str: "a string",
+                  list: "a list", dict: "a table"}
+    return f"{type_names.get(type(value), type(value).__name__)} ({value!r})"

@@ -1,0 +1,107 @@
+"""Which files a run checks: walking the given paths, honouring `.gitignore` and excludes."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
+
+import pathspec
+
+DEFAULT_EXCLUDE = (
+    ".git", ".hg", ".svn", ".venv", "venv", "env", ".tox", ".nox", "build", "dist",
+    "node_modules", "__pycache__", ".ipynb_checkpoints", "site-packages", ".mypy_cache",
+    ".pytest_cache", ".ruff_cache", ".mlsmells_cache",
+)
+PYTHON_SUFFIXES = (".py",)
+
+
+class MissingPath(Exception):
+    """A path named on the command line does not exist."""
+
+
+class FileFilter:
+    """Decides whether a path is excluded, by configured globs and `.gitignore` files.
+
+    Exclude globs use gitignore syntax, relative to the configuration's directory.
+    """
+
+    def __init__(self, root: Path, exclude: Sequence[str] | None, extend_exclude: Sequence[str]) -> None:
+        self.root = root
+        patterns = list(DEFAULT_EXCLUDE if exclude is None else exclude) + list(extend_exclude)
+        self.excludes = pathspec.GitIgnoreSpec.from_lines(patterns)
+        self._gitignores: dict[Path, pathspec.GitIgnoreSpec | None] = {}
+
+    def excluded(self, path: Path, is_dir: bool) -> bool:
+        """True if `path` (absolute) matches an exclude glob or a `.gitignore` above it."""
+        if self._matches(self.excludes, self.root, path, is_dir):
+            return True
+        for directory in _ancestors_within_repository(path.parent):
+            spec = self._gitignore(directory)
+            if spec is not None and self._matches(spec, directory, path, is_dir):
+                return True
+        return False
+
+    def _gitignore(self, directory: Path) -> pathspec.GitIgnoreSpec | None:
+        if directory not in self._gitignores:
+            spec = None
+            for name in (".gitignore", ".git/info/exclude"):
+                try:
+                    lines = (directory / name).read_text(encoding="utf-8", errors="replace").splitlines()
+                except OSError:
+                    continue
+                extra = pathspec.GitIgnoreSpec.from_lines(lines)
+                spec = extra if spec is None else spec + extra
+            self._gitignores[directory] = spec
+        return self._gitignores[directory]
+
+    @staticmethod
+    def _matches(spec: pathspec.PathSpec, base: Path, path: Path, is_dir: bool) -> bool:
+        try:
+            relative = path.relative_to(base).as_posix()
+        except ValueError:
+            return False
+        if relative in ("", "."):
+            return False
+        return spec.match_file(relative + "/" if is_dir else relative)
+
+
+def _ancestors_within_repository(directory: Path) -> Iterator[Path]:
+    """`directory` and its parents, up to the root of the git repository holding it."""
+    for candidate in (directory, *directory.parents):
+        yield candidate
+        if (candidate / ".git").exists():
+            return
+
+
+def discover(paths: Iterable[Path], file_filter: FileFilter, force_exclude: bool) -> list[Path]:
+    """The files to check under `paths` (absolute, sorted, without duplicates).
+
+    Files named explicitly are checked even when excluded, unless `force_exclude`.
+    """
+    found: set[Path] = set()
+    for given in paths:
+        path = Path(os.path.abspath(given))
+        if not path.exists() and not path.is_symlink():
+            raise MissingPath(f"{given}: no such file or directory")
+        if path.is_dir():
+            if force_exclude and file_filter.excluded(path, is_dir=True):
+                continue
+            found.update(_walk(path, file_filter))
+        elif not (force_exclude and file_filter.excluded(path, is_dir=False)):
+            found.add(path)
+    return sorted(found)
+
+
+def _walk(top: Path, file_filter: FileFilter) -> Iterator[Path]:
+    # Symlinked directories are not followed: a link loop cannot trap the walk.
+    for directory, subdirs, files in os.walk(top, followlinks=False):
+        base = Path(directory)
+        subdirs[:] = sorted(
+            name for name in subdirs if not file_filter.excluded(base / name, is_dir=True)
+        )
+        for name in sorted(files):
+            if name.endswith(PYTHON_SUFFIXES):
+                path = base / name
+                if path.is_file() and not file_filter.excluded(path, is_dir=False):
+                    yield path

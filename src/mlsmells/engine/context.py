@@ -1,0 +1,85 @@
+"""What a rule sees of the file it is checking."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import libcst as cst
+
+from mlsmells.engine.names import NameResolver, Scope
+
+if TYPE_CHECKING:
+    from mlsmells.rule import Rule
+
+_STATEMENT_TYPES = (cst.SimpleStatementLine, cst.BaseCompoundStatement)
+
+
+@dataclass(frozen=True)
+class Report:
+    """A finding before positions are known: positions are computed only for these nodes."""
+
+    rule: type[Rule]
+    node: cst.CSTNode
+    message: str
+    #: The innermost statement holding `node`: a `noqa` on its first or last line counts.
+    statement: cst.CSTNode | None
+
+
+class FileContext:
+    """The file being checked, its name resolution, and where rules report.
+
+    The engine keeps `scopes` and the enclosing statement current as it walks, so that
+    `qualified_names` answers for the node a rule is looking at.
+    """
+
+    def __init__(self, path: str, text: str, module: cst.Module, names: NameResolver) -> None:
+        self.path = path
+        self.text = text
+        self.module = module
+        self.names = names
+        self.scopes: list[Scope] = []  # the walk enters the module scope first
+        self.reports: list[Report] = []
+        self._statements: list[cst.CSTNode] = []
+
+    @property
+    def imported_packages(self) -> set[str]:
+        return self.names.imported_packages
+
+    @property
+    def in_module_scope(self) -> bool:
+        """True while the walk is outside every function and class body."""
+        return len(self.scopes) == 1
+
+    def qualified_names(self, expr: cst.BaseExpression) -> tuple[str, ...]:
+        """The qualified names `expr` may refer to here (`np.random.rand` -> `numpy.random.rand`)."""
+        return self.names.qualified_names(expr, self.scopes)
+
+    def qualified_name(self, expr: cst.BaseExpression) -> str | None:
+        """The qualified name of `expr` if it has exactly one, else None."""
+        names = self.qualified_names(expr)
+        return names[0] if len(names) == 1 else None
+
+    def report(self, rule: Rule, node: cst.CSTNode, message: str) -> None:
+        statement = self._statements[-1] if self._statements else None
+        self.reports.append(Report(type(rule), node, message, statement))
+
+    # The walker's hooks -------------------------------------------------------------
+
+    def enter(self, node: cst.CSTNode) -> bool:
+        """Track scopes and statements; True when `leave` must be called for `node`."""
+        entered = False
+        scope = self.names.scopes.get(node)
+        if scope is not None:
+            self.scopes.append(scope)
+            entered = True
+        if isinstance(node, _STATEMENT_TYPES):
+            self._statements.append(node)
+            entered = True
+        return entered
+
+    def leave(self, node: cst.CSTNode) -> None:
+        if self.scopes[-1].node is node:
+            self.scopes.pop()
+        if self._statements and self._statements[-1] is node:
+            self._statements.pop()

@@ -1,0 +1,31 @@
+"""Line and column numbers, computed only for the nodes that are reported.
+
+libcst nodes carry no positions; computing them means regenerating the file's code, which
+costs more than the parse. So the engine asks for positions only when a file has findings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+import libcst as cst
+from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
+
+from mlsmells.findings import Span
+
+FALLBACK = Span(1, 1, 1, 1)
+
+
+def spans_of(module: cst.Module, nodes: Iterable[cst.CSTNode]) -> Mapping[cst.CSTNode, Span]:
+    """1-based spans (end column exclusive) of `nodes`, which belong to `module`."""
+    wanted = set(nodes)
+    if not wanted:
+        return {}
+    wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
+    ranges: Mapping[cst.CSTNode, CodeRange] = wrapper.resolve(PositionProvider)
+    return {node: _span(ranges[node]) if node in ranges else FALLBACK for node in wanted}
+
+
+def _span(code_range: CodeRange) -> Span:
+    start, end = code_range.start, code_range.end
+    return Span(start.line, start.column + 1, end.line, end.column + 1)

@@ -1,0 +1,150 @@
+"""One read-only traversal per file, dispatching every node to the rules interested in it.
+
+libcst's own visitor rebuilds each node on the way back up and costs as much as the parse;
+reading node fields with an explicit stack costs a quarter of it and cannot hit Python's
+recursion limit, however deeply the code nests. Whitespace, parentheses, commas and other
+trivia are not visited: rules look at syntax, and comments are read from the source text.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+
+import libcst as cst
+
+Handler = Callable[[cst.CSTNode], None]
+
+_TRIVIA_FIELDS = frozenset(
+    {
+        "lpar", "rpar", "lbracket", "rbracket", "lbrace", "rbrace", "leading_lines",
+        "lines_after_decorators", "header", "footer", "trailing_whitespace", "comma",
+        "semicolon", "equal", "colon", "dot", "relative", "operator", "asynchronous",
+        "star", "posonly_ind", "default_indent", "default_newline", "encoding",
+    }
+)
+
+#: Field order that follows the source where libcst's dataclass order does not.
+_SOURCE_ORDER = {
+    cst.FunctionDef: ("decorators", "name", "type_parameters", "params", "returns", "body"),
+    cst.ClassDef: ("decorators", "name", "type_parameters", "bases", "keywords", "body"),
+    cst.IfExp: ("body", "test", "orelse"),
+    cst.Arg: ("keyword", "value"),
+}
+
+_child_fields: dict[type, tuple[str, ...]] = {}
+
+
+def child_fields(node_type: type[cst.CSTNode]) -> tuple[str, ...]:
+    """Names of the fields of `node_type` that can hold syntax nodes, in source order."""
+    fields = _child_fields.get(node_type)
+    if fields is None:
+        fields = _SOURCE_ORDER.get(node_type) or tuple(
+            field.name
+            for field in dataclasses.fields(node_type)
+            if field.name not in _TRIVIA_FIELDS and not field.name.startswith("whitespace")
+        )
+        _child_fields[node_type] = fields
+    return fields
+
+
+class _Exit:
+    """Stack marker: the subtree of `node` has been walked."""
+
+    __slots__ = ("node", "needs_leave")
+
+    def __init__(self, node: cst.CSTNode, needs_leave: bool) -> None:
+        self.node = node
+        self.needs_leave = needs_leave
+
+
+class Dispatcher:
+    """Node-type -> handlers tables, resolved along each node class's MRO once per file."""
+
+    def __init__(self) -> None:
+        self._visit: dict[type, list[Handler]] = {}
+        self._leave: dict[type, list[Handler]] = {}
+        self._registered_visit: list[tuple[type, Handler]] = []
+        self._registered_leave: list[tuple[type, Handler]] = []
+
+    def on_visit(self, node_type: type, handler: Handler) -> None:
+        self._registered_visit.append((node_type, handler))
+
+    def on_leave(self, node_type: type, handler: Handler) -> None:
+        self._registered_leave.append((node_type, handler))
+
+    @property
+    def empty(self) -> bool:
+        return not (self._registered_visit or self._registered_leave)
+
+    def drop(self, owner: object) -> None:
+        """Stop dispatching to the handlers bound to `owner` (a rule that failed)."""
+        self._registered_visit = [(t, h) for t, h in self._registered_visit if h.__self__ is not owner]
+        self._registered_leave = [(t, h) for t, h in self._registered_leave if h.__self__ is not owner]
+        self._visit.clear()
+        self._leave.clear()
+
+    def visit_handlers(self, node_type: type) -> list[Handler]:
+        found = self._visit.get(node_type)
+        if found is None:
+            found = self._visit[node_type] = _matching(self._registered_visit, node_type)
+        return found
+
+    def leave_handlers(self, node_type: type) -> list[Handler]:
+        found = self._leave.get(node_type)
+        if found is None:
+            found = self._leave[node_type] = _matching(self._registered_leave, node_type)
+        return found
+
+
+def _matching(registered: list[tuple[type, Handler]], node_type: type) -> list[Handler]:
+    return [handler for wanted, handler in registered if issubclass(node_type, wanted)]
+
+
+def walk(
+    root: cst.CSTNode,
+    dispatcher: Dispatcher,
+    enter: Callable[[cst.CSTNode], bool],
+    leave: Callable[[cst.CSTNode], None],
+    on_error: Callable[[object, Exception], None],
+) -> None:
+    """Walk `root` in source order, calling visit handlers before and leave handlers
+    after each node's subtree.
+
+    `enter(node)` is called after the visit handlers and returns True when `leave(node)`
+    must be called once the subtree is done (the caller tracks scopes with it). A handler
+    that raises is reported to `on_error(owner, error)` with the object it is bound to;
+    the walk goes on.
+    """
+    stack: list[cst.CSTNode | _Exit] = [root]
+    pop, push, extend = stack.pop, stack.append, stack.extend
+    while stack:
+        node = pop()
+        if type(node) is _Exit:
+            done = node.node
+            for handler in dispatcher.leave_handlers(type(done)):
+                try:
+                    handler(done)
+                except Exception as error:  # noqa: BLE001 - one rule's bug must not end the walk
+                    on_error(handler.__self__, error)
+            if node.needs_leave:
+                leave(done)
+            continue
+        node_type = type(node)
+        for handler in dispatcher.visit_handlers(node_type):
+            try:
+                handler(node)
+            except Exception as error:  # noqa: BLE001 - one rule's bug must not end the walk
+                on_error(handler.__self__, error)
+        opened = enter(node)
+        if opened or dispatcher.leave_handlers(node_type):
+            push(_Exit(node, opened))
+        children = []
+        for name in child_fields(node_type):
+            value = getattr(node, name)
+            if isinstance(value, cst.CSTNode):
+                children.append(value)
+            elif type(value) is tuple or type(value) is list:
+                children.extend(item for item in value if isinstance(item, cst.CSTNode))
+        children.reverse()
+        extend(children)

@@ -1,0 +1,29 @@
+"""`json`: a list of objects with stable keys, documented in docs/output-formats.md."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+
+from mlsmells.findings import Finding
+
+
+def as_dict(finding: Finding) -> dict:
+    span = finding.span
+    return {
+        "code": finding.code,
+        "name": finding.name,
+        "severity": finding.severity.value,
+        "message": finding.message,
+        "path": finding.path,
+        "line": span.line,
+        "column": span.column,
+        "end_line": span.end_line,
+        "end_column": span.end_column,
+        "challenges": list(finding.challenges),
+        "fixable": finding.fixable,
+    }
+
+
+def render(findings: Sequence[Finding]) -> str:
+    return json.dumps([as_dict(finding) for finding in findings], indent=2, ensure_ascii=False) + "\n"

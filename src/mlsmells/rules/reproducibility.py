@@ -1,0 +1,439 @@
+"""MLS1xx: reproducibility. Uncontrolled randomness makes training runs, data splits and
+tests impossible to repeat (SLR-CM25, SLR-CM30, ZHANG22-14)."""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from mlsmells.findings import Family, Severity
+from mlsmells.rule import Option, Rule
+
+_NUMPY_DRAWS = frozenset(
+    "rand randn randint random random_sample ranf sample choice shuffle permutation normal "
+    "uniform binomial negative_binomial poisson exponential beta gamma multivariate_normal "
+    "standard_normal standard_exponential standard_gamma standard_t standard_cauchy lognormal "
+    "laplace logistic geometric dirichlet multinomial bytes random_integers triangular "
+    "chisquare noncentral_chisquare f noncentral_f gumbel hypergeometric logseries pareto "
+    "power rayleigh vonmises wald weibull zipf".split()
+)
+_PYTHON_DRAWS = frozenset(
+    "random randint randrange choice choices shuffle sample uniform gauss normalvariate "
+    "triangular betavariate expovariate gammavariate lognormvariate vonmisesvariate "
+    "paretovariate weibullvariate getrandbits randbytes binomialvariate".split()
+)
+_TORCH_DRAWS = frozenset(
+    "rand randn randint randperm normal bernoulli multinomial poisson rand_like randn_like "
+    "randint_like".split()
+)
+_TENSORFLOW_DRAWS = frozenset(
+    "uniform normal truncated_normal shuffle categorical gamma poisson".split()
+)
+
+_LIBRARY_TITLES = {
+    "numpy": ("NumPy", "np.random.seed(SEED)", "a seeded np.random.default_rng(SEED)"),
+    "random": ("the `random` module", "random.seed(SEED)", "a seeded random.Random(SEED)"),
+    "torch": ("PyTorch", "torch.manual_seed(SEED)", "a torch.Generator seeded with manual_seed"),
+    "tensorflow": ("TensorFlow", "tf.random.set_seed(SEED)", "an op-level seed= argument"),
+}
+_ALL_LIBRARIES = frozenset(_LIBRARY_TITLES)
+
+#: Calls that seed global generators, and which libraries' generators they seed.
+_SEEDERS: dict[str, frozenset[str]] = {
+    "numpy.random.seed": frozenset({"numpy"}),
+    "random.seed": frozenset({"random"}),
+    "torch.manual_seed": frozenset({"torch"}),
+    "torch.random.manual_seed": frozenset({"torch"}),
+    "torch.cuda.manual_seed": frozenset({"torch"}),
+    "torch.cuda.manual_seed_all": frozenset({"torch"}),
+    "tensorflow.random.set_seed": frozenset({"tensorflow"}),
+    "tensorflow.set_random_seed": frozenset({"tensorflow"}),
+    "tensorflow.compat.v1.set_random_seed": frozenset({"tensorflow"}),
+    "tensorflow.compat.v1.random.set_random_seed": frozenset({"tensorflow"}),
+    "keras.utils.set_random_seed": frozenset({"numpy", "random", "tensorflow"}),
+    "tensorflow.keras.utils.set_random_seed": frozenset({"numpy", "random", "tensorflow"}),
+    "transformers.set_seed": _ALL_LIBRARIES,
+    "transformers.trainer_utils.set_seed": _ALL_LIBRARIES,
+    "transformers.enable_full_determinism": _ALL_LIBRARIES,
+    "transformers.trainer_utils.enable_full_determinism": _ALL_LIBRARIES,
+    "accelerate.utils.set_seed": _ALL_LIBRARIES,
+    "lightning.seed_everything": _ALL_LIBRARIES,
+    "lightning.pytorch.seed_everything": _ALL_LIBRARIES,
+    "lightning.fabric.seed_everything": _ALL_LIBRARIES,
+    "pytorch_lightning.seed_everything": _ALL_LIBRARIES,
+    "pytorch_lightning.utilities.seed.seed_everything": _ALL_LIBRARIES,
+}
+#: Namespaces whose functions are known: the "a helper named *seed*" guess never applies.
+_KNOWN_NAMESPACES = ("numpy.", "random.", "torch.", "tensorflow.", "keras.", "jax.", "builtins.")
+
+
+def _callee_name(func: cst.BaseExpression) -> str | None:
+    """The last name of a callee: `seed_all` for `utils.seed_all` or `seed_all`."""
+    if isinstance(func, cst.Name):
+        return func.value
+    if isinstance(func, cst.Attribute):
+        return func.attr.value
+    return None
+
+
+def _keyword(call: cst.Call, name: str) -> cst.Arg | None:
+    for arg in call.args:
+        if arg.keyword is not None and arg.keyword.value == name:
+            return arg
+    return None
+
+
+def _has_double_star(call: cst.Call) -> bool:
+    return any(arg.star == "**" for arg in call.args)
+
+
+def _is_none(expr: cst.BaseExpression) -> bool:
+    return isinstance(expr, cst.Name) and expr.value == "None"
+
+
+def _seeds_with_a_value(call: cst.Call) -> bool:
+    """`seed()` and `seed(None)` seed from the clock or the OS: not reproducible."""
+    positional = [arg for arg in call.args if arg.keyword is None]
+    seed_arg = positional[0] if positional else (call.args[0] if call.args else None)
+    return seed_arg is not None and not _is_none(seed_arg.value)
+
+
+def _is_main_guard(test: cst.BaseExpression) -> bool:
+    if not isinstance(test, cst.Comparison) or len(test.comparisons) != 1:
+        return False
+    sides = (test.left, test.comparisons[0].comparator)
+    names = {s.value for s in sides if isinstance(s, cst.Name)}
+    strings = {s.evaluated_value for s in sides if isinstance(s, cst.SimpleString)}
+    return names == {"__name__"} and strings == {"__main__"}
+
+
+class UnseededRandom(Rule):
+    """
+    A program (a script, a notebook, or a module that draws random numbers at import time)
+    draws from a library's global random number generator, but never seeds that library
+    anywhere in the file. Covered: NumPy's `np.random.*` functions, Python's `random`
+    module, `torch.rand`/`randn`/`randint`/`randperm`/`normal`/`bernoulli`/`multinomial`,
+    and `tf.random.*` ops without an op-level `seed=`. One finding per library, at its first
+    use. Seeding through `np.random.seed`, `random.seed`, `torch.manual_seed`,
+    `torch.cuda.manual_seed_all`, `tf.random.set_seed`, `keras.utils.set_random_seed`,
+    the seeding helpers of transformers, accelerate and Lightning, or any helper whose
+    name contains `seed` counts, wherever it appears in the file.
+    """
+
+    code = "MLS101"
+    name = "unseeded-random"
+    family = Family.REPRODUCIBILITY
+    severity = Severity.WARNING
+    summary = "A program draws from a library's global random generator but never seeds it."
+    challenges = ("SLR-CM25", "SLR-CM30", "ZHANG22-14")
+    required_modules = frozenset({"numpy", "random", "torch", "tensorflow"})
+    options = (
+        Option(
+            "seed-functions",
+            "list[str]",
+            [],
+            "Qualified names of project helpers that seed every library "
+            "(for example `myproject.utils.fix_randomness`).",
+        ),
+    )
+    why = (
+        "Training runs, random splits and sampled test inputs cannot be repeated when the "
+        "generator they draw from starts from a different state on every run. The systematic "
+        "review behind SLR-CM25 names replicating the results of model training as a "
+        "maintainability challenge, SLR-CM30 names test flakiness caused by the stochastic "
+        "nature of ML, and ZHANG22-14 (Randomness Uncontrolled) catalogues the code smell."
+    )
+    bad = (
+        '''
+        import numpy as np
+        import torch
+
+        def make_noisy_batch(n):
+            features = np.random.randn(n, 8)
+                       ^^^^^^^^^^^^^^^
+            noise = torch.randn(n, 1)
+                    ^^^^^^^^^^^
+            return features, noise
+
+        if __name__ == "__main__":
+            make_noisy_batch(32)
+        ''',
+        '''
+        import random
+        from numpy.random import permutation as perm
+
+        order = perm(100)
+                ^^^^
+        holdout = random.sample(range(100), 10)
+                  ^^^^^^^^^^^^^
+        ''',
+    )
+    good = (
+        '''
+        import numpy as np
+        import torch
+
+        SEED = 13
+
+        def make_noisy_batch(n):
+            features = np.random.randn(n, 8)
+            noise = torch.randn(n, 1)
+            return features, noise
+
+        if __name__ == "__main__":
+            np.random.seed(SEED)
+            torch.manual_seed(SEED)
+            make_noisy_batch(32)
+        ''',
+        '''
+        import numpy as np
+
+        rng = np.random.default_rng(2024)
+        order = rng.permutation(100)
+        holdout = rng.choice(100, size=10, replace=False)
+        ''',
+        '''
+        # A library module: its callers decide how to seed.
+        import torch
+
+        def layer_drop(layers, p):
+            keep = torch.rand(len(layers)) > p
+            return [layer for layer, kept in zip(layers, keep) if kept]
+        ''',
+        '''
+        from transformers import set_seed
+        import torch
+
+        set_seed(42)
+        weights = torch.randn(4, 4)
+        ''',
+    )
+    use_instead = (
+        "Seed every library the program draws from once, at start-up, from one configured "
+        "value; or, better, create explicitly seeded generators (`np.random.default_rng(seed)`, "
+        "`random.Random(seed)`, `torch.Generator().manual_seed(seed)`) and pass them around."
+    )
+    limitations = (
+        "Only programs are checked: files with an `if __name__ == \"__main__\":` block, a call "
+        "at module level to a function they define, random draws at module level, and "
+        "notebooks. Draws inside the functions of an importable library module are left to "
+        "the program that calls them. Seeding in another file (a project helper imported "
+        "under a name without `seed` in it) is not seen: add it to `seed-functions`. Any "
+        "call whose name contains `seed` is taken to seed every library, so a helper that "
+        "seeds only some of them hides draws from the others."
+    )
+
+    def __init__(self, file, options) -> None:
+        super().__init__(file, options)
+        self.seeded: set[str] = set()
+        self.first_draw: dict[str, tuple[cst.CSTNode, str]] = {}
+        self.is_program = False
+        self.module_functions: set[str] = set()
+        self.seed_functions = frozenset(self.settings["seed-functions"])
+
+    def visit_If(self, node: cst.If) -> None:
+        if self.file.in_module_scope and _is_main_guard(node.test):
+            self.is_program = True
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        if self.file.in_module_scope:
+            self.module_functions.add(node.name.value)
+
+    def visit_Expr(self, node: cst.Expr) -> None:
+        call = node.value
+        if (
+            self.file.in_module_scope
+            and isinstance(call, cst.Call)
+            and isinstance(call.func, cst.Name)
+            and call.func.value in self.module_functions
+        ):
+            self.is_program = True
+
+    def visit_Call(self, node: cst.Call) -> None:
+        qualified = self.file.qualified_names(node.func)
+        for name in qualified:
+            seeded = _SEEDERS.get(name)
+            if seeded is None and name in self.seed_functions:
+                seeded = _ALL_LIBRARIES
+            if seeded is not None:
+                if _seeds_with_a_value(node):
+                    self.seeded |= seeded
+                return
+            library = _drawing_library(name, node)
+            if library is not None:
+                if self.file.in_module_scope:
+                    self.is_program = True
+                self.first_draw.setdefault(library, (node.func, name))
+                return
+        if any(name.startswith(_KNOWN_NAMESPACES) for name in qualified):
+            return
+        callee = _callee_name(node.func)
+        if callee and "seed" in callee.lower() and not callee.startswith(("get", "initial")):
+            if _seeds_with_a_value(node):
+                self.seeded |= _ALL_LIBRARIES
+
+    def end_file(self) -> None:
+        if not self.is_program:
+            return
+        for library, (node, name) in self.first_draw.items():
+            if library in self.seeded:
+                continue
+            title, seed_call, generator = _LIBRARY_TITLES[library]
+            self.report(
+                node,
+                f"`{name}` draws from {title}'s global random generator, which this program "
+                f"never seeds; call {seed_call} at start-up or use {generator}",
+            )
+
+
+def _drawing_library(name: str, call: cst.Call) -> str | None:
+    """The library whose global generator a call to `name` draws from, if any."""
+    parts = name.split(".")
+    if len(parts) == 3 and parts[:2] == ["numpy", "random"] and parts[2] in _NUMPY_DRAWS:
+        return "numpy"
+    if len(parts) == 2 and parts[0] == "random" and parts[1] in _PYTHON_DRAWS:
+        return "random"
+    if len(parts) == 2 and parts[0] == "torch" and parts[1] in _TORCH_DRAWS:
+        return None if _keyword(call, "generator") else "torch"
+    if len(parts) == 3 and parts[:2] == ["tensorflow", "random"] and parts[2] in _TENSORFLOW_DRAWS:
+        return None if _keyword(call, "seed") else "tensorflow"
+    return None
+
+
+#: scikit-learn callables that draw random numbers unless given `random_state`.
+_ALWAYS_RANDOM = frozenset(
+    """
+    train_test_split ShuffleSplit StratifiedShuffleSplit GroupShuffleSplit RepeatedKFold
+    RepeatedStratifiedKFold RandomForestClassifier RandomForestRegressor RandomTreesEmbedding
+    ExtraTreesClassifier ExtraTreesRegressor ExtraTreeClassifier ExtraTreeRegressor
+    GradientBoostingClassifier GradientBoostingRegressor HistGradientBoostingClassifier
+    HistGradientBoostingRegressor DecisionTreeClassifier DecisionTreeRegressor MLPClassifier
+    MLPRegressor SGDClassifier SGDRegressor SGDOneClassSVM KMeans MiniBatchKMeans
+    make_classification make_regression make_blobs RandomizedSearchCV IsolationForest
+    BaggingClassifier BaggingRegressor
+    """.split()
+)
+_RANDOM_WHEN_SHUFFLED = frozenset({"KFold", "StratifiedKFold", "GroupKFold", "StratifiedGroupKFold"})
+_RANDOM_SOLVERS = frozenset({"sag", "saga", "liblinear"})
+
+
+class MissingRandomState(Rule):
+    """
+    A scikit-learn function or estimator that draws random numbers is called without
+    `random_state`, or with `random_state=None`: `train_test_split`, the shuffling
+    splitters (`ShuffleSplit` and friends, `RepeatedKFold`, and `KFold`/`StratifiedKFold`/
+    `GroupKFold` with `shuffle=True`), random forests, extra trees, gradient boosting,
+    decision trees, MLPs, SGD models, `KMeans`, `MiniBatchKMeans`, bagging, isolation
+    forests, `RandomizedSearchCV`, `LogisticRegression` with the `sag`, `saga` or
+    `liblinear` solver, and the `make_classification`/`make_regression`/`make_blobs`
+    dataset generators.
+    """
+
+    code = "MLS102"
+    name = "missing-random-state"
+    family = Family.REPRODUCIBILITY
+    severity = Severity.WARNING
+    summary = "A random scikit-learn estimator, splitter or generator is used without random_state."
+    challenges = ("SLR-CM25", "ZHANG22-14")
+    required_modules = frozenset({"sklearn"})
+    why = (
+        "Without `random_state`, scikit-learn draws from NumPy's global generator, so the split, "
+        "the fitted model and its scores change from run to run and cannot be compared or "
+        "reproduced. SLR-CM25 names replicating training results as a maintainability "
+        "challenge; ZHANG22-14 (Randomness Uncontrolled) is the code smell, and scikit-learn's "
+        "own guide recommends passing an integer `random_state` everywhere."
+    )
+    bad = (
+        '''
+        from sklearn.model_selection import train_test_split as tts, KFold
+        from sklearn import ensemble
+
+        X_train, X_test, y_train, y_test = tts(X, y, test_size=0.2)
+                                           ^^^
+        folds = KFold(n_splits=5, shuffle=True)
+                ^^^^^
+        forest = ensemble.RandomForestClassifier(n_estimators=300, random_state=None)
+                 ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^
+        ''',
+    )
+    good = (
+        '''
+        from sklearn.model_selection import train_test_split, KFold
+        from sklearn.ensemble import RandomForestClassifier
+        from sklearn.linear_model import LogisticRegression
+
+        SEED = 7
+        X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.2, random_state=SEED)
+        folds = KFold(n_splits=5)
+        forest = RandomForestClassifier(n_estimators=300, random_state=SEED)
+        baseline = LogisticRegression(max_iter=1000)
+        ''',
+        '''
+        import numpy as np
+        from sklearn.cluster import KMeans
+
+        np.random.seed(0)  # scikit-learn's random_state=None draws from this generator
+        clusters = KMeans(n_clusters=8).fit_predict(points)
+        ''',
+    )
+    use_instead = (
+        "Pass `random_state` an integer from your configuration (`random_state=SEED`), or a "
+        "`np.random.RandomState`/`Generator` you created with a seed."
+    )
+    limitations = (
+        "A call that passes `**kwargs` is not checked, since `random_state` may be among them. "
+        "A file that calls `np.random.seed(...)` is taken to control scikit-learn's randomness "
+        "through NumPy's global generator, and is not reported."
+    )
+
+    def __init__(self, file, options) -> None:
+        super().__init__(file, options)
+        self.candidates: list[tuple[cst.CSTNode, str]] = []
+        self.numpy_seeded = False
+
+    def visit_Call(self, node: cst.Call) -> None:
+        for name in self.file.qualified_names(node.func):
+            if name == "numpy.random.seed" and _seeds_with_a_value(node):
+                self.numpy_seeded = True
+            elif name.startswith("sklearn."):
+                problem = _random_state_problem(name.rsplit(".", 1)[-1], node)
+                if problem:
+                    self.candidates.append((node.func, problem))
+                return
+
+    def end_file(self) -> None:
+        if self.numpy_seeded:
+            return
+        for node, problem in self.candidates:
+            self.report(node, problem)
+
+
+def _random_state_problem(function: str, call: cst.Call) -> str | None:
+    if _has_double_star(call):
+        return None
+    if function in _RANDOM_WHEN_SHUFFLED:
+        shuffle = _keyword(call, "shuffle")
+        if shuffle is None or not (isinstance(shuffle.value, cst.Name) and shuffle.value.value == "True"):
+            return None
+        what = f"`{function}(shuffle=True)` shuffles"
+    elif function == "LogisticRegression":
+        solver = _keyword(call, "solver")
+        if solver is None or not isinstance(solver.value, cst.SimpleString):
+            return None
+        if solver.value.evaluated_value not in _RANDOM_SOLVERS:
+            return None
+        what = f"`LogisticRegression(solver={solver.value.value})` draws random numbers"
+    elif function == "train_test_split":
+        shuffle = _keyword(call, "shuffle")
+        if shuffle is not None and isinstance(shuffle.value, cst.Name) and shuffle.value.value == "False":
+            return None
+        what = "`train_test_split` shuffles"
+    elif function in _ALWAYS_RANDOM:
+        what = f"`{function}` draws random numbers"
+    else:
+        return None
+    state = _keyword(call, "random_state")
+    if state is None:
+        return f"{what} without `random_state`, so results change on every run; pass random_state=SEED"
+    if _is_none(state.value):
+        return f"{what} with `random_state=None`, so results change on every run; pass random_state=SEED"
+    return None

@@ -1,0 +1,138 @@
+"""A whole run: files -> sources -> findings -> filters (selection, noqa, per-file-ignores).
+
+Configuration is resolved once, here, before any file is read.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pathspec
+
+from mlsmells.config import Settings
+from mlsmells.discovery import FileFilter, discover
+from mlsmells.engine.linter import FileResult, lint_source, not_analysed
+from mlsmells.findings import Finding
+from mlsmells.rule import Rule
+from mlsmells.rules.engine import InternalError
+from mlsmells.selection import resolve_selectors, selector_matches
+from mlsmells.sources import SourceError, read_python_source
+
+
+@dataclass
+class RunResult:
+    """What a run found, after filtering."""
+
+    findings: list[Finding] = field(default_factory=list)
+    files_checked: int = 0
+    files_not_analysed: list[str] = field(default_factory=list)
+    suppressed: int = 0
+    #: per-file-ignores globs that matched none of the checked files.
+    unused_per_file_ignores: list[str] = field(default_factory=list)
+
+    @property
+    def internal_errors(self) -> int:
+        return sum(1 for finding in self.findings if finding.code == InternalError.code)
+
+
+class PerFileIgnores:
+    """`per-file-ignores`: globs (gitignore syntax, `!` negates) mapped to ignored rules."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.root = settings.root
+        self.entries = []
+        for glob, selectors in settings.per_file_ignores.items():
+            negated = glob.startswith("!")
+            spec = pathspec.GitIgnoreSpec.from_lines([glob[1:] if negated else glob])
+            self.entries.append((glob, spec, negated, resolve_selectors(selectors)))
+        self.used: set[str] = set()
+
+    def ignored_rules(self, path: Path) -> set[type[Rule]]:
+        try:
+            relative = path.relative_to(self.root).as_posix()
+        except ValueError:
+            relative = path.as_posix()
+        ignored: set[type[Rule]] = set()
+        for glob, spec, negated, rules in self.entries:
+            if spec.match_file(relative) != negated:
+                ignored |= rules
+                self.used.add(glob)
+        return ignored
+
+    @property
+    def unused(self) -> list[str]:
+        return [glob for glob, *_ in self.entries if glob not in self.used]
+
+
+def display_path(path: Path, cwd: Path) -> str:
+    """Paths under the working directory are shown relative to it, others in full."""
+    try:
+        return path.relative_to(cwd).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def run(
+    paths: Sequence[Path],
+    settings: Settings,
+    rules: Sequence[type[Rule]],
+    cwd: Path,
+    force_exclude: bool = False,
+) -> RunResult:
+    file_filter = FileFilter(settings.root, settings.exclude, settings.extend_exclude)
+    files = discover(paths, file_filter, force_exclude)
+    per_file_ignores = PerFileIgnores(settings)
+    options = {rule: settings.options_for(rule) for rule in rules}
+    enabled = set(rules)
+    result = RunResult()
+    for path in files:
+        shown = display_path(path, cwd)
+        file_result = check_file(path, shown, rules, options)
+        result.files_checked += 1
+        if not file_result.analysed:
+            result.files_not_analysed.append(shown)
+        ignored = per_file_ignores.ignored_rules(path)
+        kept, suppressed = filter_findings(file_result, enabled, ignored)
+        result.findings.extend(kept)
+        result.suppressed += suppressed
+    result.findings.sort(key=lambda finding: finding.sort_key)
+    result.unused_per_file_ignores = per_file_ignores.unused
+    return result
+
+
+def check_file(path: Path, shown: str, rules, options) -> FileResult:
+    try:
+        text = read_python_source(path)
+    except SourceError as error:
+        return not_analysed(shown, str(error))
+    return lint_source(shown, text, rules, options)
+
+
+def filter_findings(
+    file_result: FileResult, enabled: set[type[Rule]], ignored: set[type[Rule]]
+) -> tuple[list[Finding], int]:
+    """Drop findings of deselected and per-file-ignored rules and those silenced by noqa.
+
+    MLS002 always stays: it is a bug report, not a judgement on the user's code.
+    """
+    kept: list[Finding] = []
+    suppressed = 0
+    by_code = {rule.code: rule for rule in enabled | ignored}
+    for finding in file_result.findings:
+        if finding.code == InternalError.code:
+            kept.append(finding)
+            continue
+        rule = by_code.get(finding.code)
+        if rule is None or rule not in enabled:
+            continue
+        if rule in ignored:
+            suppressed += 1
+            continue
+        directives = file_result.directives
+        if directives and directives.suppresses(finding.noqa_lines, lambda selector: selector_matches(selector, rule)):
+            suppressed += 1
+            continue
+        kept.append(finding)
+    return kept, suppressed
