@@ -19,7 +19,9 @@ def all_rules() -> tuple[type[Rule], ...]:
     """Every registered rule, ordered by code."""
     for module in pkgutil.iter_modules(rules_package.__path__):
         importlib.import_module(f"{rules_package.__name__}.{module.name}")
-    found = [cls for cls in _subclasses(Rule) if cls.code]
+    # Only rules defined in the package count: a test's throwaway rule never registers.
+    prefix = rules_package.__name__ + "."
+    found = [cls for cls in _subclasses(Rule) if cls.code and cls.__module__.startswith(prefix)]
     codes = [cls.code for cls in found]
     names = [cls.name for cls in found]
     if len(set(codes)) != len(codes) or len(set(names)) != len(names):

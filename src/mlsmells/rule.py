@@ -14,13 +14,13 @@ from __future__ import annotations
 
 import inspect
 import textwrap
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import libcst as cst
 
-from mlsmells.findings import Family, Severity
+from mlsmells.findings import Family, Severity, Span
 
 if TYPE_CHECKING:
     from mlsmells.engine.context import FileContext
@@ -37,6 +37,15 @@ DEFAULT_NOTEBOOK_BEHAVIOR = (
     "The code cells of a notebook are analysed as one module, in cell order; "
     "findings name the cell and the line within it."
 )
+
+
+@dataclass(frozen=True)
+class RepositoryReport:
+    """A finding of the repository pass: which file, where, and what."""
+
+    path: str
+    span: Span
+    message: str
 
 
 @dataclass(frozen=True)
@@ -99,6 +108,24 @@ class Rule:
 
     def end_file(self) -> None:
         """Called once the traversal of the file is over: file-level checks go here."""
+
+    # The repository pass, for cross-file rules ------------------------------------------
+
+    def file_facts(self) -> Any:
+        """What this file contributes to the repository pass (picklable), or None.
+
+        Called after `end_file`. Use `self.file.span_of(node)` to record where things are.
+        """
+        return None
+
+    @classmethod
+    def check_repository(cls, facts: Mapping[str, Any]) -> Iterable[RepositoryReport]:
+        """Called once after every file, with each file's non-None `file_facts` by path."""
+        return ()
+
+    @classmethod
+    def uses_repository_pass(cls) -> bool:
+        return cls.check_repository.__func__ is not Rule.check_repository.__func__
 
     @classmethod
     def description(cls) -> str:

@@ -8,12 +8,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pathspec
 
 from mlsmells.config import Settings
 from mlsmells.discovery import FileFilter, discover
-from mlsmells.engine.linter import FileResult, lint_source, not_analysed
+from mlsmells.engine.linter import FileResult, lint_source, make_finding, not_analysed
+from mlsmells.engine.positions import FALLBACK
+from mlsmells.engine.suppression import Directives
 from mlsmells.findings import Finding
 from mlsmells.rule import Rule
 from mlsmells.rules.engine import InternalError
@@ -87,6 +90,9 @@ def run(
     options = {rule: settings.options_for(rule) for rule in rules}
     enabled = set(rules)
     result = RunResult()
+    repository_rules = [rule for rule in rules if rule.uses_repository_pass()]
+    facts: dict[type[Rule], dict[str, Any]] = {rule: {} for rule in repository_rules}
+    checked: dict[str, tuple[FileResult, set[type[Rule]]]] = {}
     for path in files:
         shown = display_path(path, cwd)
         file_result = check_file(path, shown, rules, options)
@@ -94,9 +100,20 @@ def run(
         if not file_result.analysed:
             result.files_not_analysed.append(shown)
         ignored = per_file_ignores.ignored_rules(path)
-        kept, suppressed = filter_findings(file_result, enabled, ignored)
+        kept, suppressed = filter_findings(file_result.findings, file_result.directives, enabled, ignored)
         result.findings.extend(kept)
         result.suppressed += suppressed
+        for rule, fact in file_result.facts.items():
+            facts[rule][shown] = fact
+        if file_result.facts:
+            # Only what the repository pass needs is kept: the suppressions, not the findings.
+            checked[shown] = (FileResult(shown, directives=file_result.directives), ignored)
+    for rule in repository_rules:
+        for report in repository_findings(rule, facts[rule]):
+            file_result, ignored = checked.get(report.path, (FileResult(report.path), set()))
+            kept, suppressed = filter_findings([report], file_result.directives, enabled, ignored)
+            result.findings.extend(kept)
+            result.suppressed += suppressed
     result.findings.sort(key=lambda finding: finding.sort_key)
     result.unused_per_file_ignores = per_file_ignores.unused
     return result
@@ -110,8 +127,20 @@ def check_file(path: Path, shown: str, rules, options) -> FileResult:
     return lint_source(shown, text, rules, options)
 
 
+def repository_findings(rule: type[Rule], facts: dict[str, Any]) -> list[Finding]:
+    """Run one rule's repository pass; a failure becomes an MLS002 finding, not a crash."""
+    try:
+        return [make_finding(rule, r.path, r.span, r.message) for r in rule.check_repository(facts)]
+    except Exception as error:  # noqa: BLE001 - isolate rule bugs
+        message = f"rule {rule.code} ({rule.name}) failed in the repository pass: {type(error).__name__}: {error}"
+        return [make_finding(InternalError, ".", FALLBACK, message + ". This is a bug in mlsmells: please report it.")]
+
+
 def filter_findings(
-    file_result: FileResult, enabled: set[type[Rule]], ignored: set[type[Rule]]
+    findings: list[Finding],
+    directives: Directives | None,
+    enabled: set[type[Rule]],
+    ignored: set[type[Rule]],
 ) -> tuple[list[Finding], int]:
     """Drop findings of deselected and per-file-ignored rules and those silenced by noqa.
 
@@ -120,7 +149,7 @@ def filter_findings(
     kept: list[Finding] = []
     suppressed = 0
     by_code = {rule.code: rule for rule in enabled | ignored}
-    for finding in file_result.findings:
+    for finding in findings:
         if finding.code == InternalError.code:
             kept.append(finding)
             continue
@@ -130,7 +159,6 @@ def filter_findings(
         if rule in ignored:
             suppressed += 1
             continue
-        directives = file_result.directives
         if directives and directives.suppresses(finding.noqa_lines, lambda selector: selector_matches(selector, rule)):
             suppressed += 1
             continue

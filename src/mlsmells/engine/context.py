@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import libcst as cst
 
 from mlsmells.engine.names import NameResolver, Scope
+from mlsmells.engine.positions import FALLBACK, all_spans
+from mlsmells.findings import Span
 
 if TYPE_CHECKING:
     from mlsmells.rule import Rule
@@ -41,6 +44,7 @@ class FileContext:
         self.scopes: list[Scope] = []  # the walk enters the module scope first
         self.reports: list[Report] = []
         self._statements: list[cst.CSTNode] = []
+        self._spans: Mapping[cst.CSTNode, Span] | None = None
 
     @property
     def imported_packages(self) -> set[str]:
@@ -59,6 +63,12 @@ class FileContext:
         """The qualified name of `expr` if it has exactly one, else None."""
         names = self.qualified_names(expr)
         return names[0] if len(names) == 1 else None
+
+    def span_of(self, node: cst.CSTNode) -> Span:
+        """Where `node` is. Computing positions costs more than the parse: use sparingly."""
+        if self._spans is None:
+            self._spans = all_spans(self.module)
+        return self._spans.get(node, FALLBACK)
 
     def report(self, rule: Rule, node: cst.CSTNode, message: str) -> None:
         statement = self._statements[-1] if self._statements else None

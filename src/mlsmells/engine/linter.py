@@ -29,8 +29,10 @@ class FileResult:
     findings: list[Finding] = field(default_factory=list)
     #: False when the file could not be read, decoded or parsed (an MLS001 finding says why).
     analysed: bool = True
-    #: The file's `noqa` comments; read only when it has findings.
+    #: The file's `noqa` comments; read only when it has findings or repository facts.
     directives: Directives | None = None
+    #: What each rule recorded for the repository pass (`Rule.file_facts`).
+    facts: dict[type[Rule], Any] = field(default_factory=dict)
 
 
 def not_analysed(path: str, reason: str, line: int = 1, column: int = 1, source_line: str = "") -> FileResult:
@@ -92,17 +94,23 @@ def lint_source(
             dispatcher.drop(rule)
 
         walk(module, dispatcher, context.enter, context.leave, rule_failed)
-        failed = {type_ for type_, _ in errors}
-        for rule in active:
-            if type(rule) not in failed:
-                try:
-                    rule.end_file()
-                except Exception as error:  # noqa: BLE001 - isolate rule bugs to their file
-                    errors.append((type(rule), error))
+    facts: dict[type[Rule], Any] = {}
+    for rule in active:
+        if any(failed is type(rule) for failed, _ in errors):
+            continue
+        try:
+            rule.end_file()
+            fact = rule.file_facts()
+        except Exception as error:  # noqa: BLE001 - isolate rule bugs to their file
+            errors.append((type(rule), error))
+            continue
+        if fact is not None:
+            facts[type(rule)] = fact
     result = _locate(path, text, module, context.reports)
+    result.facts = facts
     for rule, error in errors:
         result.findings.append(make_finding(InternalError, path, FALLBACK, _describe_failure(rule, error)))
-    if result.findings:
+    if result.findings or facts:
         result.directives = Directives.parse(text)
     return result
 
@@ -111,7 +119,12 @@ def _locate(path: str, text: str, module: cst.Module, reports: list[Report]) -> 
     result = FileResult(path)
     if not reports:
         return result
-    nodes = {report.node for report in reports} | {r.statement for r in reports if r.statement is not None}
+    nodes = {report.node for report in reports}
+    for report in reports:
+        if report.statement is not None:
+            nodes.add(report.statement)
+            if isinstance(report.statement, cst.SimpleStatementLine):
+                nodes.add(report.statement.body[-1])  # the line's span runs past its newline
     spans = spans_of(module, nodes)
     lines = source_lines(text)
     for report in reports:
@@ -129,10 +142,9 @@ def _noqa_lines(span: Span, statement: cst.CSTNode | None, spans: Mapping[cst.CS
     """
     lines = {span.line, span.end_line}
     if statement is not None:
-        statement_span = spans[statement]
-        lines.add(statement_span.line)
+        lines.add(spans[statement].line)
         if isinstance(statement, cst.SimpleStatementLine):
-            lines.add(statement_span.end_line)
+            lines.add(spans[statement.body[-1]].end_line)
     return tuple(sorted(lines))
 
 

@@ -21,9 +21,17 @@ def spans_of(module: cst.Module, nodes: Iterable[cst.CSTNode]) -> Mapping[cst.CS
     wanted = set(nodes)
     if not wanted:
         return {}
-    wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
-    ranges: Mapping[cst.CSTNode, CodeRange] = wrapper.resolve(PositionProvider)
+    ranges = _ranges(module)
     return {node: _span(ranges[node]) if node in ranges else FALLBACK for node in wanted}
+
+
+def all_spans(module: cst.Module) -> Mapping[cst.CSTNode, Span]:
+    """Spans of every node of `module`, for rules that must record positions themselves."""
+    return {node: _span(code_range) for node, code_range in _ranges(module).items()}
+
+
+def _ranges(module: cst.Module) -> Mapping[cst.CSTNode, CodeRange]:
+    return MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
 
 
 def _span(code_range: CodeRange) -> Span:

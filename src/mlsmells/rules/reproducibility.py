@@ -251,9 +251,10 @@ class UnseededRandom(Rule):
     def visit_Call(self, node: cst.Call) -> None:
         qualified = self.file.qualified_names(node.func)
         for name in qualified:
+            if name in self.seed_functions:  # configured helpers may take no argument
+                self.seeded |= _ALL_LIBRARIES
+                return
             seeded = _SEEDERS.get(name)
-            if seeded is None and name in self.seed_functions:
-                seeded = _ALL_LIBRARIES
             if seeded is not None:
                 if _seeds_with_a_value(node):
                     self.seeded |= seeded

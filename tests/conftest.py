@@ -1,0 +1,79 @@
+"""Shared test helpers: lint a snippet in-process, or run the installed command."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from mlsmells.engine.linter import lint_source
+from mlsmells.registry import find_rule
+
+
+def lint(code: str, *rule_selectors: str, path: str = "example.py"):
+    """Findings of the named rules on `code` (dedented; line 1 is its first non-blank line)."""
+    rules = [find_rule(selector) for selector in rule_selectors]
+    options = {rule: rule.default_options() for rule in rules}
+    return lint_source(path, textwrap.dedent(code).lstrip("\n"), rules, options).findings
+
+
+def codes(findings) -> list[str]:
+    return [finding.code for finding in findings]
+
+
+def mlsmells_command() -> list[str]:
+    """The installed console script, next to the running interpreter."""
+    script = Path(sys.executable).with_name("mlsmells")
+    if script.exists():
+        return [str(script)]
+    found = shutil.which("mlsmells")
+    assert found, "the mlsmells command is not installed"
+    return [found]
+
+
+def run_mlsmells(*args: str, cwd: Path, timeout: int = 120) -> subprocess.CompletedProcess:
+    env = {key: value for key, value in os.environ.items() if key != "CI"}
+    return subprocess.run(
+        [*mlsmells_command(), *args], cwd=cwd, capture_output=True, text=True, timeout=timeout, env=env
+    )
+
+
+def run_json(*args: str, cwd: Path) -> tuple[int, list[dict]]:
+    completed = run_mlsmells("check", "--output-format", "json", *args, cwd=cwd)
+    return completed.returncode, json.loads(completed.stdout or "[]")
+
+
+@pytest.fixture
+def write(tmp_path: Path):
+    """write("pkg/mod.py", code) creates a file (dedented) under tmp_path."""
+
+    def _write(relative: str, content: str | bytes = "") -> Path:
+        path = tmp_path / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(textwrap.dedent(content), encoding="utf-8")
+        return path
+
+    return _write
+
+
+SMELLY = """
+import numpy as np
+
+noise = np.random.rand(10)
+"""
+
+CLEAN = """
+import numpy as np
+
+rng = np.random.default_rng(7)
+noise = rng.random(10)
+"""

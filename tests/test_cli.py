@@ -1,0 +1,153 @@
+"""The installed `mlsmells` command, run as a subprocess: formats, exit codes, summary."""
+
+from __future__ import annotations
+
+import json
+
+from conftest import CLEAN, SMELLY, run_json, run_mlsmells
+
+JSON_KEYS = {"code", "name", "severity", "message", "path", "line", "column", "end_line",
+             "end_column", "challenges", "fixable"}
+
+
+def test_clean_project_exits_zero(tmp_path, write):
+    write("clean.py", CLEAN)
+    completed = run_mlsmells("check", cwd=tmp_path)
+    assert completed.returncode == 0, completed.stderr
+    assert completed.stdout == ""
+    assert "checked 1 file, 0 findings" in completed.stderr
+
+
+def test_findings_exit_one_with_full_output(tmp_path, write):
+    write("train.py", SMELLY)
+    completed = run_mlsmells("check", "train.py", cwd=tmp_path)
+    assert completed.returncode == 1
+    lines = completed.stdout.splitlines()
+    assert lines[0].startswith("train.py:4:9: MLS101 `numpy.random.rand` draws from NumPy's")
+    assert lines[2] == "4 | noise = np.random.rand(10)"
+    assert lines[3] == "  |         ^^^^^^^^^^^^^^"
+    assert lines[4] == "  = unseeded-random (challenges: SLR-CM25, SLR-CM30, ZHANG22-14)"
+
+
+def test_concise_output_is_one_line_per_finding(tmp_path, write):
+    write("a.py", SMELLY)
+    write("b.py", SMELLY)
+    completed = run_mlsmells("check", "--output-format", "concise", cwd=tmp_path)
+    assert [line.split(":")[0] for line in completed.stdout.splitlines()] == ["a.py", "b.py"]
+
+
+def test_json_output_has_the_documented_keys(tmp_path, write):
+    write("train.py", SMELLY)
+    code, findings = run_json(cwd=tmp_path)
+    assert code == 1
+    assert len(findings) == 1
+    finding = findings[0]
+    assert set(finding) == JSON_KEYS
+    assert finding | {"message": None} == {
+        "code": "MLS101", "name": "unseeded-random", "severity": "warning", "message": None,
+        "path": "train.py", "line": 4, "column": 9, "end_line": 4, "end_column": 23,
+        "challenges": ["SLR-CM25", "SLR-CM30", "ZHANG22-14"], "fixable": False,
+    }
+
+
+def test_output_file_and_statistics(tmp_path, write):
+    write("a.py", SMELLY)
+    write("b.py", SMELLY + "\nimport random\nrandom.shuffle(items)\n")
+    completed = run_mlsmells("check", "--statistics", "--output-file", "out.txt", cwd=tmp_path)
+    assert completed.returncode == 1
+    assert completed.stdout == ""
+    assert (tmp_path / "out.txt").read_text() == "3\tMLS101\tunseeded-random\n"
+
+
+def test_exit_zero_and_usage_errors(tmp_path, write):
+    write("a.py", SMELLY)
+    assert run_mlsmells("check", "--exit-zero", cwd=tmp_path).returncode == 0
+    missing = run_mlsmells("check", "nope.py", cwd=tmp_path)
+    assert missing.returncode == 2
+    assert "nope.py: no such file or directory" in missing.stderr
+    assert run_mlsmells("check", "--output-format", "xml", cwd=tmp_path).returncode == 2
+    bad_select = run_mlsmells("check", "--select", "MLS9", cwd=tmp_path)
+    assert bad_select.returncode == 2
+    assert "unknown rule code or name 'MLS9'" in bad_select.stderr
+
+
+def test_exit_zero_still_fails_on_configuration_errors(tmp_path, write):
+    write("a.py", SMELLY)
+    write("pyproject.toml", "[tool.mlsmells]\nselct = ['MLS1']\n")
+    completed = run_mlsmells("check", "--exit-zero", cwd=tmp_path)
+    assert completed.returncode == 2
+    assert "tool.mlsmells.selct: unknown key" in completed.stderr
+
+
+def test_selection_by_code_prefix_and_name(tmp_path, write):
+    write("a.py", SMELLY + "\nfrom sklearn.cluster import KMeans\nKMeans(3)\n")
+    for selector, expected in [
+        ("MLS101", ["MLS101"]), ("MLS10", ["MLS101", "MLS102"]),
+        ("missing-random-state", ["MLS102"]), ("ALL", ["MLS101", "MLS102"]),
+    ]:
+        _, findings = run_json("--select", selector, cwd=tmp_path)
+        assert [f["code"] for f in findings] == expected, selector
+    _, findings = run_json("--ignore", "unseeded-random", cwd=tmp_path)
+    assert [f["code"] for f in findings] == ["MLS102"]
+    _, findings = run_json("--select", "MLS101", "--extend-select", "mls102", cwd=tmp_path)
+    assert [f["code"] for f in findings] == ["MLS101", "MLS102"]
+
+
+def test_unparsable_file_among_good_ones(tmp_path, write):
+    write("good.py", SMELLY)
+    write("broken.py", "def train(model:\n    pass\n")
+    write("empty.py", "")
+    completed = run_mlsmells("check", "--output-format", "json", cwd=tmp_path)
+    assert completed.returncode == 1
+    findings = json.loads(completed.stdout)
+    assert [(f["path"], f["code"]) for f in findings] == [("broken.py", "MLS001"), ("good.py", "MLS101")]
+    assert findings[0]["line"] == 1 and "could not parse the file: syntax error" in findings[0]["message"]
+    assert "checked 3 files, 2 findings, 1 file could not be analysed" in completed.stderr
+
+
+def test_non_utf8_coding_cookie_and_undecodable_bytes(tmp_path, write):
+    write("latin.py", "# -*- coding: latin-1 -*-\nimport numpy as np\n".encode() + "caf\xe9 = 'd\xe9j\xe0'\nx = np.random.rand(2)\n".encode("latin-1"))
+    write("garbage.py", b"x = '\xff\xfe'\n")
+    code, findings = run_json(cwd=tmp_path)
+    assert code == 1
+    assert [(f["path"], f["code"], f["line"]) for f in findings] == [
+        ("garbage.py", "MLS001", 1), ("latin.py", "MLS101", 4),
+    ]
+    assert "cannot decode" in findings[0]["message"]
+
+
+def test_deeply_nested_code_is_reported_not_fatal(tmp_path, write):
+    write("deep.py", "x = " + "(" * 3000 + "1" + ")" * 3000 + "\n")
+    write("ok.py", SMELLY)
+    code, findings = run_json(cwd=tmp_path)
+    assert code == 1
+    assert [(f["path"], f["code"]) for f in findings] == [("deep.py", "MLS001"), ("ok.py", "MLS101")]
+    assert "nested too deeply" in findings[0]["message"]
+
+
+def test_rules_and_explain(tmp_path):
+    listing = run_mlsmells("rules", cwd=tmp_path)
+    assert listing.returncode == 0
+    assert any(line.split()[:2] == ["MLS101", "unseeded-random"] for line in listing.stdout.splitlines())
+    as_json = json.loads(run_mlsmells("rules", "--output-format", "json", cwd=tmp_path).stdout)
+    assert {"MLS001", "MLS002", "MLS101", "MLS102"} <= {rule["code"] for rule in as_json}
+    by_code = run_mlsmells("explain", "MLS102", cwd=tmp_path)
+    by_name = run_mlsmells("explain", "missing-random-state", cwd=tmp_path)
+    assert by_code.returncode == 0 and by_code.stdout == by_name.stdout
+    for section in ("## What it detects", "## Why it matters", "## Example", "## Use instead",
+                    "## Options", "## Notebook behavior", "## Known limitations"):
+        assert section in by_code.stdout
+    assert "`SLR-CM25`: Maintaining and replicating results of model training." in by_code.stdout
+    unknown = run_mlsmells("explain", "MLS10", cwd=tmp_path)
+    assert unknown.returncode == 2
+    assert "unknown rule 'MLS10'" in unknown.stderr and "MLS101" in unknown.stderr
+
+
+def test_python_dash_m_works(tmp_path, write):
+    import subprocess
+    import sys
+
+    write("a.py", SMELLY)
+    completed = subprocess.run([sys.executable, "-m", "mlsmells", "check", "--quiet"], cwd=tmp_path,
+                               capture_output=True, text=True)
+    assert completed.returncode == 1 and "MLS101" in completed.stdout and completed.stderr == ""

@@ -1,0 +1,162 @@
+"""MLS101 and MLS102 beyond their documented examples: aliases, near misses, notebooks' cousins."""
+
+from __future__ import annotations
+
+from conftest import codes, lint
+
+
+def test_unseeded_random_resolves_function_local_imports():
+    findings = lint(
+        """
+        def augment(batch):
+            import numpy as npx
+            return batch + npx.random.normal(0, 0.1, batch.shape)
+
+        if __name__ == "__main__":
+            augment(load())
+        """,
+        "MLS101",
+    )
+    assert [(f.span.line, f.message.split("`")[1]) for f in findings] == [(3, "numpy.random.normal")]
+
+
+def test_one_finding_per_library_at_the_first_draw():
+    findings = lint(
+        """
+        import random
+        order = random.sample(range(10), 10)
+        pick = random.choice(order)
+        """,
+        "MLS101",
+    )
+    assert [f.span.line for f in findings] == [2]
+
+
+def test_seeding_anywhere_in_the_file_counts_even_in_a_helper():
+    assert not lint(
+        """
+        import numpy as np
+        import torch
+
+        def seed_everything(seed):
+            np.random.seed(seed)
+            torch.manual_seed(seed)
+
+        def main(cfg):
+            seed_everything(cfg.seed)
+            return np.random.permutation(10), torch.randperm(10)
+
+        main(load_config())
+        """,
+        "MLS101",
+    )
+
+
+def test_a_project_helper_named_for_seeding_counts():
+    assert not lint(
+        """
+        import torch
+        from utils.reproducibility import set_global_seed
+
+        set_global_seed(3)
+        weights = torch.randn(3, 3)
+        """,
+        "MLS101",
+    )
+
+
+def test_seeding_from_the_clock_does_not_count():
+    findings = lint(
+        """
+        import random
+        random.seed()
+        fold = random.randint(0, 4)
+        """,
+        "MLS101",
+    )
+    assert codes(findings) == ["MLS101"]
+
+
+def test_seed_functions_option_names_project_helpers():
+    from mlsmells.engine.linter import lint_source
+    from mlsmells.registry import find_rule
+
+    rule = find_rule("unseeded-random")
+    code = "import numpy as np\nfrom project.env import prepare\nprepare()\nx = np.random.rand(3)\n"
+    assert lint_source("t.py", code, [rule], {rule: rule.default_options()}).findings
+    options = {"seed-functions": ["project.env.prepare"]}
+    assert lint_source("t.py", code, [rule], {rule: options}).findings == []
+
+
+def test_generator_argument_and_op_level_seed_are_not_global_draws():
+    assert not lint(
+        """
+        import torch
+        import tensorflow as tf
+
+        g = torch.Generator().manual_seed(0)
+        perm = torch.randperm(10, generator=g)
+        noise = tf.random.normal([2, 2], seed=5)
+        """,
+        "MLS101",
+    )
+
+
+def test_library_module_draws_inside_functions_are_left_to_callers():
+    assert not lint(
+        """
+        import numpy as np
+
+        def random_crop(image, size):
+            top = np.random.randint(0, image.shape[0] - size)
+            return image[top:top + size]
+        """,
+        "MLS101",
+    )
+
+
+def test_missing_random_state_through_module_alias_and_splitters():
+    findings = lint(
+        """
+        import sklearn.model_selection as ms
+        from sklearn.linear_model import LogisticRegression
+
+        cv = ms.StratifiedKFold(n_splits=5, shuffle=True)
+        clf = LogisticRegression(solver="saga", C=0.5)
+        """,
+        "MLS102",
+    )
+    assert [f.span.line for f in findings] == [4, 5]
+
+
+def test_missing_random_state_near_misses():
+    assert not lint(
+        """
+        from sklearn.model_selection import train_test_split, KFold, GridSearchCV
+        from sklearn.ensemble import RandomForestClassifier
+        from sklearn.linear_model import LogisticRegression
+
+        SEED = 1234
+        params = {"n_estimators": 200, "random_state": SEED}
+        a, b = train_test_split(X, random_state=SEED)
+        ordered = train_test_split(X, shuffle=False)
+        forest = RandomForestClassifier(**params)
+        folds = KFold(n_splits=3)
+        clf = LogisticRegression(solver="lbfgs")
+        search = GridSearchCV(forest, {"max_depth": [3, 5]}, cv=folds)
+        """,
+        "MLS102",
+    )
+
+
+def test_other_libraries_with_the_same_class_names_are_not_sklearn():
+    assert not lint(
+        """
+        from cuml.ensemble import RandomForestClassifier
+        from mytools import train_test_split
+
+        model = RandomForestClassifier()
+        parts = train_test_split(rows)
+        """,
+        "MLS102",
+    )

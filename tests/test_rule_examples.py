@@ -1,0 +1,71 @@
+"""Every rule's documented examples are tests: bad examples report exactly at the marked
+spans, good examples report nothing. A rule cannot ship without both."""
+
+from __future__ import annotations
+
+import pytest
+
+from mlsmells.engine.linter import lint_source
+from mlsmells.findings import Family
+from mlsmells.registry import all_rules
+from mlsmells.rule import parse_example
+
+RULES = all_rules()
+CHECKED_RULES = [rule for rule in RULES if rule.code != "MLS002"]  # MLS002 has no code to show
+
+
+def _cases(kind: str):
+    for rule in CHECKED_RULES:
+        for index, example in enumerate(getattr(rule, kind)):
+            yield pytest.param(rule, example, id=f"{rule.code}-{kind}-{index}")
+
+
+def _spans(rule, code):
+    result = lint_source("example.py", code, [rule], {rule: rule.default_options()})
+    return [(f.code, f.span.line, f.span.column, f.span.end_column) for f in result.findings]
+
+
+@pytest.mark.parametrize(("rule", "example"), list(_cases("bad")))
+def test_bad_example_reports_exactly_the_marked_spans(rule, example):
+    code, expected = parse_example(example)
+    assert expected, "a bad example must mark at least one span"
+    assert _spans(rule, code) == [(rule.code, s.line, s.column, s.end_column) for s in expected]
+
+
+@pytest.mark.parametrize(("rule", "example"), list(_cases("good")))
+def test_good_example_reports_nothing(rule, example):
+    code, expected = parse_example(example)
+    assert not expected
+    assert _spans(rule, code) == []
+
+
+@pytest.mark.parametrize("rule", CHECKED_RULES, ids=lambda rule: rule.code)
+def test_rule_is_documented_with_examples(rule):
+    assert rule.bad and rule.good
+    assert rule.summary and rule.why and rule.description()
+    assert rule.challenges
+
+
+@pytest.mark.parametrize("rule", RULES, ids=lambda rule: rule.code)
+def test_rule_code_matches_its_family(rule):
+    assert rule.code.startswith(rule.family.value)
+    assert rule.name == rule.name.lower() and " " not in rule.name
+
+
+def test_non_engine_rules_have_handlers():
+    for rule in RULES:
+        if rule.family is not Family.ENGINE:
+            assert rule.visit_handlers or rule.leave_handlers, rule.code
+
+
+def test_parse_example_marks_spans_and_strips_caret_lines():
+    code, spans = parse_example(
+        """
+        x = f(1)
+            ^
+        y = g(x)
+            ^^^^
+        """
+    )
+    assert code == "x = f(1)\ny = g(x)\n"
+    assert [(s.line, s.column, s.end_column) for s in spans] == [(1, 5, 6), (2, 5, 9)]
