@@ -160,3 +160,33 @@ def test_other_libraries_with_the_same_class_names_are_not_sklearn():
         """,
         "MLS102",
     )
+
+
+def test_seeding_a_local_generator_does_not_seed_the_global_ones():
+    findings = lint(
+        """
+        import torch
+
+        loader_rng = torch.Generator()
+        loader_rng.manual_seed(0)
+        noise = torch.randn(8)
+        """,
+        "MLS101",
+    )
+    assert codes(findings) == ["MLS101"]
+
+
+def test_a_module_level_call_to_a_local_function_makes_a_program():
+    findings = lint(
+        """
+        import sys
+        import random
+
+        def main():
+            return random.randint(0, 9)
+
+        sys.exit(main())
+        """,
+        "MLS101",
+    )
+    assert [f.span.line for f in findings] == [5]

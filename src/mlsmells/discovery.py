@@ -32,11 +32,17 @@ class FileFilter:
         self.excludes = pathspec.GitIgnoreSpec.from_lines(patterns)
         self._gitignores: dict[Path, pathspec.GitIgnoreSpec | None] = {}
 
-    def excluded(self, path: Path, is_dir: bool) -> bool:
-        """True if `path` (absolute) matches an exclude glob or a `.gitignore` above it."""
-        if self._matches(self.excludes, self.root, path, is_dir):
+    def excluded(self, path: Path, is_dir: bool, below: Path | None = None) -> bool:
+        """True if `path` (absolute) matches an exclude glob or a `.gitignore` above it.
+
+        `below` is an excluded directory that was named on the command line: it is checked
+        all the same, so only the part of `path` below it is matched against the globs.
+        """
+        if self._matches(self.excludes, below or self.root, path, is_dir):
             return True
         for directory in _ancestors_within_repository(path.parent):
+            if below is not None and directory != below and below.is_relative_to(directory):
+                break  # the .gitignore files above the named directory do not apply
             spec = self._gitignore(directory)
             if spec is not None and self._matches(spec, directory, path, is_dir):
                 return True
@@ -87,21 +93,22 @@ def discover(paths: Iterable[Path], file_filter: FileFilter, force_exclude: bool
         if path.is_dir():
             if force_exclude and file_filter.excluded(path, is_dir=True):
                 continue
-            found.update(_walk(path, file_filter))
+            below = path if file_filter.excluded(path, is_dir=True) else None
+            found.update(_walk(path, file_filter, below))
         elif not (force_exclude and file_filter.excluded(path, is_dir=False)):
             found.add(path)
     return sorted(found)
 
 
-def _walk(top: Path, file_filter: FileFilter) -> Iterator[Path]:
+def _walk(top: Path, file_filter: FileFilter, below: Path | None) -> Iterator[Path]:
     # Symlinked directories are not followed: a link loop cannot trap the walk.
     for directory, subdirs, files in os.walk(top, followlinks=False):
         base = Path(directory)
         subdirs[:] = sorted(
-            name for name in subdirs if not file_filter.excluded(base / name, is_dir=True)
+            name for name in subdirs if not file_filter.excluded(base / name, True, below)
         )
         for name in sorted(files):
             if name.endswith(PYTHON_SUFFIXES):
                 path = base / name
-                if path.is_file() and not file_filter.excluded(path, is_dir=False):
+                if path.is_file() and not file_filter.excluded(path, False, below):
                     yield path

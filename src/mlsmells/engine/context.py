@@ -15,8 +15,6 @@ from mlsmells.findings import Span
 if TYPE_CHECKING:
     from mlsmells.rule import Rule
 
-_STATEMENT_TYPES = (cst.SimpleStatementLine, cst.BaseCompoundStatement)
-
 
 @dataclass(frozen=True)
 class Report:
@@ -25,15 +23,13 @@ class Report:
     rule: type[Rule]
     node: cst.CSTNode
     message: str
-    #: The innermost statement holding `node`: a `noqa` on its first or last line counts.
-    statement: cst.CSTNode | None
 
 
 class FileContext:
     """The file being checked, its name resolution, and where rules report.
 
-    The engine keeps `scopes` and the enclosing statement current as it walks, so that
-    `qualified_names` answers for the node a rule is looking at.
+    The engine keeps `scopes` current as it walks, so that `qualified_names` answers for
+    the node a rule is looking at.
     """
 
     def __init__(self, path: str, text: str, module: cst.Module, names: NameResolver) -> None:
@@ -43,7 +39,6 @@ class FileContext:
         self.names = names
         self.scopes: list[Scope] = []  # the walk enters the module scope first
         self.reports: list[Report] = []
-        self._statements: list[cst.CSTNode] = []
         self._spans: Mapping[cst.CSTNode, Span] | None = None
 
     @property
@@ -71,25 +66,17 @@ class FileContext:
         return self._spans.get(node, FALLBACK)
 
     def report(self, rule: Rule, node: cst.CSTNode, message: str) -> None:
-        statement = self._statements[-1] if self._statements else None
-        self.reports.append(Report(type(rule), node, message, statement))
+        self.reports.append(Report(type(rule), node, message))
 
     # The walker's hooks -------------------------------------------------------------
 
     def enter(self, node: cst.CSTNode) -> bool:
-        """Track scopes and statements; True when `leave` must be called for `node`."""
-        entered = False
+        """Track scopes; True when `node` opens one and `leave` must be called for it."""
         scope = self.names.scopes.get(node)
-        if scope is not None:
-            self.scopes.append(scope)
-            entered = True
-        if isinstance(node, _STATEMENT_TYPES):
-            self._statements.append(node)
-            entered = True
-        return entered
+        if scope is None:
+            return False
+        self.scopes.append(scope)
+        return True
 
     def leave(self, node: cst.CSTNode) -> None:
-        if self.scopes[-1].node is node:
-            self.scopes.pop()
-        if self._statements and self._statements[-1] is node:
-            self._statements.pop()
+        self.scopes.pop()

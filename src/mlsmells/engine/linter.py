@@ -13,7 +13,7 @@ from mlsmells.engine.context import FileContext, Report
 from mlsmells.engine.names import NameResolver
 from mlsmells.engine.parsing import ParseFailure, parse_module
 from mlsmells.engine.suppression import Directives
-from mlsmells.engine.positions import FALLBACK, spans_of
+from mlsmells.engine.positions import FALLBACK, all_spans
 from mlsmells.engine.walker import Dispatcher, walk
 from mlsmells.findings import Family, Finding, Span
 from mlsmells.rule import Rule
@@ -119,19 +119,28 @@ def _locate(path: str, text: str, module: cst.Module, reports: list[Report]) -> 
     result = FileResult(path)
     if not reports:
         return result
-    nodes = {report.node for report in reports}
-    for report in reports:
-        if report.statement is not None:
-            nodes.add(report.statement)
-            if isinstance(report.statement, cst.SimpleStatementLine):
-                nodes.add(report.statement.body[-1])  # the line's span runs past its newline
-    spans = spans_of(module, nodes)
+    spans = all_spans(module)
+    statements = [
+        (spans[node], node) for node in spans if isinstance(node, cst.SimpleStatementLine | cst.BaseCompoundStatement)
+    ]
     lines = source_lines(text)
     for report in reports:
-        span = spans[report.node]
-        noqa_lines = _noqa_lines(span, report.statement, spans)
+        span = spans.get(report.node, FALLBACK)
+        noqa_lines = _noqa_lines(span, _innermost_statement(span, statements), spans)
         result.findings.append(make_finding(report.rule, path, span, report.message, lines[span.line - 1], noqa_lines))
     return result
+
+
+def _innermost_statement(span: Span, statements: list[tuple[Span, cst.CSTNode]]) -> cst.CSTNode | None:
+    """The smallest statement whose span holds `span`."""
+    holding = [
+        (outer, node) for outer, node in statements
+        if (outer.line, outer.column) <= (span.line, span.column)
+        and (span.end_line, span.end_column) <= (outer.end_line, outer.end_column)
+    ]
+    if not holding:
+        return None
+    return min(holding, key=lambda item: (item[0].end_line - item[0].line, item[0].end_column))[1]
 
 
 def _noqa_lines(span: Span, statement: cst.CSTNode | None, spans: Mapping[cst.CSTNode, Span]) -> tuple[int, ...]:
@@ -144,6 +153,7 @@ def _noqa_lines(span: Span, statement: cst.CSTNode | None, spans: Mapping[cst.CS
     if statement is not None:
         lines.add(spans[statement].line)
         if isinstance(statement, cst.SimpleStatementLine):
+            # The line's own span runs past its newline: its last statement ends the line.
             lines.add(spans[statement.body[-1]].end_line)
     return tuple(sorted(lines))
 

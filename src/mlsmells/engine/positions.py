@@ -6,7 +6,7 @@ costs more than the parse. So the engine asks for positions only when a file has
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 
 import libcst as cst
 from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
@@ -14,15 +14,6 @@ from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 from mlsmells.findings import Span
 
 FALLBACK = Span(1, 1, 1, 1)
-
-
-def spans_of(module: cst.Module, nodes: Iterable[cst.CSTNode]) -> Mapping[cst.CSTNode, Span]:
-    """1-based spans (end column exclusive) of `nodes`, which belong to `module`."""
-    wanted = set(nodes)
-    if not wanted:
-        return {}
-    ranges = _ranges(module)
-    return {node: _span(ranges[node]) if node in ranges else FALLBACK for node in wanted}
 
 
 def all_spans(module: cst.Module) -> Mapping[cst.CSTNode, Span]:

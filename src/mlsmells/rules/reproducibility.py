@@ -218,8 +218,9 @@ class UnseededRandom(Rule):
         "notebooks. Draws inside the functions of an importable library module are left to "
         "the program that calls them. Seeding in another file (a project helper imported "
         "under a name without `seed` in it) is not seen: add it to `seed-functions`. Any "
-        "call whose name contains `seed` is taken to seed every library, so a helper that "
-        "seeds only some of them hides draws from the others."
+        "function whose name contains `seed` is taken to seed every library, so a helper that "
+        "seeds only some of them hides draws from the others; methods of local objects "
+        "(`generator.manual_seed(0)`) seed only that object and do not count."
     )
 
     def __init__(self, file, options) -> None:
@@ -238,16 +239,6 @@ class UnseededRandom(Rule):
         if self.file.in_module_scope:
             self.module_functions.add(node.name.value)
 
-    def visit_Expr(self, node: cst.Expr) -> None:
-        call = node.value
-        if (
-            self.file.in_module_scope
-            and isinstance(call, cst.Call)
-            and isinstance(call.func, cst.Name)
-            and call.func.value in self.module_functions
-        ):
-            self.is_program = True
-
     def visit_Call(self, node: cst.Call) -> None:
         qualified = self.file.qualified_names(node.func)
         for name in qualified:
@@ -265,7 +256,14 @@ class UnseededRandom(Rule):
                     self.is_program = True
                 self.first_draw.setdefault(library, (node.func, name))
                 return
+        if self.file.in_module_scope and isinstance(node.func, cst.Name) and node.func.value in self.module_functions:
+            self.is_program = True  # `main()`, `result = main()`, `sys.exit(main())`
         if any(name.startswith(_KNOWN_NAMESPACES) for name in qualified):
+            return
+        # A function (imported, or defined here) named for seeding is taken to seed every
+        # library. Methods of local objects (`generator.manual_seed`, `env.seed`) are not:
+        # they seed that object, not the global generators.
+        if not qualified and not isinstance(node.func, cst.Name):
             return
         callee = _callee_name(node.func)
         if callee and "seed" in callee.lower() and not callee.startswith(("get", "initial")):
