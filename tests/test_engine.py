@@ -1,0 +1,104 @@
+"""Engine guarantees: rule failures are isolated, the repository pass works."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import libcst as cst
+from click.testing import CliRunner
+
+from mlsmells import cli
+from mlsmells.config import Settings
+from mlsmells.findings import Family, Span
+from mlsmells.registry import find_rule
+from mlsmells.rule import RepositoryReport, Rule
+from mlsmells.runner import run
+
+
+class ExplodingRule(Rule):
+    """Fails on every call: stands for a rule with a bug."""
+
+    code = "MLS798"
+    name = "exploding"
+    family = Family.REPRODUCIBILITY
+    summary = "test rule"
+
+    def visit_Call(self, node: cst.Call) -> None:
+        raise ValueError("boom")
+
+
+class DefinitionsAcrossFiles(Rule):
+    """Reports function names defined in more than one file: a repository-pass rule."""
+
+    code = "MLS799"
+    name = "duplicate-definitions"
+    family = Family.ARCHITECTURE
+    summary = "test rule"
+
+    def __init__(self, file, options):
+        super().__init__(file, options)
+        self.defined: dict[str, Span] = {}
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self.defined[node.name.value] = self.file.span_of(node.name)
+
+    def file_facts(self):
+        return self.defined or None
+
+    @classmethod
+    def check_repository(cls, facts):
+        seen: dict[str, list[str]] = {}
+        for path, defined in facts.items():
+            for name in defined:
+                seen.setdefault(name, []).append(path)
+        for name, paths in seen.items():
+            if len(paths) > 1:
+                for path in paths:
+                    yield RepositoryReport(path, facts[path][name], f"{name} is defined in {len(paths)} files")
+
+
+def test_a_failing_rule_becomes_mls002_and_the_others_still_run(tmp_path, write):
+    write("a.py", "import numpy as np\nx = np.random.rand(3)\n")
+    rules = [ExplodingRule, find_rule("MLS101")]
+    result = run([tmp_path], Settings(root=tmp_path), rules, tmp_path)
+    assert [f.code for f in result.findings] == ["MLS002", "MLS101"]
+    assert "rule MLS798 (exploding) failed on this file: ValueError: boom" in result.findings[0].message
+    assert result.internal_errors == 1
+
+
+def test_internal_errors_exit_two_and_ask_for_a_report(tmp_path, write, monkeypatch):
+    write("a.py", "print(1)\n")
+    monkeypatch.setattr(cli, "enabled_rules", lambda layers: [ExplodingRule])
+    monkeypatch.chdir(tmp_path)
+    outcome = CliRunner().invoke(cli.main, ["check", "--output-format", "concise"])
+    assert outcome.exit_code == 2
+    assert "MLS002 rule MLS798 (exploding) failed" in outcome.stdout
+    assert "this is a bug in mlsmells" in outcome.stderr
+    ignored = CliRunner().invoke(cli.main, ["check", "--exit-zero"])
+    assert ignored.exit_code == 0
+
+
+def test_repository_pass_reports_across_files_and_honours_noqa(tmp_path, write):
+    write("train.py", "def preprocess(df):\n    return df\n")
+    write("serve.py", "def preprocess(df):  # noqa: MLS799\n    return df\n")
+    write("other.py", "def unrelated():\n    pass\n")
+    result = run([tmp_path], Settings(root=tmp_path), [DefinitionsAcrossFiles], tmp_path)
+    assert [(f.path, f.span.line, f.message) for f in result.findings] == [
+        ("train.py", 1, "preprocess is defined in 2 files")
+    ]
+    assert result.suppressed == 1
+
+
+def test_walk_survives_code_deeper_than_the_recursion_limit(tmp_path, write):
+    depth = 2500  # CPython accepts it; a recursive walk would not survive it
+    write("deep.py", "import numpy as np\nx = " + "-" * depth + "np.random.rand(2)\n")
+    outcome = cli.call_with_large_stack(
+        lambda: run([tmp_path], Settings(root=tmp_path), [find_rule("MLS101")], tmp_path)
+    )
+    assert [(f.code, f.span.line) for f in outcome.findings] == [("MLS101", 2)]
+
+
+def test_paths_outside_the_working_directory_are_shown_in_full(tmp_path, write):
+    target = write("proj/a.py", "import random\nrandom.random()\n")
+    result = run([target], Settings(root=tmp_path), [find_rule("MLS101")], Path("/nonexistent-cwd"))
+    assert result.findings[0].path == str(target)
