@@ -42,11 +42,27 @@ CHALLENGE = {"id": "X-1", "section": "1", "name": "n", "summary": "s", "detectab
         ({"document": DOCUMENT, "challenges": [{**CHALLENGE, "id": "Y-1"}]}, "does not start with X-"),
         ({"document": DOCUMENT, "challenges": [{**CHALLENGE, "why-not": ""}]}, "needs why-not"),
         ({"document": DOCUMENT, "challenges": [{**CHALLENGE, "detectable": True}]}, "needs confidence and family"),
+        (
+            {"document": DOCUMENT, "challenges": [{**CHALLENGE, "detectable": True, "confidence": "high", "family": "data"}]},
+            "family must be a rule family",
+        ),
     ],
 )
 def test_malformed_catalog_entries_are_rejected(data, message):
     with pytest.raises(CatalogError, match=re.escape(message)):
         _parse_file("x.toml", data)
+
+
+def test_challenges_page_accounts_for_every_challenge():
+    from mlsmells.docs import generated_pages
+
+    page = generated_pages()["challenges.md"]
+    catalog = load_catalog()
+    for challenge in catalog.values():
+        row = next(line for line in page.splitlines() if line.startswith(f"| `{challenge.id}` |"))
+        if challenge.detectable and challenge.confidence in ("high", "medium"):
+            assert "detected by [" in row or f"not yet: {challenge.family}" in row
+    assert "| `ZHANG22-14` | Randomness Uncontrolled | detected by [MLS101]" in page
 
 
 def test_generated_docs_are_up_to_date():

@@ -7,6 +7,7 @@ so an installed wheel can explain every rule's links without the source tree.
 from __future__ import annotations
 
 import functools
+import re
 import sys
 from dataclasses import dataclass
 from importlib import resources
@@ -94,6 +95,8 @@ def _parse_file(file: str, data: dict) -> list[Challenge]:
         if raw["detectable"]:
             if raw.get("confidence") not in _CONFIDENCES or not raw.get("family"):
                 raise CatalogError(f"{where}: a detectable challenge needs confidence and family")
+            if not re.fullmatch(r"MLS[1-6]xx", raw["family"]):
+                raise CatalogError(f"{where}: family must be a rule family such as MLS3xx")
         elif not raw.get("why-not"):
             raise CatalogError(f"{where}: an undetectable challenge needs why-not")
         parsed.append(
