@@ -80,7 +80,7 @@ def test_exit_zero_still_fails_on_configuration_errors(tmp_path, write):
 
 
 def test_selection_by_code_prefix_and_name(tmp_path, write):
-    write("a.py", SMELLY + "\nfrom sklearn.cluster import KMeans\nKMeans(3)\n")
+    write("a.py", SMELLY + "\nfrom sklearn.cluster import KMeans\nclusters = KMeans(3)\n")
     for selector, expected in [
         ("MLS101", ["MLS101"]), ("MLS10", ["MLS101", "MLS102"]),
         ("missing-random-state", ["MLS102"]), ("ALL", ["MLS101", "MLS102"]),

@@ -7,7 +7,7 @@ import pytest
 from conftest import SMELLY, run_json, run_mlsmells
 from mlsmells.config import ConfigError, find_config, load_settings
 
-SKLEARN = "from sklearn.cluster import KMeans\nKMeans(3)\n"
+SKLEARN = "from sklearn.cluster import KMeans\nclusters = KMeans(3)\n"
 
 
 def found_codes(tmp_path, *args, cwd=None):

@@ -190,3 +190,97 @@ def test_a_module_level_call_to_a_local_function_makes_a_program():
         "MLS101",
     )
     assert [f.span.line for f in findings] == [5]
+
+
+def test_inputs_for_tracing_export_and_profiling_do_not_count():
+    findings = lint(
+        """
+        import torch
+        from fvcore.nn import FlopCountAnalysis
+
+        def main(model):
+            example_input = torch.rand(1, 3, 224, 224)
+            traced = torch.jit.trace(model, example_input)
+            flops = FlopCountAnalysis(model, inputs=(torch.randn(1, 784).to("cpu"),)).total()
+            torch.onnx.export(model, dummy, "model.onnx")
+            dummy = torch.randn(1, 3, 32, 32)
+            return traced, flops
+
+        if __name__ == "__main__":
+            main(build())
+        """,
+        "MLS101",
+    )
+    assert findings == []
+
+
+def test_the_first_draw_whose_values_matter_is_reported():
+    findings = lint(
+        """
+        import torch
+
+        def main(model, optimizer):
+            torch.jit.trace(model, torch.randn(1, 8))
+            for step in range(100):
+                batch = torch.randn(32, 8)
+                optimizer.step()
+
+        if __name__ == "__main__":
+            main(*build())
+        """,
+        "MLS101",
+    )
+    assert [f.span.line for f in findings] == [6]
+
+
+def test_random_split_without_a_generator():
+    findings = lint(
+        """
+        import torch
+        from torch.utils.data import random_split
+
+        def main(dataset):
+            train, val = random_split(dataset, [0.9, 0.1])
+            seeded = random_split(dataset, [0.9, 0.1], generator=torch.Generator().manual_seed(1))
+
+        main(load())
+        """,
+        "MLS101",
+    )
+    assert [f.span.line for f in findings] == [5]
+
+
+def test_missing_random_state_skips_display_only_and_deterministic_calls():
+    assert not lint(
+        """
+        from sklearn.cluster import KMeans
+        from sklearn.ensemble import RandomForestClassifier
+        from sklearn.linear_model import LogisticRegression
+        from sklearn.svm import SVC
+
+        LogisticRegression(penalty="l1", solver="liblinear")
+        km = KMeans(n_clusters=3, init=X[:3], n_init=1).fit(X)
+        forest = RandomForestClassifier(n_estimators=50)
+        forest.set_params(random_state=0)
+        svm = SVC(kernel="rbf")
+        """,
+        "MLS102",
+    )
+
+
+def test_missing_random_state_covers_more_random_estimators():
+    findings = lint(
+        """
+        from sklearn.utils import shuffle
+        from sklearn.manifold import TSNE
+        from sklearn.decomposition import PCA
+        from sklearn.svm import SVC
+
+        X, y = shuffle(X, y)
+        embedding = TSNE(n_components=2).fit_transform(X)
+        reduced = PCA(50, svd_solver="randomized").fit_transform(X)
+        calibrated = SVC(probability=True)
+        """,
+        "MLS102",
+    )
+    assert [f.span.line for f in findings] == [6, 7, 8, 9]

@@ -25,6 +25,7 @@ _TORCH_DRAWS = frozenset(
     "rand randn randint randperm normal bernoulli multinomial poisson rand_like randn_like "
     "randint_like".split()
 )
+_TORCH_DATA_DRAWS = frozenset({"random_split"})
 _TENSORFLOW_DRAWS = frozenset(
     "uniform normal truncated_normal shuffle categorical gamma poisson".split()
 )
@@ -63,7 +64,27 @@ _SEEDERS: dict[str, frozenset[str]] = {
     "pytorch_lightning.utilities.seed.seed_everything": _ALL_LIBRARIES,
 }
 #: Namespaces whose functions are known: the "a helper named *seed*" guess never applies.
-_KNOWN_NAMESPACES = ("numpy.", "random.", "torch.", "tensorflow.", "keras.", "jax.", "builtins.")
+_KNOWN_NAMESPACES = ("numpy.", "random.", "torch.", "tensorflow.", "keras.", "jax.", "builtins.", "sklearn.")
+#: APIs that only need an input of the right shape: tracing, export, profiling, summaries.
+_SHAPE_ONLY_APIS = frozenset(
+    "trace trace_module symbolic_trace export FlopCountAnalysis profile summary add_graph "
+    "make_dot get_model_complexity_info".split()
+)
+#: Variable names that say the values do not matter.
+_DUMMY_NAME_PARTS = ("dummy", "example", "fake")
+
+
+def _unwrap_method_chain(expr: cst.BaseExpression) -> cst.BaseExpression:
+    """`torch.randn(2).to(device).float()` -> `torch.randn(2)`: the call that made the value."""
+    while isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute) and isinstance(expr.func.value, cst.Call):
+        expr = expr.func.value
+    return expr
+
+
+def _assigned_name(node: cst.Assign) -> str | None:
+    if len(node.targets) == 1 and isinstance(node.targets[0].target, cst.Name):
+        return node.targets[0].target.value
+    return None
 
 
 def _callee_name(func: cst.BaseExpression) -> str | None:
@@ -226,10 +247,15 @@ class UnseededRandom(Rule):
     def __init__(self, file, options) -> None:
         super().__init__(file, options)
         self.seeded: set[str] = set()
-        self.first_draw: dict[str, tuple[cst.CSTNode, str]] = {}
+        #: Every draw in source order: (library, call, qualified name).
+        self.draws: list[tuple[str, cst.Call, str]] = []
         self.is_program = False
         self.module_functions: set[str] = set()
         self.seed_functions = frozenset(self.settings["seed-functions"])
+        #: Draws whose values cannot matter: inputs for tracing, export or profiling.
+        self.shape_only_calls: set[cst.Call] = set()
+        self.shape_only_names: set[str] = set()
+        self.assigned_to: dict[cst.Call, str] = {}
 
     def visit_If(self, node: cst.If) -> None:
         if self.file.in_module_scope and _is_main_guard(node.test):
@@ -239,8 +265,17 @@ class UnseededRandom(Rule):
         if self.file.in_module_scope:
             self.module_functions.add(node.name.value)
 
+    def visit_Assign(self, node: cst.Assign) -> None:
+        name = _assigned_name(node)
+        value = _unwrap_method_chain(node.value)
+        if name is not None and isinstance(value, cst.Call):
+            self.assigned_to[value] = name
+
     def visit_Call(self, node: cst.Call) -> None:
         qualified = self.file.qualified_names(node.func)
+        callee = _callee_name(node.func)
+        if callee in _SHAPE_ONLY_APIS:
+            self._mark_shape_only_arguments(node)
         for name in qualified:
             if name in self.seed_functions:  # configured helpers may take no argument
                 self.seeded |= _ALL_LIBRARIES
@@ -254,7 +289,7 @@ class UnseededRandom(Rule):
             if library is not None:
                 if self.file.in_module_scope:
                     self.is_program = True
-                self.first_draw.setdefault(library, (node.func, name))
+                self.draws.append((library, node, name))
                 return
         if self.file.in_module_scope and isinstance(node.func, cst.Name) and node.func.value in self.module_functions:
             self.is_program = True  # `main()`, `result = main()`, `sys.exit(main())`
@@ -262,23 +297,46 @@ class UnseededRandom(Rule):
             return
         # A function (imported, or defined here) named for seeding is taken to seed every
         # library. Methods of local objects (`generator.manual_seed`, `env.seed`) are not:
-        # they seed that object, not the global generators.
+        # they seed only that object. Nor is a helper merely given a `seed=` argument: it
+        # may seed only what it creates (a DataLoader's generator, a split).
         if not qualified and not isinstance(node.func, cst.Name):
             return
-        callee = _callee_name(node.func)
         if callee and "seed" in callee.lower() and not callee.startswith(("get", "initial")):
             if _seeds_with_a_value(node):
                 self.seeded |= _ALL_LIBRARIES
 
+    def _mark_shape_only_arguments(self, call: cst.Call) -> None:
+        values = [arg.value for arg in call.args]
+        while values:
+            value = _unwrap_method_chain(values.pop())
+            if isinstance(value, cst.Tuple | cst.List):
+                values.extend(element.value for element in value.elements)
+            elif isinstance(value, cst.Call):
+                self.shape_only_calls.add(value)
+            elif isinstance(value, cst.Name):
+                self.shape_only_names.add(value.value)
+
+    def _values_matter(self, call: cst.Call) -> bool:
+        if call in self.shape_only_calls:
+            return False
+        variable = self.assigned_to.get(call)
+        if variable is None:
+            return True
+        return variable not in self.shape_only_names and not any(
+            part in variable.lower() for part in _DUMMY_NAME_PARTS
+        )
+
     def end_file(self) -> None:
         if not self.is_program:
             return
-        for library, (node, name) in self.first_draw.items():
-            if library in self.seeded:
+        reported: set[str] = set()
+        for library, call, name in self.draws:
+            if library in self.seeded or library in reported or not self._values_matter(call):
                 continue
+            reported.add(library)
             title, seed_call, generator = _LIBRARY_TITLES[library]
             self.report(
-                node,
+                call.func,
                 f"`{name}` draws from {title}'s global random generator, which this program "
                 f"never seeds; call {seed_call} at start-up or use {generator}",
             )
@@ -292,6 +350,8 @@ def _drawing_library(name: str, call: cst.Call) -> str | None:
     if len(parts) == 2 and parts[0] == "random" and parts[1] in _PYTHON_DRAWS:
         return "random"
     if len(parts) == 2 and parts[0] == "torch" and parts[1] in _TORCH_DRAWS:
+        return None if _keyword(call, "generator") else "torch"
+    if parts[:3] == ["torch", "utils", "data"] and parts[-1] in _TORCH_DATA_DRAWS:
         return None if _keyword(call, "generator") else "torch"
     if len(parts) == 3 and parts[:2] == ["tensorflow", "random"] and parts[2] in _TENSORFLOW_DRAWS:
         return None if _keyword(call, "seed") else "tensorflow"
@@ -308,9 +368,12 @@ _ALWAYS_RANDOM = frozenset(
     HistGradientBoostingRegressor DecisionTreeClassifier DecisionTreeRegressor MLPClassifier
     MLPRegressor SGDClassifier SGDRegressor SGDOneClassSVM KMeans MiniBatchKMeans
     make_classification make_regression make_blobs RandomizedSearchCV IsolationForest
-    BaggingClassifier BaggingRegressor
+    BaggingClassifier BaggingRegressor AdaBoostClassifier AdaBoostRegressor Perceptron TSNE
+    GaussianMixture BayesianGaussianMixture LatentDirichletAllocation TruncatedSVD shuffle
+    resample permutation_importance
     """.split()
 )
+_CLUSTERINGS_WITH_INIT = frozenset({"KMeans", "MiniBatchKMeans"})
 _RANDOM_WHEN_SHUFFLED = frozenset({"KFold", "StratifiedKFold", "GroupKFold", "StratifiedGroupKFold"})
 _RANDOM_SOLVERS = frozenset({"sag", "saga", "liblinear"})
 
@@ -386,24 +449,44 @@ class MissingRandomState(Rule):
 
     def __init__(self, file, options) -> None:
         super().__init__(file, options)
-        self.candidates: list[tuple[cst.CSTNode, str]] = []
+        self.candidates: list[tuple[cst.Call, str]] = []
         self.numpy_seeded = False
+        #: Calls whose object is discarded (`Estimator(...)` as a statement, to display it).
+        self.discarded: set[cst.Call] = set()
+        self.assigned_to: dict[cst.Call, str] = {}
+        #: Variables given a random_state later, through `set_params(random_state=...)`.
+        self.seeded_later: set[str] = set()
+
+    def visit_Expr(self, node: cst.Expr) -> None:
+        if isinstance(node.value, cst.Call):
+            self.discarded.add(node.value)
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        name = _assigned_name(node)
+        if name is not None and isinstance(node.value, cst.Call):
+            self.assigned_to[node.value] = name
 
     def visit_Call(self, node: cst.Call) -> None:
-        for name in self.file.qualified_names(node.func):
+        func = node.func
+        if isinstance(func, cst.Attribute) and func.attr.value == "set_params" and isinstance(func.value, cst.Name):
+            state = _keyword(node, "random_state")
+            if state is not None and not _is_none(state.value):
+                self.seeded_later.add(func.value.value)
+        for name in self.file.qualified_names(func):
             if name == "numpy.random.seed" and _seeds_with_a_value(node):
                 self.numpy_seeded = True
             elif name.startswith("sklearn."):
                 problem = _random_state_problem(name.rsplit(".", 1)[-1], node)
-                if problem:
-                    self.candidates.append((node.func, problem))
+                if problem and node not in self.discarded:
+                    self.candidates.append((node, problem))
                 return
 
     def end_file(self) -> None:
         if self.numpy_seeded:
             return
-        for node, problem in self.candidates:
-            self.report(node, problem)
+        for call, problem in self.candidates:
+            if self.assigned_to.get(call) not in self.seeded_later:
+                self.report(call.func, problem)
 
 
 def _random_state_problem(function: str, call: cst.Call) -> str | None:
@@ -421,6 +504,20 @@ def _random_state_problem(function: str, call: cst.Call) -> str | None:
         if solver.value.evaluated_value not in _RANDOM_SOLVERS:
             return None
         what = f"`LogisticRegression(solver={solver.value.value})` draws random numbers"
+    elif function in _CLUSTERINGS_WITH_INIT and _keyword(call, "init") and not isinstance(
+        _keyword(call, "init").value, cst.SimpleString
+    ):
+        return None  # explicit initial centers: nothing is drawn
+    elif function in ("SVC", "NuSVC"):
+        probability = _keyword(call, "probability")
+        if probability is None or not (isinstance(probability.value, cst.Name) and probability.value.value == "True"):
+            return None
+        what = f"`{function}(probability=True)` draws random numbers"
+    elif function == "PCA":
+        solver = _keyword(call, "svd_solver")
+        if solver is None or not (isinstance(solver.value, cst.SimpleString) and solver.value.evaluated_value == "randomized"):
+            return None
+        what = "`PCA(svd_solver=\"randomized\")` draws random numbers"
     elif function == "train_test_split":
         shuffle = _keyword(call, "shuffle")
         if shuffle is not None and isinstance(shuffle.value, cst.Name) and shuffle.value.value == "False":
