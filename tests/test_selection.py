@@ -1,0 +1,49 @@
+"""Selectors and the layering of selections."""
+
+from __future__ import annotations
+
+import pytest
+
+from mlsmells import selection
+from mlsmells.findings import Family, Severity
+from mlsmells.registry import find_rule
+from mlsmells.rule import Rule
+from mlsmells.selection import SelectionLayer, UnknownSelector, enabled_rules, resolve_selector
+
+
+class QuietAdvice(Rule):
+    """A throwaway advice rule (not registered: it is defined outside mlsmells.rules)."""
+
+    code = "MLS199"
+    name = "quiet-advice"
+    family = Family.REPRODUCIBILITY
+    severity = Severity.ADVICE
+
+
+@pytest.fixture
+def universe(monkeypatch):
+    rules = (find_rule("MLS101"), find_rule("MLS102"), QuietAdvice)
+    monkeypatch.setattr(selection, "all_rules", lambda: rules)
+    return rules
+
+
+def test_advice_rules_are_off_by_default_and_on_when_selected(universe):
+    mls101, mls102, advice = universe
+    assert enabled_rules([]) == [mls101, mls102]
+    assert enabled_rules([SelectionLayer(extend_select=["quiet-advice"])]) == [mls101, mls102, advice]
+    assert enabled_rules([SelectionLayer(select=["MLS19"])]) == [advice]
+
+
+def test_layers_apply_in_order(universe):
+    mls101, mls102, advice = universe
+    config = SelectionLayer(select=["MLS1"], ignore=["MLS102"])
+    assert enabled_rules([config]) == [mls101, advice]
+    assert enabled_rules([config, SelectionLayer(extend_select=["MLS102"])]) == [mls101, mls102, advice]
+    assert enabled_rules([config, SelectionLayer(select=["MLS102"])]) == [mls102]
+
+
+def test_selector_forms_and_errors(universe):
+    assert resolve_selector("mls101") == [universe[0]]
+    assert resolve_selector("ALL") == list(universe)
+    with pytest.raises(UnknownSelector, match="did you mean MLS101"):
+        resolve_selector("MLS1011")
