@@ -118,7 +118,7 @@ def check(
     exit_zero: bool,
     quiet: bool,
 ) -> None:
-    """Check Python files under PATHS (default: the current directory)."""
+    """Check Python files and notebooks under PATHS (default: the current directory)."""
     cwd = Path.cwd()
     try:
         settings = resolve_settings(config, isolated, cwd)
@@ -170,6 +170,8 @@ def summary(result: RunResult) -> str:
         count = len(result.files_not_analysed)
         parts.append(f"{count} file{'s' if count != 1 else ''} could not be analysed")
     lines = [", ".join(parts) + "."]
+    for path, language in result.skipped_notebooks:
+        lines.append(f"mlsmells: skipped {path}: its kernel language is {language}, not Python.")
     for glob in result.unused_per_file_ignores:
         lines.append(f"mlsmells: warning: per-file-ignores pattern {glob!r} matched no checked file.")
     if result.internal_errors:

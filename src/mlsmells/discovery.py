@@ -13,7 +13,7 @@ DEFAULT_EXCLUDE = (
     "node_modules", "__pycache__", ".ipynb_checkpoints", "site-packages", ".mypy_cache",
     ".pytest_cache", ".ruff_cache", ".mlsmells_cache",
 )
-PYTHON_SUFFIXES = (".py",)
+CHECKED_SUFFIXES = (".py", ".ipynb")
 
 
 class MissingPath(Exception):
@@ -108,7 +108,7 @@ def _walk(top: Path, file_filter: FileFilter, below: Path | None) -> Iterator[Pa
             name for name in subdirs if not file_filter.excluded(base / name, True, below)
         )
         for name in sorted(files):
-            if name.endswith(PYTHON_SUFFIXES):
+            if name.endswith(CHECKED_SUFFIXES):
                 path = base / name
                 if path.is_file() and not file_filter.excluded(path, False, below):
                     yield path

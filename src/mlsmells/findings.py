@@ -66,6 +66,8 @@ class Finding:
     message: str
     challenges: tuple[str, ...] = ()
     fixable: bool = False
+    #: In a notebook: the cell as Jupyter numbers it; `span` is then within that cell.
+    cell: int | None = None
     #: The text of the first reported line, for output that shows the code.
     source_line: str = field(default="", compare=False)
     #: Lines whose `noqa` comment silences this finding (the statement's first and last).
@@ -73,4 +75,4 @@ class Finding:
 
     @property
     def sort_key(self) -> tuple:
-        return (self.path, self.span, self.code)
+        return (self.path, self.cell or 0, self.span, self.code)

@@ -14,14 +14,15 @@ import pathspec
 
 from mlsmells.config import Settings
 from mlsmells.discovery import FileFilter, discover
-from mlsmells.engine.linter import FileResult, lint_source, make_finding, not_analysed
+from mlsmells.engine.linter import FileResult, lint_notebook, lint_source, make_finding, not_analysed
 from mlsmells.engine.positions import FALLBACK
 from mlsmells.engine.suppression import Directives
 from mlsmells.findings import Finding
 from mlsmells.rule import Rule
 from mlsmells.rules.engine import InternalError
 from mlsmells.selection import resolve_selectors, selector_matches
-from mlsmells.sources import SourceError, read_python_source
+from mlsmells.notebooks import read_notebook
+from mlsmells.sources import SourceError, read_python_source, read_text
 
 
 @dataclass
@@ -31,6 +32,8 @@ class RunResult:
     findings: list[Finding] = field(default_factory=list)
     files_checked: int = 0
     files_not_analysed: list[str] = field(default_factory=list)
+    #: Notebooks skipped because their kernel is not Python: (path, language).
+    skipped_notebooks: list[tuple[str, str]] = field(default_factory=list)
     suppressed: int = 0
     #: per-file-ignores globs that matched none of the checked files.
     unused_per_file_ignores: list[str] = field(default_factory=list)
@@ -96,6 +99,9 @@ def run(
     for path in files:
         shown = display_path(path, cwd)
         file_result = check_file(path, shown, rules, options)
+        if file_result.skipped_language:
+            result.skipped_notebooks.append((shown, file_result.skipped_language))
+            continue
         result.files_checked += 1
         if not file_result.analysed:
             result.files_not_analysed.append(shown)
@@ -121,6 +127,11 @@ def run(
 
 def check_file(path: Path, shown: str, rules, options) -> FileResult:
     try:
+        if path.suffix == ".ipynb":
+            notebook = read_notebook(read_text(path))
+            if not notebook.is_python:
+                return FileResult(shown, skipped_language=notebook.language)
+            return lint_notebook(shown, notebook, rules, options)
         text = read_python_source(path)
     except SourceError as error:
         return not_analysed(shown, str(error))

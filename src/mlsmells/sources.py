@@ -23,6 +23,16 @@ def read_python_source(path: Path) -> str:
     return decode_python_source(data)
 
 
+def read_text(path: Path) -> str:
+    """A UTF-8 text file (a notebook's JSON), BOM tolerated."""
+    try:
+        return path.read_bytes().decode("utf-8-sig")
+    except OSError as error:
+        raise SourceError(f"cannot read the file: {error.strerror or error}") from None
+    except UnicodeDecodeError as error:
+        raise SourceError(f"cannot decode the file as utf-8: byte offset {error.start}") from None
+
+
 def decode_python_source(data: bytes) -> str:
     try:
         encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)

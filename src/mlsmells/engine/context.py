@@ -11,6 +11,7 @@ import libcst as cst
 from mlsmells.engine.names import NameResolver, Scope
 from mlsmells.engine.positions import FALLBACK, all_spans
 from mlsmells.findings import Span
+from mlsmells.notebooks import Notebook
 
 if TYPE_CHECKING:
     from mlsmells.rule import Rule
@@ -25,6 +26,17 @@ class Report:
     message: str
 
 
+@dataclass(frozen=True)
+class CellReport:
+    """A finding about a notebook cell itself (its outputs, its execution count)."""
+
+    rule: type[Rule]
+    cell: int
+    line: int
+    column: int
+    message: str
+
+
 class FileContext:
     """The file being checked, its name resolution, and where rules report.
 
@@ -32,8 +44,13 @@ class FileContext:
     the node a rule is looking at.
     """
 
-    def __init__(self, path: str, text: str, module: cst.Module, names: NameResolver) -> None:
+    def __init__(
+        self, path: str, text: str, module: cst.Module, names: NameResolver, notebook: Notebook | None = None
+    ) -> None:
         self.path = path
+        #: The notebook this module was built from, or None for a Python file.
+        self.notebook = notebook
+        self.cell_reports: list[CellReport] = []
         self.text = text
         self.module = module
         self.names = names
@@ -67,6 +84,10 @@ class FileContext:
 
     def report(self, rule: Rule, node: cst.CSTNode, message: str) -> None:
         self.reports.append(Report(type(rule), node, message))
+
+    def report_cell(self, rule: Rule, cell: int, message: str, line: int = 1, column: int = 1) -> None:
+        """Report at a position in a notebook cell, for findings that have no syntax node."""
+        self.cell_reports.append(CellReport(type(rule), cell, line, column, message))
 
     # The walker's hooks -------------------------------------------------------------
 

@@ -3,19 +3,21 @@
 from __future__ import annotations
 
 import traceback
+from dataclasses import replace
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import libcst as cst
 
-from mlsmells.engine.context import FileContext, Report
+from mlsmells.engine.context import CellReport, FileContext, Report
 from mlsmells.engine.names import NameResolver
 from mlsmells.engine.parsing import ParseFailure, parse_module
 from mlsmells.engine.suppression import Directives
 from mlsmells.engine.positions import FALLBACK, all_spans
 from mlsmells.engine.walker import Dispatcher, walk
 from mlsmells.findings import Family, Finding, Span
+from mlsmells.notebooks import Notebook, build_module, cell_source_for_parsing
 from mlsmells.rule import Rule
 from mlsmells.rules.engine import FileNotAnalysed, InternalError
 from mlsmells.sources import source_lines
@@ -33,6 +35,8 @@ class FileResult:
     directives: Directives | None = None
     #: What each rule recorded for the repository pass (`Rule.file_facts`).
     facts: dict[type[Rule], Any] = field(default_factory=dict)
+    #: Set for a notebook skipped because its kernel runs this language, not Python.
+    skipped_language: str = ""
 
 
 def not_analysed(path: str, reason: str, line: int = 1, column: int = 1, source_line: str = "") -> FileResult:
@@ -41,8 +45,15 @@ def not_analysed(path: str, reason: str, line: int = 1, column: int = 1, source_
 
 
 def make_finding(
-    rule: type[Rule], path: str, span: Span, message: str, source_line: str = "", noqa_lines: tuple[int, ...] = ()
+    rule: type[Rule],
+    path: str,
+    span: Span,
+    message: str,
+    source_line: str = "",
+    noqa_lines: tuple[int, ...] | None = None,
+    cell: int | None = None,
 ) -> Finding:
+    """A finding of `rule`; `noqa_lines` are module lines (None: the finding's own line)."""
     return Finding(
         path=path,
         span=span,
@@ -52,7 +63,8 @@ def make_finding(
         message=message,
         challenges=rule.challenges,
         source_line=source_line,
-        noqa_lines=noqa_lines or (span.line,),
+        noqa_lines=(span.line,) if noqa_lines is None else noqa_lines,
+        cell=cell,
     )
 
 
@@ -71,9 +83,59 @@ def lint_source(
         result = not_analysed(path, f"could not parse the file: {failure.reason}", failure.line, failure.column, source_line)
         result.directives = Directives.parse(text)
         return result
+    return _analyse(path, text, module, rules, options, notebook=None)
 
+
+def lint_notebook(
+    path: str,
+    notebook: Notebook,
+    rules: Sequence[type[Rule]],
+    options: Mapping[type[Rule], Mapping[str, Any]],
+) -> FileResult:
+    """Run `rules` over a notebook's code cells, analysed as one module in cell order.
+
+    A cell that does not parse gets its own MLS001 finding and is left out; the other
+    cells are still analysed.
+    """
+    broken: list[Finding] = []
+    try:
+        module = parse_module(notebook.module_text)
+    except ParseFailure:
+        failures = {}
+        for cell in notebook.cells:
+            if cell.is_python:
+                try:
+                    parse_module(cell_source_for_parsing(cell))
+                except ParseFailure as failure:
+                    failures[cell.number] = failure
+        build_module(notebook, excluded=set(failures))
+        for number, failure in failures.items():
+            lines = notebook.cell(number).lines
+            line = min(max(failure.line, 1), len(lines))
+            span = Span(line, failure.column, line, failure.column + 1)
+            message = f"could not parse this cell: {failure.reason}; the other cells were analysed"
+            broken.append(make_finding(FileNotAnalysed, path, span, message, lines[line - 1], noqa_lines=(), cell=number))
+        try:
+            module = parse_module(notebook.module_text)
+        except ParseFailure as failure:
+            return not_analysed(path, f"could not parse the notebook's code: {failure.reason}")
+    result = _analyse(path, notebook.module_text, module, rules, options, notebook)
+    result.findings[:0] = broken
+    if broken and result.directives is None:
+        result.directives = Directives.parse(notebook.module_text)
+    return result
+
+
+def _analyse(
+    path: str,
+    text: str,
+    module: cst.Module,
+    rules: Sequence[type[Rule]],
+    options: Mapping[type[Rule], Mapping[str, Any]],
+    notebook: Notebook | None,
+) -> FileResult:
     names = NameResolver(module)
-    context = FileContext(path, text, module, names)
+    context = FileContext(path, text, module, names, notebook)
     errors: list[tuple[type[Rule], BaseException]] = []
     active = [
         rule(context, options[rule])
@@ -107,12 +169,40 @@ def lint_source(
         if fact is not None:
             facts[type(rule)] = fact
     result = _locate(path, text, module, context.reports)
+    if notebook is not None:
+        result.findings = [_in_cell(finding, notebook) for finding in result.findings]
+        result.findings += [_cell_finding(path, report, notebook) for report in context.cell_reports]
     result.facts = facts
     for rule, error in errors:
         result.findings.append(make_finding(InternalError, path, FALLBACK, _describe_failure(rule, error)))
     if result.findings or facts:
         result.directives = Directives.parse(text)
     return result
+
+
+def _in_cell(finding: Finding, notebook: Notebook) -> Finding:
+    """Move a finding from module coordinates to the cell the user sees."""
+    span = finding.span
+    cell, line, column = notebook.locate(span.line, span.column)
+    end_cell, end_line, end_column = notebook.locate(span.end_line, span.end_column)
+    if end_cell != cell:
+        end_line, end_column = line, column + 1
+    lines = notebook.cell(cell).lines
+    return replace(
+        finding,
+        cell=cell,
+        span=Span(line, column, end_line, end_column),
+        source_line=lines[line - 1] if line <= len(lines) else "",
+    )
+
+
+def _cell_finding(path: str, report: CellReport, notebook: Notebook) -> Finding:
+    lines = notebook.cell(report.cell).lines
+    line = min(max(report.line, 1), len(lines))
+    module_line = notebook.module_line(report.cell, line)
+    span = Span(line, report.column, line, report.column + 1)
+    noqa_lines = (module_line,) if module_line is not None else ()
+    return make_finding(report.rule, path, span, report.message, lines[line - 1], noqa_lines, cell=report.cell)
 
 
 def _locate(path: str, text: str, module: cst.Module, reports: list[Report]) -> FileResult:

@@ -8,7 +8,9 @@ from mlsmells.findings import Finding
 
 
 def location(finding: Finding) -> str:
-    return f"{finding.path}:{finding.span.line}:{finding.span.column}"
+    """`path:line:col`, or `notebook.ipynb:cell 3:line:col` with the cell Jupyter shows."""
+    cell = f"cell {finding.cell}:" if finding.cell is not None else ""
+    return f"{finding.path}:{cell}{finding.span.line}:{finding.span.column}"
 
 
 def render(findings: Sequence[Finding]) -> str:

@@ -22,6 +22,7 @@ def as_dict(finding: Finding) -> dict:
         "end_column": span.end_column,
         "challenges": list(finding.challenges),
         "fixable": finding.fixable,
+        "cell": finding.cell,
     }
 
 

@@ -327,7 +327,7 @@ class UnseededRandom(Rule):
         )
 
     def end_file(self) -> None:
-        if not self.is_program:
+        if not (self.is_program or self.file.notebook is not None):
             return
         reported: set[str] = set()
         for library, call, name in self.draws:

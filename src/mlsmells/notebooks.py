@@ -1,0 +1,188 @@
+"""Jupyter notebooks as input: their code cells become one Python module, in cell order.
+
+Every rule then works on notebooks without knowing it is one: `import numpy as np` in
+cell 1 resolves `np.random.rand` in cell 7. IPython syntax is rewritten line by line so
+that it parses and no line moves; a map from module lines back to (cell, line in cell,
+column shift) lets findings point where the user looks in Jupyter. The magic and shell
+lines themselves stay visible to rules as `MagicLine`s.
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+from dataclasses import dataclass, field
+from typing import Any
+
+import nbformat
+
+from mlsmells.sources import SourceError
+
+#: Cell magics whose body is Python: the body is analysed.
+PYTHON_CELL_MAGICS = frozenset({"time", "timeit", "capture", "prun", "python", "python3", "debug"})
+#: Line magics followed by a Python statement that they run: the statement is analysed.
+_STATEMENT_MAGICS = frozenset({"time", "timeit", "prun", "capture"})
+#: A stand-in for a value produced by IPython syntax (`files = !ls`): binds, calls nothing.
+PLACEHOLDER = "..."
+
+_CELL_MAGIC = re.compile(r"^%%(?P<name>[\w.-]+)(?P<args>.*)$")
+# `%name` (not `% b`, a modulo on a continuation line) and `!cmd` (not `!=`).
+_LINE_MAGIC = re.compile(r"^(?P<indent>[ \t]*)(?P<sigil>%(?=[A-Za-z_])|!{1,2}(?!=))(?P<command>.*)$")
+_ASSIGNED_MAGIC = re.compile(
+    r"^(?P<lhs>[ \t]*[\w.\[\], ]+?\s*=\s*)(?P<sigil>%(?=[A-Za-z_])|!{1,2}(?!=))(?P<command>.*)$"
+)
+_HELP = re.compile(r"^(?P<indent>[ \t]*)(\?{1,2}[\w.]+|[\w.]+\?{1,2}|%\w+\?{1,2})[ \t]*$")
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One cell as Jupyter shows it: `number` counts every cell from 1."""
+
+    number: int
+    kind: str
+    source: str
+    execution_count: int | None = None
+    outputs: tuple[dict[str, Any], ...] = ()
+    #: The cell magic on its first line (`bash` for `%%bash`), if any.
+    cell_magic: str | None = None
+
+    @property
+    def is_python(self) -> bool:
+        return self.kind == "code" and (self.cell_magic is None or self.cell_magic in PYTHON_CELL_MAGICS)
+
+    @property
+    def lines(self) -> list[str]:
+        return self.source.splitlines() or [""]
+
+
+@dataclass(frozen=True)
+class MagicLine:
+    """An IPython line: `kind` is line-magic, cell-magic, shell or help; `line` is in the module."""
+
+    cell: int
+    cell_line: int
+    line: int
+    kind: str
+    command: str
+
+
+@dataclass
+class Notebook:
+    """A notebook read from disk, and the Python module built from its code cells."""
+
+    cells: list[Cell]
+    language: str
+    module_text: str = ""
+    #: For each module line (index 0 is line 1): (cell number, line in cell, column shift).
+    line_map: list[tuple[int, int, int]] = field(default_factory=list)
+    magics: list[MagicLine] = field(default_factory=list)
+
+    @property
+    def is_python(self) -> bool:
+        return self.language in ("", "python", "python3", "ipython", "ipython3")
+
+    def cell(self, number: int) -> Cell:
+        return self.cells[number - 1]
+
+    def locate(self, line: int, column: int) -> tuple[int, int, int]:
+        """(cell, line in cell, column in cell) of a 1-based module position."""
+        cell, cell_line, shift = self.line_map[min(line, len(self.line_map)) - 1]
+        return cell, cell_line, column + shift
+
+    def module_line(self, cell: int, cell_line: int = 1) -> int | None:
+        """The module line of a line in a cell, or None if the cell is not in the module."""
+        for index, (number, line, _) in enumerate(self.line_map):
+            if number == cell and line == cell_line:
+                return index + 1
+        return None
+
+
+def read_notebook(text: str) -> Notebook:
+    """Parse notebook JSON (nbformat 4, or 3 and older, converted). Raises `SourceError`."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            document = nbformat.reads(text, as_version=4)
+    except Exception as error:  # nbformat raises JSON, schema and version errors of many types
+        reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise SourceError(f"not a valid notebook: {reason[:200]}") from None
+    metadata = document.get("metadata", {})
+    language = str(
+        metadata.get("kernelspec", {}).get("language") or metadata.get("language_info", {}).get("name") or ""
+    ).lower()
+    cells = [_cell(number, raw) for number, raw in enumerate(document.get("cells", []), start=1)]
+    notebook = Notebook(cells, language)
+    build_module(notebook, excluded=set())
+    return notebook
+
+
+def _cell(number: int, raw: dict) -> Cell:
+    source = raw.get("source", "")
+    if isinstance(source, list):
+        source = "".join(str(part) for part in source)
+    source = str(source).replace("\r\n", "\n").replace("\r", "\n")
+    kind = str(raw.get("cell_type", "code"))
+    magic = _CELL_MAGIC.match(source.split("\n", 1)[0].strip()) if kind == "code" else None
+    count = raw.get("execution_count")
+    return Cell(
+        number=number,
+        kind=kind,
+        source=source,
+        execution_count=count if isinstance(count, int) else None,
+        outputs=tuple(raw.get("outputs", ()) or ()),
+        cell_magic=magic.group("name") if magic else None,
+    )
+
+
+def build_module(notebook: Notebook, excluded: set[int]) -> None:
+    """Concatenate the Python code cells, less `excluded`, into `notebook.module_text`."""
+    lines: list[str] = []
+    notebook.line_map = []
+    notebook.magics = []
+    for cell in notebook.cells:
+        if not cell.is_python or cell.number in excluded:
+            continue
+        for cell_line, line in enumerate(cell.lines, start=1):
+            module_line = len(lines) + 1
+            rewritten, shift, magic = rewrite_line(line, first=cell_line == 1)
+            if magic is not None:
+                notebook.magics.append(MagicLine(cell.number, cell_line, module_line, *magic))
+            lines.append(rewritten)
+            notebook.line_map.append((cell.number, cell_line, shift))
+    notebook.module_text = "\n".join(lines) + "\n" if lines else ""
+
+
+def cell_source_for_parsing(cell: Cell) -> str:
+    """A cell rewritten alone, to find out whether it parses on its own."""
+    return "\n".join(rewrite_line(line, first=index == 0)[0] for index, line in enumerate(cell.lines)) + "\n"
+
+
+def rewrite_line(line: str, first: bool) -> tuple[str, int, tuple[str, str] | None]:
+    """Rewrite one line of IPython into Python of the same line count.
+
+    Returns the new line, how many columns it shifted left (for `%time stmt`), and the
+    magic found as (kind, command), if any.
+    """
+    if first:
+        cell_magic = _CELL_MAGIC.match(line.strip())
+        if cell_magic:
+            return f"# {line.strip()}", 0, ("cell-magic", line.strip()[2:])
+    help_match = _HELP.match(line)
+    if help_match and not line.strip().startswith("#"):
+        return f"{help_match.group('indent')}pass", 0, ("help", line.strip())
+    assigned = _ASSIGNED_MAGIC.match(line)
+    if assigned and not line.lstrip().startswith("#"):
+        kind = "shell" if assigned.group("sigil").startswith("!") else "line-magic"
+        return f"{assigned.group('lhs')}{PLACEHOLDER}", 0, (kind, assigned.group("command").strip())
+    magic = _LINE_MAGIC.match(line)
+    if not magic:
+        return line, 0, None
+    indent, sigil, command = magic.group("indent", "sigil", "command")
+    if sigil.startswith("!"):
+        return f"{indent}pass", 0, ("shell", command.strip())
+    name, _, rest = command.partition(" ")
+    if name in _STATEMENT_MAGICS and rest.strip() and not rest.lstrip().startswith("-"):
+        statement = rest.lstrip()
+        shift = len(line) - len(indent) - len(statement)
+        return f"{indent}{statement}", shift, ("line-magic", command.strip())
+    return f"{indent}pass", 0, ("line-magic", command.strip())
