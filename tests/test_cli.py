@@ -7,7 +7,7 @@ import json
 from conftest import CLEAN, SMELLY, run_json, run_mlsmells
 
 JSON_KEYS = {"code", "name", "severity", "message", "path", "line", "column", "end_line",
-             "end_column", "challenges", "fixable"}
+             "end_column", "challenges", "fixable", "cell"}
 
 
 def test_clean_project_exits_zero(tmp_path, write):
@@ -46,7 +46,7 @@ def test_json_output_has_the_documented_keys(tmp_path, write):
     assert finding | {"message": None} == {
         "code": "MLS101", "name": "unseeded-random", "severity": "warning", "message": None,
         "path": "train.py", "line": 4, "column": 9, "end_line": 4, "end_column": 23,
-        "challenges": ["SLR-CM25", "SLR-CM30", "ZHANG22-14"], "fixable": False,
+        "challenges": ["SLR-CM25", "SLR-CM30", "ZHANG22-14"], "fixable": False, "cell": None,
     }
 
 
