@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import pytest
 
-from mlsmells.engine.linter import lint_source
+from mlsmells.engine.linter import lint_notebook, lint_source
+from mlsmells.notebooks import notebook_from_percent
 from mlsmells.findings import Family
 from mlsmells.registry import all_rules
-from mlsmells.rule import parse_example
+from mlsmells.rule import Rule, parse_example
 
 RULES = all_rules()
 CHECKED_RULES = [rule for rule in RULES if rule.code != "MLS002"]  # MLS002 has no code to show
@@ -21,15 +22,29 @@ def _cases(kind: str):
 
 
 def _spans(rule, code):
-    result = lint_source("example.py", code, [rule], {rule: rule.default_options()})
-    return [(f.code, f.span.line, f.span.column, f.span.end_column) for f in result.findings]
+    """(code, cell, line, column, end column) of each finding of `rule` on an example."""
+    options = {rule: rule.default_options()}
+    if rule.notebooks_only:
+        notebook, _ = notebook_from_percent(code)
+        result = lint_notebook("example.ipynb", notebook, [rule], options)
+    else:
+        result = lint_source("example.py", code, [rule], options)
+    return [(f.code, f.cell, f.span.line, f.span.column, f.span.end_column) for f in result.findings]
+
+
+def _expected(rule, code, spans):
+    """Caret positions, translated into cells for notebook examples."""
+    if not rule.notebooks_only:
+        return [(rule.code, None, s.line, s.column, s.end_column) for s in spans]
+    _, positions = notebook_from_percent(code)
+    return [(rule.code, *positions[s.line - 1], s.column, s.end_column) for s in spans]
 
 
 @pytest.mark.parametrize(("rule", "example"), list(_cases("bad")))
 def test_bad_example_reports_exactly_the_marked_spans(rule, example):
     code, expected = parse_example(example)
     assert expected, "a bad example must mark at least one span"
-    assert _spans(rule, code) == [(rule.code, s.line, s.column, s.end_column) for s in expected]
+    assert _spans(rule, code) == _expected(rule, code, expected)
 
 
 @pytest.mark.parametrize(("rule", "example"), list(_cases("good")))
@@ -52,10 +67,11 @@ def test_rule_code_matches_its_family(rule):
     assert rule.name == rule.name.lower() and " " not in rule.name
 
 
-def test_non_engine_rules_have_handlers():
+def test_non_engine_rules_look_at_something():
     for rule in RULES:
         if rule.family is not Family.ENGINE:
-            assert rule.visit_handlers or rule.leave_handlers, rule.code
+            checks_at_end = rule.end_file is not Rule.end_file
+            assert rule.visit_handlers or rule.leave_handlers or checks_at_end, rule.code
 
 
 def test_parse_example_marks_spans_and_strips_caret_lines():

@@ -186,3 +186,41 @@ def rewrite_line(line: str, first: bool) -> tuple[str, int, tuple[str, str] | No
         shift = len(line) - len(indent) - len(statement)
         return f"{indent}{statement}", shift, ("line-magic", command.strip())
     return f"{indent}pass", 0, ("line-magic", command.strip())
+
+
+_PERCENT_HEADER = re.compile(r"^# %%(?: \[(?P<tag>[^\]]*)\])?(?P<rest>.*)$")
+
+
+def notebook_from_percent(text: str) -> tuple[Notebook, list[tuple[int, int] | None]]:
+    """A notebook written in the percent format, as rule examples and docs show them.
+
+    `# %%` starts a code cell that never ran, `# %% [7]` one with execution count 7,
+    `# %% [7] error` one saved with an error output, `# %% [markdown]` a markdown cell.
+    Also returns, for every line of `text`, its (cell, line in cell), or None for headers.
+    """
+    raw_cells: list[dict] = []
+    positions: list[tuple[int, int] | None] = []
+    for line in text.splitlines():
+        header = _PERCENT_HEADER.match(line)
+        if header:
+            tag, rest = header.group("tag") or "", header.group("rest")
+            cell: dict = {"cell_type": "code", "source": [], "metadata": {}, "outputs": [], "execution_count": None}
+            if tag in ("markdown", "raw"):
+                cell = {"cell_type": tag, "source": [], "metadata": {}}
+            elif tag.isdigit():
+                cell["execution_count"] = int(tag)
+            if "error" in rest:
+                cell["outputs"] = [{"output_type": "error", "ename": "ValueError", "evalue": "example", "traceback": []}]
+            raw_cells.append(cell)
+            positions.append(None)
+            continue
+        if not raw_cells:
+            raw_cells.append({"cell_type": "code", "source": [], "metadata": {}, "outputs": [], "execution_count": None})
+        raw_cells[-1]["source"].append(line + "\n")
+        positions.append((len(raw_cells), len(raw_cells[-1]["source"])))
+    for cell in raw_cells:
+        cell["source"] = "".join(cell["source"]).rstrip("\n")
+    cells = [_cell(number, raw) for number, raw in enumerate(raw_cells, start=1)]
+    notebook = Notebook(cells, "python")
+    build_module(notebook, excluded=set())
+    return notebook, positions

@@ -81,6 +81,9 @@ class Rule:
     options: ClassVar[tuple[Option, ...]] = ()
     #: Top-level packages a file must import for the rule to run on it; empty: always run.
     required_modules: ClassVar[frozenset[str]] = frozenset()
+    #: Rules about notebooks themselves (cells, outputs): they never run on Python files,
+    #: and their examples are notebooks written in the percent format (`# %% [3]`).
+    notebooks_only: ClassVar[bool] = False
     why: ClassVar[str] = ""
     #: Code that the rule reports. A line of only `^` marks the expected span on the line above.
     bad: ClassVar[tuple[str, ...]] = ()

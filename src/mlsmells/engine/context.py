@@ -56,6 +56,9 @@ class FileContext:
         self.names = names
         self.scopes: list[Scope] = []  # the walk enters the module scope first
         self.reports: list[Report] = []
+        #: In a notebook: the cell of each top-level statement, and the one being walked.
+        self._statement_cells = _statement_cells(module, notebook) if notebook is not None else None
+        self.cell: int | None = None
         self._spans: Mapping[cst.CSTNode, Span] | None = None
 
     @property
@@ -99,5 +102,21 @@ class FileContext:
         self.scopes.append(scope)
         return True
 
+    def track_cell(self, node: cst.CSTNode) -> None:
+        """Notebooks only: note the cell of a top-level statement before rules see it."""
+        cell = self._statement_cells.get(node)
+        if cell is not None:
+            self.cell = cell
+
     def leave(self, node: cst.CSTNode) -> None:
         self.scopes.pop()
+
+
+def _statement_cells(module: cst.Module, notebook: Notebook) -> dict[cst.CSTNode, int]:
+    """The notebook cell of each top-level statement, from the lines its code occupies."""
+    cells: dict[cst.CSTNode, int] = {}
+    line = 1 + len(module.header)  # each header node is one blank or comment line
+    for statement in module.body:
+        cells[statement] = notebook.locate(line + len(statement.leading_lines), 1)[0]
+        line += module.code_for_node(statement).count("\n")
+    return cells

@@ -141,6 +141,7 @@ def _analyse(
         rule(context, options[rule])
         for rule in rules
         if rule.family is not Family.ENGINE
+        and (notebook is not None or not rule.notebooks_only)
         and (not rule.required_modules or rule.required_modules & names.imported_packages)
     ]
     if active:
@@ -155,7 +156,8 @@ def _analyse(
             errors.append((type(rule), error))
             dispatcher.drop(rule)
 
-        walk(module, dispatcher, context.enter, context.leave, rule_failed)
+        track_cell = context.track_cell if notebook is not None else None
+        walk(module, dispatcher, context.enter, context.leave, rule_failed, track_cell)
     facts: dict[type[Rule], Any] = {}
     for rule in active:
         if any(failed is type(rule) for failed, _ in errors):

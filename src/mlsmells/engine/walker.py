@@ -107,6 +107,7 @@ def walk(
     enter: Callable[[cst.CSTNode], bool],
     leave: Callable[[cst.CSTNode], None],
     on_error: Callable[[object, Exception], None],
+    before_visit: Callable[[cst.CSTNode], None] | None = None,
 ) -> None:
     """Walk `root` in source order, calling visit handlers before and leave handlers
     after each node's subtree.
@@ -114,7 +115,7 @@ def walk(
     `enter(node)` is called after the visit handlers and returns True when `leave(node)`
     must be called once the subtree is done (the caller tracks scopes with it). A handler
     that raises is reported to `on_error(owner, error)` with the object it is bound to;
-    the walk goes on.
+    the walk goes on. `before_visit(node)`, if given, runs before the visit handlers.
     """
     stack: list[cst.CSTNode | _Exit] = [root]
     pop, push, extend = stack.pop, stack.append, stack.extend
@@ -131,6 +132,8 @@ def walk(
                 leave(done)
             continue
         node_type = type(node)
+        if before_visit is not None:
+            before_visit(node)
         for handler in dispatcher.visit_handlers(node_type):
             try:
                 handler(node)

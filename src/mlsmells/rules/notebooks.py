@@ -1,0 +1,481 @@
+"""MLS6xx: notebooks. Saved notebooks that only work when run in a lucky order, and saved
+results that do not come from the code as written (META-B1, META-C2)."""
+
+from __future__ import annotations
+
+import builtins
+
+import libcst as cst
+
+from mlsmells.findings import Family, Severity
+from mlsmells.rule import Rule
+
+_NOTEBOOK_BEHAVIOR = "This rule only runs on notebooks."
+#: Names IPython defines in every kernel.
+_IPYTHON_NAMES = frozenset({"In", "Out", "_", "__", "___", "_i", "_ii", "_iii", "_ih", "_oh", "_dh",
+                            "get_ipython", "display", "exit", "quit"})
+#: Magics that bind names the analysis cannot see.
+_OPAQUE_MAGICS = ("run", "store", "load", "sx", "sc")
+
+
+class OutOfOrderExecution(Rule):
+    """
+    The saved execution counts of a notebook's executed code cells do not increase from
+    top to bottom: some cell was run after a cell below it, so the saved outputs come from
+    an order a reader re-running the notebook will not follow. Reported once, at the first
+    cell whose count is lower than that of a cell above it. Cells never run are ignored.
+    """
+
+    code = "MLS601"
+    name = "out-of-order-execution"
+    family = Family.NOTEBOOKS
+    severity = Severity.WARNING
+    summary = "Cells were executed in a different order than they appear."
+    challenges = ("META-B1",)
+    notebooks_only = True
+    why = (
+        "A notebook whose outputs were produced by jumping around is not a record of what the "
+        "code does: re-running it top to bottom can fail or give other numbers. The meta-summary "
+        "of ML product challenges (META-B1) names the move from exploratory notebook code to "
+        "production code as a recurring source of problems; a notebook that only works in a "
+        "lucky order is the first obstacle on that path."
+    )
+    bad = (
+        '''
+        # %% [1]
+        import pandas as pd
+        # %% [4]
+        frame = pd.read_csv("train.csv")
+        # %% [2]
+        frame = frame.dropna()
+        ^
+        ''',
+    )
+    good = (
+        '''
+        # %% [1]
+        import pandas as pd
+        # %% [2]
+        frame = pd.read_csv("train.csv")
+        # %% [5]
+        frame = frame.dropna()
+        # %%
+        frame.describe()
+        ''',
+    )
+    use_instead = "Restart the kernel and run all cells before saving (Kernel › Restart & Run All)."
+    notebook_behavior = _NOTEBOOK_BEHAVIOR
+    limitations = (
+        "Cells with equal execution counts (copied between notebooks) are not reported. "
+        "Notebooks saved without outputs carry no counts and are never reported."
+    )
+
+    def end_file(self) -> None:
+        highest = 0
+        for cell in self.file.notebook.cells:
+            count = cell.execution_count
+            if cell.kind != "code" or count is None:
+                continue
+            if count < highest:
+                self.file.report_cell(
+                    self, cell.number,
+                    f"cell {cell.number} ran as execution {count}, after a cell above it "
+                    f"(execution {highest}): the saved outputs do not come from a top-to-bottom run",
+                )
+                return
+            highest = count
+
+
+class UseBeforeDefinition(Rule):
+    """
+    A name is used, in code that runs when its cell runs, in a cell above the first cell
+    that defines it: the notebook worked only because the later cell was run first, and
+    Restart & Run All fails with a NameError. Names used inside function bodies and
+    lambdas (which run later), builtins and IPython's own names are not reported, nor is
+    anything after a star import or a `%run`/`%store` magic, whose names cannot be known.
+    """
+
+    code = "MLS602"
+    name = "use-before-definition"
+    family = Family.NOTEBOOKS
+    severity = Severity.ERROR
+    summary = "A name is used in a cell above the first cell that defines it."
+    challenges = ("META-B1",)
+    notebooks_only = True
+    why = (
+        "Hidden state is the classic notebook failure: a variable defined in a cell further "
+        "down, run earlier during exploration, keeps the notebook working until someone runs "
+        "it from the top. META-B1 (moving from exploratory notebook code to production) names "
+        "the cost; a notebook that cannot be re-run cannot be turned into a pipeline."
+    )
+    bad = (
+        '''
+        # %% [1]
+        import pandas as pd
+        # %% [3]
+        features = raw.drop(columns=["target"])
+                   ^^^
+        # %% [2]
+        raw = pd.read_csv("train.csv")
+        ''',
+    )
+    good = (
+        '''
+        # %% [1]
+        import pandas as pd
+        # %% [2]
+        def load(path):
+            return pd.read_csv(path).pipe(clean)
+        # %% [3]
+        def clean(frame):
+            return frame.dropna()
+        # %% [4]
+        raw = load("train.csv")
+        features = raw.drop(columns=["target"])
+        print(len(features))
+        ''',
+    )
+    use_instead = "Move the cell that defines the name above the cells that use it."
+    notebook_behavior = _NOTEBOOK_BEHAVIOR
+    limitations = (
+        "Names bound inside functions through `global`, by `exec`, or by magics other than "
+        "`x = !cmd` / `x = %magic` are not seen; such names are never reported."
+    )
+
+    def __init__(self, file, options) -> None:
+        super().__init__(file, options)
+        self.first_binding: dict[str, int] = {}
+        self.loads: list[tuple[cst.Name, int]] = []
+        self.not_loads: set[cst.Name] = set()
+        self.deferred_depth = 0
+        self.unknown_from_cell: int | None = None
+        self.globals_declared: set[str] = set()
+        for magic in file.notebook.magics:
+            if magic.kind == "line-magic" and magic.command.split(" ", 1)[0] in _OPAQUE_MAGICS:
+                self._unknown_from(magic.cell)
+
+    def _unknown_from(self, cell: int) -> None:
+        if self.unknown_from_cell is None or cell < self.unknown_from_cell:
+            self.unknown_from_cell = cell
+
+    @property
+    def _runs_now(self) -> bool:
+        """True for code that runs when its cell runs: not in a def body or a lambda."""
+        return self.deferred_depth == 0 and all(
+            not isinstance(scope.node, cst.FunctionDef) for scope in self.file.scopes
+        )
+
+    def _bind(self, target: cst.BaseExpression) -> None:
+        stack = [target]
+        while stack:
+            node = stack.pop()
+            if isinstance(node, cst.Name):
+                self.not_loads.add(node)
+                if self._runs_now and self.file.cell is not None:
+                    self.first_binding.setdefault(node.value, self.file.cell)
+            elif isinstance(node, cst.Tuple | cst.List):
+                stack.extend(element.value for element in node.elements)
+            elif isinstance(node, cst.StarredElement):
+                stack.append(node.value)
+
+    def visit_Lambda(self, node: cst.Lambda) -> None:
+        self.deferred_depth += 1
+
+    def leave_Lambda(self, node: cst.Lambda) -> None:
+        self.deferred_depth -= 1
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        for target in node.targets:
+            self._bind(target.target)
+
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        self._bind(node.target)
+
+    def visit_For(self, node: cst.For) -> None:
+        self._bind(node.target)
+
+    def visit_WithItem(self, node: cst.WithItem) -> None:
+        if node.asname is not None:
+            self._bind(node.asname.name)
+
+    def visit_NamedExpr(self, node: cst.NamedExpr) -> None:
+        self._bind(node.target)
+
+    def visit_ExceptHandler(self, node: cst.ExceptHandler) -> None:
+        if node.name is not None:
+            self._bind(node.name.name)
+
+    def visit_CompFor(self, node: cst.CompFor) -> None:
+        self._bind(node.target)
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self._bind(node.name)
+        for param in (*node.params.params, *node.params.posonly_params, *node.params.kwonly_params):
+            self.not_loads.add(param.name)
+        for star in (node.params.star_arg, node.params.star_kwarg):
+            if isinstance(star, cst.Param):
+                self.not_loads.add(star.name)
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        self._bind(node.name)
+
+    def visit_Import(self, node: cst.Import) -> None:
+        for alias in node.names:
+            if alias.asname is not None:
+                self._bind(alias.asname.name)
+            else:
+                top = alias.name
+                while isinstance(top, cst.Attribute):
+                    top = top.value
+                self._bind(top)
+            self._skip_names(alias.name)
+
+    def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
+        if isinstance(node.names, cst.ImportStar):
+            if self.file.cell is not None:
+                self._unknown_from(self.file.cell)
+            return
+        for alias in node.names:
+            self._bind(alias.asname.name if alias.asname is not None else alias.name)
+            self._skip_names(alias.name)
+        if node.module is not None:
+            self._skip_names(node.module)
+
+    def _skip_names(self, dotted: cst.BaseExpression) -> None:
+        while isinstance(dotted, cst.Attribute):
+            self.not_loads.add(dotted.attr)
+            dotted = dotted.value
+        if isinstance(dotted, cst.Name):
+            self.not_loads.add(dotted)
+
+    def visit_Global(self, node: cst.Global) -> None:
+        self.globals_declared.update(item.name.value for item in node.names)
+        self.not_loads.update(item.name for item in node.names)
+
+    def visit_Attribute(self, node: cst.Attribute) -> None:
+        self.not_loads.add(node.attr)
+
+    def visit_Arg(self, node: cst.Arg) -> None:
+        if node.keyword is not None:
+            self.not_loads.add(node.keyword)
+
+    def visit_Name(self, node: cst.Name) -> None:
+        if node not in self.not_loads and self._runs_now and self.file.cell is not None:
+            self.loads.append((node, self.file.cell))
+
+    def end_file(self) -> None:
+        reported: set[str] = set()
+        for node, cell in self.loads:
+            name = node.value
+            defined = self.first_binding.get(name)
+            if (
+                defined is None
+                or defined <= cell
+                or name in reported
+                or name in self.globals_declared
+                or name in _IPYTHON_NAMES
+                or hasattr(builtins, name)
+                or (self.unknown_from_cell is not None and self.unknown_from_cell <= cell)
+            ):
+                continue
+            reported.add(name)
+            self.report(
+                node,
+                f"`{name}` is used in cell {cell} but first defined in cell {defined}, further "
+                "down: Restart & Run All fails here",
+            )
+
+
+class ErrorOutputSaved(Rule):
+    """
+    A code cell was saved with an error among its outputs (a traceback): the notebook
+    as saved did not run cleanly, and the results below that cell may not come from it.
+    """
+
+    code = "MLS603"
+    name = "error-output-saved"
+    family = Family.NOTEBOOKS
+    severity = Severity.WARNING
+    summary = "A cell's saved outputs contain an error."
+    challenges = ("META-C2",)
+    notebooks_only = True
+    why = (
+        "A saved traceback means the notebook was committed in a broken state: readers cannot "
+        "tell which results are current. META-C2 reports low code quality in data science code, "
+        "especially in notebooks; saving failing notebooks is one of its visible symptoms."
+    )
+    bad = (
+        '''
+        # %% [1]
+        import pandas as pd
+        # %% [2] error
+        frame = pd.read_csv("missing.csv")
+        ^
+        ''',
+    )
+    good = (
+        '''
+        # %% [1]
+        import pandas as pd
+        # %% [2]
+        frame = pd.read_csv("train.csv")
+        ''',
+    )
+    use_instead = "Fix the failing cell, or clear its outputs, before saving the notebook."
+    notebook_behavior = _NOTEBOOK_BEHAVIOR
+
+    def end_file(self) -> None:
+        for cell in self.file.notebook.cells:
+            for output in cell.outputs:
+                if isinstance(output, dict) and output.get("output_type") == "error":
+                    error = f"{output.get('ename', 'error')}: {output.get('evalue', '')}".strip(": ")
+                    self.file.report_cell(
+                        self, cell.number,
+                        f"cell {cell.number} was saved with an error output ({error[:120]})",
+                    )
+                    break
+
+
+class SkippedCells(Rule):
+    """
+    A code cell that was never executed sits between executed cells: the saved results
+    below it were computed without it, so they do not come from the code as written.
+    """
+
+    code = "MLS604"
+    name = "skipped-cells"
+    family = Family.NOTEBOOKS
+    severity = Severity.WARNING
+    summary = "A code cell among executed cells was never run."
+    challenges = ("META-B1",)
+    notebooks_only = True
+    why = (
+        "Outputs below a skipped cell were produced by a different program than the one saved: "
+        "re-running the notebook top to bottom changes them or fails. This is the hidden-state "
+        "problem META-B1 describes for exploratory notebook code."
+    )
+    bad = (
+        '''
+        # %% [1]
+        import pandas as pd
+        frame = pd.read_csv("train.csv")
+        # %%
+        frame = frame[frame["age"] > 0]
+        ^
+        # %% [2]
+        frame.describe()
+        ''',
+    )
+    good = (
+        '''
+        # %% [1]
+        import pandas as pd
+        frame = pd.read_csv("train.csv")
+        # %% [2]
+        frame = frame[frame["age"] > 0]
+        # %% [3]
+        frame.describe()
+        # %%
+        frame.to_parquet("clean.parquet")
+        ''',
+    )
+    use_instead = "Run the whole notebook (Restart & Run All) before saving, or delete the unused cell."
+    notebook_behavior = _NOTEBOOK_BEHAVIOR
+    limitations = "Cells that contain only comments or whitespace are not reported."
+
+    def end_file(self) -> None:
+        code_cells = [cell for cell in self.file.notebook.cells if cell.kind == "code"]
+        executed = [index for index, cell in enumerate(code_cells) if cell.execution_count is not None]
+        if not executed:
+            return
+        for cell in code_cells[executed[0] + 1 : executed[-1]]:
+            if cell.execution_count is None and _has_code(cell.source):
+                self.file.report_cell(
+                    self, cell.number,
+                    f"cell {cell.number} was never run, but cells after it were: their saved "
+                    "results do not include its effect",
+                )
+
+
+def _has_code(source: str) -> bool:
+    return any(line.strip() and not line.strip().startswith("#") for line in source.splitlines())
+
+
+class LateImports(Rule):
+    """
+    A module is imported at the top level of a cell that comes after cells doing real work
+    (anything beyond imports, magics, constants and documentation). Dependencies scattered
+    through a notebook are easy to miss when the code moves to a script or package.
+    """
+
+    code = "MLS605"
+    name = "late-imports"
+    family = Family.NOTEBOOKS
+    severity = Severity.ADVICE
+    summary = "Imports appear after cells that already do real work."
+    challenges = ("META-B1", "META-C2")
+    notebooks_only = True
+    why = (
+        "When imports are spread through a notebook, what it depends on is only known by reading "
+        "all of it, and turning it into a module (META-B1) means hunting them down. META-C2 "
+        "(low code quality in notebooks) covers this kind of disorder."
+    )
+    bad = (
+        '''
+        # %% [1]
+        import pandas as pd
+        frame = pd.read_csv("train.csv")
+        # %% [2]
+        from sklearn.model_selection import train_test_split
+        ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^
+        train, test = train_test_split(frame, random_state=0)
+        ''',
+    )
+    good = (
+        '''
+        # %% [1]
+        import pandas as pd
+        from sklearn.model_selection import train_test_split
+
+        SEED = 0
+        # %% [2]
+        frame = pd.read_csv("train.csv")
+        train, test = train_test_split(frame, random_state=SEED)
+        ''',
+    )
+    use_instead = "Gather the imports in the first code cell."
+    notebook_behavior = _NOTEBOOK_BEHAVIOR
+
+    def __init__(self, file, options) -> None:
+        super().__init__(file, options)
+        self.first_work_cell: int | None = None
+        self.reported_cells: set[int] = set()
+
+    def visit_SimpleStatementLine(self, node: cst.SimpleStatementLine) -> None:
+        cell = self.file.cell
+        if not self.file.in_module_scope or cell is None:
+            return
+        for statement in node.body:
+            if isinstance(statement, cst.Import | cst.ImportFrom):
+                if self.first_work_cell is not None and cell > self.first_work_cell and cell not in self.reported_cells:
+                    self.reported_cells.add(cell)
+                    self.report(statement, f"import in cell {cell}, after cell {self.first_work_cell} already did real work")
+            elif self.first_work_cell is None and _is_work(statement):
+                self.first_work_cell = cell
+
+    def visit_BaseCompoundStatement(self, node: cst.BaseCompoundStatement) -> None:
+        if self.file.in_module_scope and self.first_work_cell is None and self.file.cell is not None:
+            if not isinstance(node, cst.FunctionDef | cst.ClassDef):
+                self.first_work_cell = self.file.cell
+
+
+def _is_work(statement: cst.BaseSmallStatement) -> bool:
+    """Anything but `pass`, a docstring or a constant: IPython lines become `pass`."""
+    if isinstance(statement, cst.Pass):
+        return False
+    if isinstance(statement, cst.Expr) and isinstance(statement.value, cst.SimpleString | cst.Ellipsis):
+        return False
+    if isinstance(statement, cst.Assign | cst.AnnAssign):
+        value = statement.value
+        return not isinstance(value, cst.SimpleString | cst.Integer | cst.Float | cst.Name | cst.Ellipsis)
+    return True
