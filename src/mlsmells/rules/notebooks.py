@@ -403,9 +403,10 @@ def _has_code(source: str) -> bool:
 
 class LateImports(Rule):
     """
-    A module is imported at the top level of a cell that comes after cells doing real work
-    (anything beyond imports, magics, constants and documentation). Dependencies scattered
-    through a notebook are easy to miss when the code moves to a script or package.
+    A module is imported at the top level of a cell that comes after the first cell doing
+    real work (anything beyond imports, magics, constants and documentation; a cell that
+    imports counts as set-up). Dependencies scattered through a notebook are easy to miss
+    when the code moves to a script or package. Reported once per cell.
     """
 
     code = "MLS605"
@@ -424,8 +425,9 @@ class LateImports(Rule):
         '''
         # %% [1]
         import pandas as pd
-        frame = pd.read_csv("train.csv")
         # %% [2]
+        frame = pd.read_csv("train.csv")
+        # %% [3]
         from sklearn.model_selection import train_test_split
         ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^
         train, test = train_test_split(frame, random_state=0)
@@ -448,8 +450,8 @@ class LateImports(Rule):
 
     def __init__(self, file, options) -> None:
         super().__init__(file, options)
-        self.first_work_cell: int | None = None
-        self.reported_cells: set[int] = set()
+        self.first_import: dict[int, cst.CSTNode] = {}
+        self.work_cells: set[int] = set()
 
     def visit_SimpleStatementLine(self, node: cst.SimpleStatementLine) -> None:
         cell = self.file.cell
@@ -457,16 +459,25 @@ class LateImports(Rule):
             return
         for statement in node.body:
             if isinstance(statement, cst.Import | cst.ImportFrom):
-                if self.first_work_cell is not None and cell > self.first_work_cell and cell not in self.reported_cells:
-                    self.reported_cells.add(cell)
-                    self.report(statement, f"import in cell {cell}, after cell {self.first_work_cell} already did real work")
-            elif self.first_work_cell is None and _is_work(statement):
-                self.first_work_cell = cell
+                self.first_import.setdefault(cell, statement)
+            elif _is_work(statement):
+                self.work_cells.add(cell)
 
     def visit_BaseCompoundStatement(self, node: cst.BaseCompoundStatement) -> None:
-        if self.file.in_module_scope and self.first_work_cell is None and self.file.cell is not None:
+        if self.file.in_module_scope and self.file.cell is not None:
             if not isinstance(node, cst.FunctionDef | cst.ClassDef):
-                self.first_work_cell = self.file.cell
+                self.work_cells.add(self.file.cell)
+
+    def end_file(self) -> None:
+        # A cell that imports is a set-up cell, even if it also builds paths or settings.
+        work = [cell for cell in self.work_cells if cell not in self.first_import]
+        if not work:
+            return
+        start = min(work)
+        for cell, statement in sorted(self.first_import.items()):
+            if cell > start:
+                self.report(statement, f"import in cell {cell}, after cell {start} started the work: "
+                                       "gather imports in the first code cell")
 
 
 def _is_work(statement: cst.BaseSmallStatement) -> bool:

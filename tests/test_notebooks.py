@@ -1,0 +1,208 @@
+"""Notebooks as input: reading, IPython syntax, positions, and the MLS6xx rules."""
+
+from __future__ import annotations
+
+import json
+
+import nbformat
+import pytest
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output, new_raw_cell
+
+from conftest import run_json, run_mlsmells
+from mlsmells.notebooks import read_notebook, rewrite_line
+
+
+def save(path, cells, **metadata):
+    notebook = new_notebook(cells=cells, metadata=metadata)
+    nbformat.write(notebook, str(path))
+    return path
+
+
+def code(source, count=None, outputs=()):
+    return new_code_cell(source, execution_count=count, outputs=list(outputs))
+
+
+def findings(tmp_path, *args):
+    return [(f["code"], f["cell"], f["line"], f["column"]) for f in run_json(*args, cwd=tmp_path)[1]]
+
+
+@pytest.mark.parametrize(
+    ("line", "rewritten", "magic"),
+    [
+        ("%matplotlib inline", "pass", ("line-magic", "matplotlib inline")),
+        ("%load_ext autoreload", "pass", ("line-magic", "load_ext autoreload")),
+        ("%time x = f()", "x = f()", ("line-magic", "time x = f()")),
+        ("    %timeit g(1)", "    g(1)", ("line-magic", "timeit g(1)")),
+        ("!pip install torch", "pass", ("shell", "pip install torch")),
+        ("files = !ls data/", "files = ...", ("shell", "ls data/")),
+        ("names = %who_ls", "names = ...", ("line-magic", "who_ls")),
+        ("x?", "pass", ("help", "x?")),
+        ("??np.random", "pass", ("help", "??np.random")),
+        ("a != b", "a != b", None),
+        ("total = (a\n", "total = (a\n", None),
+        ("         % b)", "         % b)", None),
+    ],
+)
+def test_ipython_lines_are_rewritten_in_place(line, rewritten, magic):
+    assert rewrite_line(line, first=False)[0] == rewritten
+    assert rewrite_line(line, first=False)[2] == magic
+
+
+def test_cells_form_one_module_in_order(tmp_path):
+    path = save(tmp_path / "a.ipynb", [
+        new_markdown_cell("# Exploration"),
+        code("import numpy as np\n%matplotlib inline", 1),
+        new_raw_cell("raw text"),
+        code("%%bash\necho $HOME", 2),
+        code("%%time\nnoise = np.random.rand(3)", 3),
+    ])
+    notebook = read_notebook(path.read_text())
+    assert notebook.module_text == "import numpy as np\npass\n# %%time\nnoise = np.random.rand(3)\n"
+    assert [(m.cell, m.kind, m.command) for m in notebook.magics] == [
+        (2, "line-magic", "matplotlib inline"), (5, "cell-magic", "time"),
+    ]
+    # cell numbers count markdown and raw cells; the bash cell is left out but numbered
+    assert findings(tmp_path) == [("MLS101", 5, 2, 9)]
+
+
+def test_finding_in_cell_nine_points_at_cell_line_and_column(tmp_path):
+    cells = [new_markdown_cell(f"step {n}") for n in range(4)]
+    cells += [code("import numpy as np", 1), code("x = 1", 2), code("y = 2", 3), code("z = 3", 4)]
+    cells.append(code("# sample\nfor _ in range(3):\n    %time draw = np.random.normal(0, 1)", 5))
+    save(tmp_path / "a.ipynb", cells)
+    assert findings(tmp_path) == [("MLS101", 9, 3, 18)]
+    completed = run_mlsmells("check", "--output-format", "concise", cwd=tmp_path)
+    assert completed.stdout.startswith("a.ipynb:cell 9:3:18: MLS101 ")
+
+
+def test_noqa_inside_a_cell_and_per_file_ignores(tmp_path, write):
+    save(tmp_path / "a.ipynb", [code("import random\nrandom.random()  # noqa: MLS101", 1)])
+    assert findings(tmp_path) == []
+    save(tmp_path / "a.ipynb", [code("import random\nrandom.random()", 1)])
+    assert findings(tmp_path) == [("MLS101", 1, 2, 1)]
+    write("pyproject.toml", '[tool.mlsmells.per-file-ignores]\n"*.ipynb" = ["MLS101"]\n')
+    assert findings(tmp_path) == []
+
+
+def test_a_cell_that_does_not_parse_is_reported_and_the_rest_analysed(tmp_path):
+    save(tmp_path / "a.ipynb", [
+        code("import numpy as np", 1),
+        code("def broken(:\n    pass", 2),
+        code("x = np.random.rand(2)", 3),
+    ])
+    result = findings(tmp_path)
+    assert result == [("MLS001", 2, 1, 12), ("MLS101", 3, 1, 5)]
+
+
+def test_empty_notebooks_and_notebooks_without_code(tmp_path):
+    save(tmp_path / "empty.ipynb", [])
+    save(tmp_path / "prose.ipynb", [new_markdown_cell("# Notes"), new_raw_cell("x")])
+    completed = run_mlsmells("check", cwd=tmp_path)
+    assert completed.returncode == 0
+    assert "checked 2 files, 0 findings" in completed.stderr
+
+
+def test_version_3_notebook_is_converted(tmp_path):
+    v3 = {
+        "nbformat": 3, "nbformat_minor": 0, "metadata": {"name": "old"},
+        "worksheets": [{"cells": [
+            {"cell_type": "code", "input": "import random\nrandom.shuffle(items)", "language": "python",
+             "outputs": [], "prompt_number": 1, "metadata": {}},
+        ], "metadata": {}}],
+    }
+    (tmp_path / "old.ipynb").write_text(json.dumps(v3))
+    assert findings(tmp_path) == [("MLS101", 1, 2, 1)]
+
+
+def test_non_python_kernel_is_skipped_with_a_note(tmp_path):
+    save(tmp_path / "r.ipynb", [code("x <- runif(10)", 1)],
+         kernelspec={"name": "ir", "language": "R", "display_name": "R"})
+    completed = run_mlsmells("check", cwd=tmp_path)
+    assert completed.returncode == 0
+    assert "skipped r.ipynb: its kernel language is r, not Python" in completed.stderr
+    assert "checked 0 files" in completed.stderr
+
+
+def test_windows_line_endings_and_string_sources(tmp_path):
+    notebook = {
+        "nbformat": 4, "nbformat_minor": 5, "metadata": {},
+        "cells": [{"cell_type": "code", "id": "a", "metadata": {}, "outputs": [], "execution_count": 1,
+                   "source": "import random\r\n\r\nrandom.random()\r\n"}],
+    }
+    (tmp_path / "crlf.ipynb").write_text(json.dumps(notebook))
+    assert findings(tmp_path) == [("MLS101", 1, 3, 1)]
+
+
+@pytest.mark.parametrize(
+    ("content", "reason"),
+    [
+        ("{not json", "not a valid notebook: Notebook does not appear to be JSON"),
+        ('{"nbformat": 4, "nbformat_minor": 2, "metadata": {}}', "missing an expected key: cells"),
+        ('{"nbformat": 5, "nbformat_minor": 0, "metadata": {}, "cells": []}', "Unsupported nbformat version 5"),
+    ],
+)
+def test_invalid_notebooks_are_mls001_and_the_run_goes_on(tmp_path, write, content, reason):
+    write("bad.ipynb", content)
+    write("good.py", "import random\nrandom.random()\n")
+    code_, result = run_json(cwd=tmp_path)
+    assert code_ == 1
+    assert [(f["path"], f["code"]) for f in result] == [("bad.ipynb", "MLS001"), ("good.py", "MLS101")]
+    assert reason in result[0]["message"]
+
+
+def test_execution_order_rules(tmp_path):
+    save(tmp_path / "a.ipynb", [
+        code("import pandas as pd", 1),
+        code("frame = pd.read_csv('x.csv')", 7),
+        code("frame = frame.dropna()", None),
+        code("summary = frame.describe()", 3),
+        code("# only a note", None),
+        code("summary", 9, outputs=[new_output("error", ename="KeyError", evalue="'age'", traceback=[])]),
+        code("late = 1", None),
+    ])
+    assert findings(tmp_path, "--select", "MLS6") == [
+        ("MLS604", 3, 1, 1),
+        ("MLS601", 4, 1, 1),
+        ("MLS603", 6, 1, 1),
+    ]
+
+
+def test_execution_counts_with_gaps_repeats_and_nulls_are_fine(tmp_path):
+    save(tmp_path / "a.ipynb", [code("a = 1", 2), code("b = 2", 2), code("c = 3", 10), code("d = 4", None)])
+    assert findings(tmp_path, "--select", "MLS601,MLS604") == []
+
+
+def test_use_before_definition(tmp_path):
+    save(tmp_path / "a.ipynb", [
+        code("import pandas as pd\nfiles = !ls data", 1),
+        code("def summarize(frame):\n    return frame.describe(include=columns)", 2),
+        code("report = summarize(table)\nprint(len(files), report)", 4),
+        code("table = pd.read_csv('t.csv')\ncolumns = list(table)", 3),
+        code("squares = [n * n for n in range(3)]\nfn = lambda: later\nlater = 1", 5),
+    ])
+    assert findings(tmp_path, "--select", "MLS602") == [("MLS602", 3, 1, 20)]
+
+
+def test_use_before_definition_is_quiet_after_star_imports_and_run(tmp_path):
+    save(tmp_path / "a.ipynb", [
+        code("from helpers import *", 1),
+        code("model = build(config)", 2),
+        code("config = {}", 3),
+    ])
+    assert findings(tmp_path, "--select", "MLS602") == []
+    save(tmp_path / "a.ipynb", [
+        code("%run setup.py", 1),
+        code("model = build(config)", 2),
+        code("config = {}", 3),
+    ])
+    assert findings(tmp_path, "--select", "MLS602") == []
+
+
+def test_late_imports_is_advice(tmp_path):
+    save(tmp_path / "a.ipynb", [
+        code("import pandas as pd\n%matplotlib inline\nSEED = 1", 1),
+        code("frame = pd.read_csv('t.csv')", 2),
+        code("import seaborn as sns\nsns.histplot(frame)", 3),
+    ])
+    assert findings(tmp_path) == []
+    assert findings(tmp_path, "--extend-select", "late-imports") == [("MLS605", 3, 1, 1)]
