@@ -206,3 +206,38 @@ def test_late_imports_is_advice(tmp_path):
     ])
     assert findings(tmp_path) == []
     assert findings(tmp_path, "--extend-select", "late-imports") == [("MLS605", 3, 1, 1)]
+
+
+@pytest.mark.parametrize("minor", range(6))
+def test_every_nbformat_4_minor_version(tmp_path, minor):
+    cell = {"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": 1,
+            "source": ["import random\n", "random.random()"]}
+    if minor >= 5:
+        cell["id"] = "c1"
+    notebook = {"nbformat": 4, "nbformat_minor": minor, "metadata": {}, "cells": [cell]}
+    (tmp_path / "a.ipynb").write_text(json.dumps(notebook))
+    assert findings(tmp_path) == [("MLS101", 1, 2, 1)]
+
+
+def test_rules_of_other_families_see_magic_and_shell_lines(tmp_path):
+    from mlsmells.engine.linter import lint_notebook
+    from mlsmells.findings import Family
+    from mlsmells.rule import Rule
+
+    class UnpinnedShellInstall(Rule):
+        """Throwaway rule: reports `!pip install` lines, as a configuration rule would."""
+
+        code = "MLS299"
+        name = "unpinned-shell-install"
+        family = Family.CONFIGURATION
+
+        def end_file(self):
+            for magic in self.file.notebook.magics if self.file.notebook else ():
+                if magic.kind == "shell" and magic.command.startswith("pip install"):
+                    self.file.report_cell(self, magic.cell, f"shell: {magic.command}", line=magic.cell_line)
+
+    path = save(tmp_path / "a.ipynb", [code("import os", 1), code("x = 1\n!pip install torch", 2)])
+    result = lint_notebook("a.ipynb", read_notebook(path.read_text()), [UnpinnedShellInstall], {UnpinnedShellInstall: {}})
+    assert [(f.cell, f.span.line, f.message, f.source_line) for f in result.findings] == [
+        (2, 2, "shell: pip install torch", "!pip install torch")
+    ]
