@@ -21,7 +21,10 @@ from mlsmells.config import ConfigError, Settings, find_config, load_settings
 from mlsmells.discovery import MissingPath
 from mlsmells.docs import rule_json, rule_markdown, stale_pages, write_pages
 from mlsmells.findings import Finding
-from mlsmells.output import FORMATS
+from mlsmells.baseline import BaselineError, apply_baseline, read_baseline
+from mlsmells.baseline import write_baseline as write_baseline_file
+from mlsmells.fingerprints import project_root
+from mlsmells.output import FORMAT_NAMES, OutputContext, formats
 from mlsmells.registry import all_rules, find_rule
 from mlsmells.runner import RunResult, run
 from mlsmells.selection import SelectionLayer, UnknownSelector, close_matches, enabled_rules
@@ -90,7 +93,7 @@ def main() -> None:
 
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-@click.option("--output-format", type=click.Choice(list(FORMATS)), default="full", show_default=True,
+@click.option("--output-format", type=click.Choice(FORMAT_NAMES), default="full", show_default=True,
               help="How findings are printed.")
 @click.option("--output-file", "-o", type=click.Path(path_type=Path, dir_okay=False),
               help="Write findings to this file instead of standard output.")
@@ -104,6 +107,13 @@ def main() -> None:
 @click.option("--force-exclude", is_flag=True, help="Apply excludes to files named on the command line too (for pre-commit).")
 @click.option("--exit-zero", is_flag=True, help="Exit with 0 even when there are findings.")
 @click.option("--quiet", "-q", is_flag=True, help="Do not print the summary on standard error.")
+@click.option("--sarif-all-rules", is_flag=True, help="SARIF: describe every selected rule, not only those with results.")
+@click.option("--sarif-include-suppressed", is_flag=True,
+              help="SARIF: include suppressed findings, marked with their suppression.")
+@click.option("--baseline", "baseline_path", type=click.Path(path_type=Path, dir_okay=False),
+              help="Report only findings not recorded in this baseline file.")
+@click.option("--write-baseline", type=click.Path(path_type=Path, dir_okay=False),
+              help="Record the current findings in this baseline file and exit.")
 def check(
     paths: tuple[Path, ...],
     output_format: str,
@@ -117,6 +127,10 @@ def check(
     force_exclude: bool,
     exit_zero: bool,
     quiet: bool,
+    sarif_all_rules: bool,
+    sarif_include_suppressed: bool,
+    baseline_path: Path | None,
+    write_baseline: Path | None,
 ) -> None:
     """Check Python files and notebooks under PATHS (default: the current directory)."""
     cwd = Path.cwd()
@@ -133,7 +147,25 @@ def check(
     except MissingPath as error:
         raise _fail(str(error)) from None
 
-    text = render_statistics(result.findings) if statistics else FORMATS[output_format](result.findings)
+    root = project_root(cwd, settings.root if settings.path else None)
+    if write_baseline is not None:
+        try:
+            recorded = write_baseline_file(write_baseline, result, cwd, root)
+        except BaselineError as error:
+            raise _fail(str(error)) from None
+        if not quiet:
+            click.echo(f"mlsmells: recorded {recorded} finding(s) in {write_baseline}.", err=True)
+        raise click.exceptions.Exit(EXIT_CLEAN)
+    stale = None
+    baseline_file = baseline_path or settings.baseline
+    if baseline_file is not None:
+        try:
+            stale = apply_baseline(result, read_baseline(baseline_file), cwd, root).stale
+        except BaselineError as error:
+            raise _fail(str(error)) from None
+
+    context = OutputContext(result, rules, cwd, root, sarif_all_rules, sarif_include_suppressed)
+    text = render_statistics(result.findings) if statistics else formats()[output_format](context)
     if output_file is not None:
         try:
             output_file.write_text(text, encoding="utf-8")
@@ -143,6 +175,9 @@ def check(
         click.echo(text, nl=False)
     if not quiet:
         click.echo(summary(result), err=True)
+        if stale:
+            click.echo(f"mlsmells: {stale} baseline entr{'y no longer occurs' if stale == 1 else 'ies no longer occur'}: "
+                       "rewrite the baseline to drop them.", err=True)
     raise click.exceptions.Exit(exit_code(result, exit_zero))
 
 

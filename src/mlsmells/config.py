@@ -24,7 +24,7 @@ CONFIG_FILENAMES = ("mlsmells.toml", ".mlsmells.toml")
 PYPROJECT = "pyproject.toml"
 
 _LIST_KEYS = ("select", "extend-select", "ignore", "exclude", "extend-exclude")
-_KNOWN_KEYS = frozenset(_LIST_KEYS + ("per-file-ignores", "rules"))
+_KNOWN_KEYS = frozenset(_LIST_KEYS + ("per-file-ignores", "rules", "baseline"))
 
 
 class ConfigError(Exception):
@@ -44,6 +44,8 @@ class Settings:
     extend_exclude: tuple[str, ...] = ()
     per_file_ignores: dict[str, tuple[str, ...]] = field(default_factory=dict)
     rule_options: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: The baseline file named in the configuration, resolved against its directory.
+    baseline: Path | None = None
 
     @property
     def selection(self) -> SelectionLayer:
@@ -129,7 +131,12 @@ def _validate(table: dict[str, Any], path: Path, prefix: str) -> Settings:
             _check_selector(selector, fail, key)
         per_file_ignores[glob] = tuple(selectors)
 
+    baseline = table.get("baseline")
+    if baseline is not None and not (isinstance(baseline, str) and baseline):
+        raise fail("baseline", f"expected a path, got {_describe(baseline)}")
+
     return Settings(
+        baseline=path.parent.resolve() / baseline if baseline else None,
         root=path.parent.resolve(),
         path=path,
         select=lists.get("select"),

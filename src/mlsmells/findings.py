@@ -72,6 +72,15 @@ class Finding:
     source_line: str = field(default="", compare=False)
     #: Lines whose `noqa` comment silences this finding (the statement's first and last).
     noqa_lines: tuple[int, ...] = field(default=(), compare=False)
+    #: The dotted name of the function or class holding the finding ("" at module level).
+    context: str = field(default="", compare=False)
+    #: The line in the file as stored on disk: for a notebook, the line of its JSON text.
+    file_line: int | None = field(default=None, compare=False)
+
+    @property
+    def stored_line(self) -> int:
+        """The line a tool reading the raw file (GitHub, GitLab) should point at."""
+        return self.file_line if self.file_line is not None else self.span.line
 
     @property
     def sort_key(self) -> tuple:

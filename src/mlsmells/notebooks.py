@@ -9,6 +9,8 @@ lines themselves stay visible to rules as `MagicLine`s.
 
 from __future__ import annotations
 
+import bisect
+import json
 import re
 import warnings
 from dataclasses import dataclass, field
@@ -224,3 +226,61 @@ def notebook_from_percent(text: str) -> tuple[Notebook, list[tuple[int, int] | N
     notebook = Notebook(cells, "python")
     build_module(notebook, excluded=set())
     return notebook, positions
+
+
+_JSON_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}:,]')
+
+
+def source_json_lines(raw: str) -> list[list[int]]:
+    """For each cell of a notebook's raw JSON text, the JSON line of each of its source lines.
+
+    Tools that show an `.ipynb` as text (GitHub, GitLab) need lines of that text. nbformat
+    writes every source line as its own JSON string, so each maps to its own JSON line;
+    a source written as one string maps all its lines to that one. Only strings and
+    brackets are looked at, so large outputs are skipped at regular-expression speed.
+    """
+    newlines = [match.start() for match in re.finditer("\n", raw)]
+
+    def line_of(offset: int) -> int:
+        return bisect.bisect_right(newlines, offset) + 1
+
+    cells: list[list[int]] = []
+    depth = 0
+    key: str | None = None
+    in_cells = in_source = False
+    previous = ""
+    for match in _JSON_TOKEN.finditer(raw):
+        token = match.group()
+        if token in "[{":
+            depth += 1
+            if depth == 2 and key == "cells" and token == "[":
+                in_cells = True
+            elif in_cells and depth == 3 and token == "{":
+                cells.append([])
+            elif in_cells and depth == 4 and key == "source" and token == "[":
+                in_source = True
+        elif token in "]}":
+            if in_source and depth == 4:
+                in_source = False
+            if in_cells and depth == 2:
+                in_cells = False
+            depth -= 1
+        elif token == ":":
+            key = _json_string(previous)
+        elif token.startswith('"'):
+            if in_source and depth == 4:
+                text = _json_string(token) or ""
+                cells[-1].extend([line_of(match.start())] * max(1, text.count("\n") + (not text.endswith("\n"))))
+            elif in_cells and depth == 3 and key == "source" and previous == ":":
+                cells[-1].extend([line_of(match.start())] * ((_json_string(token) or "").count("\n") + 1))
+        previous = token
+    return cells
+
+
+def _json_string(token: str) -> str | None:
+    if not token.startswith('"'):
+        return None
+    try:
+        return json.loads(token)
+    except ValueError:
+        return None

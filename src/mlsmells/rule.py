@@ -76,6 +76,8 @@ class Rule:
     name: ClassVar[str] = ""
     family: ClassVar[Family]
     severity: ClassVar[Severity] = Severity.WARNING
+    #: How often a finding is right, as SARIF says it: very-high, high, medium or low.
+    precision: ClassVar[str] = "high"
     summary: ClassVar[str] = ""
     challenges: ClassVar[tuple[str, ...]] = ()
     options: ClassVar[tuple[Option, ...]] = ()

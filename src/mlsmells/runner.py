@@ -6,7 +6,7 @@ Configuration is resolved once, here, before any file is read.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -21,8 +21,17 @@ from mlsmells.findings import Finding
 from mlsmells.rule import Rule
 from mlsmells.rules.engine import InternalError
 from mlsmells.selection import resolve_selectors, selector_matches
-from mlsmells.notebooks import read_notebook
+from mlsmells.notebooks import read_notebook, source_json_lines
 from mlsmells.sources import SourceError, read_python_source, read_text
+
+
+@dataclass(frozen=True)
+class Suppressed:
+    """A finding left out of the results, and why: SARIF's suppression kinds."""
+
+    finding: Finding
+    kind: str  # "inSource" (a noqa comment) or "external" (configuration, baseline)
+    justification: str
 
 
 @dataclass
@@ -30,13 +39,21 @@ class RunResult:
     """What a run found, after filtering."""
 
     findings: list[Finding] = field(default_factory=list)
-    files_checked: int = 0
+    files: list[str] = field(default_factory=list)
     files_not_analysed: list[str] = field(default_factory=list)
     #: Notebooks skipped because their kernel is not Python: (path, language).
     skipped_notebooks: list[tuple[str, str]] = field(default_factory=list)
-    suppressed: int = 0
+    suppressed_findings: list[Suppressed] = field(default_factory=list)
     #: per-file-ignores globs that matched none of the checked files.
     unused_per_file_ignores: list[str] = field(default_factory=list)
+
+    @property
+    def files_checked(self) -> int:
+        return len(self.files)
+
+    @property
+    def suppressed(self) -> int:
+        return len(self.suppressed_findings)
 
     @property
     def internal_errors(self) -> int:
@@ -102,13 +119,13 @@ def run(
         if file_result.skipped_language:
             result.skipped_notebooks.append((shown, file_result.skipped_language))
             continue
-        result.files_checked += 1
+        result.files.append(shown)
         if not file_result.analysed:
             result.files_not_analysed.append(shown)
         ignored = per_file_ignores.ignored_rules(path)
         kept, suppressed = filter_findings(file_result.findings, file_result.directives, enabled, ignored)
         result.findings.extend(kept)
-        result.suppressed += suppressed
+        result.suppressed_findings.extend(suppressed)
         for rule, fact in file_result.facts.items():
             facts[rule][shown] = fact
         if file_result.facts:
@@ -119,7 +136,7 @@ def run(
             file_result, ignored = checked.get(report.path, (FileResult(report.path), set()))
             kept, suppressed = filter_findings([report], file_result.directives, enabled, ignored)
             result.findings.extend(kept)
-            result.suppressed += suppressed
+            result.suppressed_findings.extend(suppressed)
     result.findings.sort(key=lambda finding: finding.sort_key)
     result.unused_per_file_ignores = per_file_ignores.unused
     return result
@@ -128,10 +145,14 @@ def run(
 def check_file(path: Path, shown: str, rules, options) -> FileResult:
     try:
         if path.suffix == ".ipynb":
-            notebook = read_notebook(read_text(path))
+            raw = read_text(path)
+            notebook = read_notebook(raw)
             if not notebook.is_python:
                 return FileResult(shown, skipped_language=notebook.language)
-            return lint_notebook(shown, notebook, rules, options)
+            result = lint_notebook(shown, notebook, rules, options)
+            if result.findings:
+                result.findings = with_json_lines(result.findings, raw)
+            return result
         text = read_python_source(path)
     except SourceError as error:
         return not_analysed(shown, str(error))
@@ -147,18 +168,32 @@ def repository_findings(rule: type[Rule], facts: dict[str, Any]) -> list[Finding
         return [make_finding(InternalError, ".", FALLBACK, message + ". This is a bug in mlsmells: please report it.")]
 
 
+def with_json_lines(findings: list[Finding], raw: str) -> list[Finding]:
+    """Give notebook findings the line of the notebook's JSON text where they stand."""
+    json_lines = source_json_lines(raw)
+    located = []
+    for finding in findings:
+        lines = json_lines[finding.cell - 1] if finding.cell and finding.cell <= len(json_lines) else []
+        if lines:
+            file_line = lines[min(finding.span.line, len(lines)) - 1]
+        else:
+            file_line = 1
+        located.append(replace(finding, file_line=file_line))
+    return located
+
+
 def filter_findings(
     findings: list[Finding],
     directives: Directives | None,
     enabled: set[type[Rule]],
     ignored: set[type[Rule]],
-) -> tuple[list[Finding], int]:
-    """Drop findings of deselected and per-file-ignored rules and those silenced by noqa.
+) -> tuple[list[Finding], list[Suppressed]]:
+    """Drop findings of deselected rules; set aside those per-file-ignored or silenced by noqa.
 
     MLS002 always stays: it is a bug report, not a judgement on the user's code.
     """
     kept: list[Finding] = []
-    suppressed = 0
+    suppressed: list[Suppressed] = []
     by_code = {rule.code: rule for rule in enabled | ignored}
     for finding in findings:
         if finding.code == InternalError.code:
@@ -168,10 +203,11 @@ def filter_findings(
         if rule is None or rule not in enabled:
             continue
         if rule in ignored:
-            suppressed += 1
+            suppressed.append(Suppressed(finding, "external", "per-file-ignores in the configuration"))
             continue
-        if directives and directives.suppresses(finding.noqa_lines, lambda selector: selector_matches(selector, rule)):
-            suppressed += 1
+        how = directives.suppresses(finding.noqa_lines, lambda selector: selector_matches(selector, rule)) if directives else None
+        if how is not None:
+            suppressed.append(Suppressed(finding, "inSource", f"`# {how}` comment"))
             continue
         kept.append(finding)
     return kept, suppressed

@@ -215,24 +215,27 @@ def _locate(path: str, text: str, module: cst.Module, reports: list[Report]) -> 
     statements = [
         (spans[node], node) for node in spans if isinstance(node, cst.SimpleStatementLine | cst.BaseCompoundStatement)
     ]
+    definitions = [(spans[node], node) for node in spans if isinstance(node, cst.FunctionDef | cst.ClassDef)]
     lines = source_lines(text)
     for report in reports:
         span = spans.get(report.node, FALLBACK)
-        noqa_lines = _noqa_lines(span, _innermost_statement(span, statements), spans)
-        result.findings.append(make_finding(report.rule, path, span, report.message, lines[span.line - 1], noqa_lines))
+        holding = _holding(span, statements)
+        noqa_lines = _noqa_lines(span, holding[-1] if holding else None, spans)
+        finding = make_finding(report.rule, path, span, report.message, lines[span.line - 1], noqa_lines)
+        context = ".".join(node.name.value for node in _holding(span, definitions))
+        result.findings.append(replace(finding, context=context))
     return result
 
 
-def _innermost_statement(span: Span, statements: list[tuple[Span, cst.CSTNode]]) -> cst.CSTNode | None:
-    """The smallest statement whose span holds `span`."""
+def _holding(span: Span, candidates: list[tuple[Span, cst.CSTNode]]) -> list[cst.CSTNode]:
+    """The candidates whose span holds `span`, outermost first."""
     holding = [
-        (outer, node) for outer, node in statements
+        (outer, node) for outer, node in candidates
         if (outer.line, outer.column) <= (span.line, span.column)
         and (span.end_line, span.end_column) <= (outer.end_line, outer.end_column)
     ]
-    if not holding:
-        return None
-    return min(holding, key=lambda item: (item[0].end_line - item[0].line, item[0].end_column))[1]
+    holding.sort(key=lambda item: (item[0].line, item[0].column, -item[0].end_line, -item[0].end_column))
+    return [node for _, node in holding]
 
 
 def _noqa_lines(span: Span, statement: cst.CSTNode | None, spans: Mapping[cst.CSTNode, Span]) -> tuple[int, ...]:

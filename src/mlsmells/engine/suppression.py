@@ -49,12 +49,12 @@ class Directives:
         return cls(lines, tuple(file_codes), file_wide)
 
     def suppresses(self, lines: tuple[int, ...], matches) -> str | None:
-        """Why a finding on `lines` is suppressed ('noqa' or 'file noqa'), or None.
+        """Which comment suppresses a finding on `lines` ('noqa' or 'mlsmells: noqa'), or None.
 
         `matches(selector)` says whether a selector written in a comment names the rule.
         """
         if self.file_wide or any(matches(code) for code in self.file or ()):
-            return "file noqa"
+            return "mlsmells: noqa"
         for line in lines:
             if line in self.lines:
                 codes = self.lines[line]

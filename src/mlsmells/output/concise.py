@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from mlsmells.findings import Finding
+
+if TYPE_CHECKING:
+    from mlsmells.output import OutputContext
 
 
 def location(finding: Finding) -> str:
@@ -13,5 +16,6 @@ def location(finding: Finding) -> str:
     return f"{finding.path}:{cell}{finding.span.line}:{finding.span.column}"
 
 
-def render(findings: Sequence[Finding]) -> str:
+def render(context: OutputContext) -> str:
+    findings = context.findings
     return "".join(f"{location(f)}: {f.code} {f.message}\n" for f in findings)

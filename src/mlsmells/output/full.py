@@ -3,13 +3,17 @@ and the rule name and challenges it links to."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from mlsmells.findings import Finding
+
+if TYPE_CHECKING:
+    from mlsmells.output import OutputContext
 from mlsmells.output.concise import location
 
 
-def render(findings: Sequence[Finding]) -> str:
+def render(context: OutputContext) -> str:
+    findings = context.findings
     return "".join(_render_one(finding) for finding in findings)
 
 

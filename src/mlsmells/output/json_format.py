@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from mlsmells.findings import Finding
+
+if TYPE_CHECKING:
+    from mlsmells.output import OutputContext
 
 
 def as_dict(finding: Finding) -> dict:
@@ -26,5 +29,6 @@ def as_dict(finding: Finding) -> dict:
     }
 
 
-def render(findings: Sequence[Finding]) -> str:
+def render(context: OutputContext) -> str:
+    findings = context.findings
     return json.dumps([as_dict(finding) for finding in findings], indent=2, ensure_ascii=False) + "\n"

@@ -17,6 +17,7 @@ class FileNotAnalysed(Rule):
     name = "file-not-analysed"
     family = Family.ENGINE
     severity = Severity.ERROR
+    precision = "very-high"
     summary = "A file could not be read, decoded or parsed, so no rule checked it."
     challenges = ("META-C2",)
     why = (
@@ -59,6 +60,7 @@ class InternalError(Rule):
     name = "internal-rule-error"
     family = Family.ENGINE
     severity = Severity.ERROR
+    precision = "very-high"
     summary = "A rule failed with an exception on a file; its results for that file are missing."
     challenges = ("META-C2",)
     why = (

@@ -413,6 +413,7 @@ class LateImports(Rule):
     name = "late-imports"
     family = Family.NOTEBOOKS
     severity = Severity.ADVICE
+    precision = "medium"
     summary = "Imports appear after cells that already do real work."
     challenges = ("META-B1", "META-C2")
     notebooks_only = True

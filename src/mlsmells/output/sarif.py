@@ -1,0 +1,129 @@
+"""`sarif`: SARIF 2.1.0 for GitHub code scanning (and any other SARIF consumer).
+
+Paths are relative to the project root under `%SRCROOT%`. Notebook results point at the
+line of the notebook's JSON text, since that is how GitHub shows an `.ipynb`, and carry
+the cell and line in the cell in their message and properties. Suppressed findings are
+left out unless asked for: GitHub does not honour SARIF suppressions.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import TYPE_CHECKING
+
+from mlsmells import PROJECT_URL, __version__
+from mlsmells.docs import rule_markdown
+from mlsmells.findings import Finding, Severity
+from mlsmells.registry import find_rule
+from mlsmells.rule import Rule
+
+if TYPE_CHECKING:
+    from mlsmells.output import OutputContext
+
+SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+MAX_RESULTS = 25_000
+MAX_TAGS = 20
+MAX_DESCRIPTION = 1024
+LEVELS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.ADVICE: "note"}
+
+
+def render(context: OutputContext) -> str:
+    entries = [(finding, None) for finding in context.findings]
+    entries += [(s.finding, s) for s in context.suppressed]
+    if len(entries) > MAX_RESULTS:
+        sys.stderr.write(
+            f"mlsmells: warning: {len(entries)} results exceed SARIF's limit on GitHub; "
+            f"only the first {MAX_RESULTS} are written.\n"
+        )
+        entries = entries[:MAX_RESULTS]
+    if context.sarif_all_rules:
+        rules = list(context.rules)
+    else:
+        rules = []
+    for finding, _ in entries:
+        rule = find_rule(finding.code)
+        if rule is not None and rule not in rules:
+            rules.append(rule)
+    rules.sort(key=lambda rule: rule.code)
+    index = {rule.code: position for position, rule in enumerate(rules)}
+    results = [_result(context, finding, suppressed, index) for finding, suppressed in entries]
+    log = {
+        "$schema": SCHEMA,
+        "version": "2.1.0",
+        "runs": [
+            {
+                "tool": {
+                    "driver": {
+                        "name": "mlsmells",
+                        "version": __version__,
+                        "informationUri": PROJECT_URL,
+                        "rules": [_descriptor(rule) for rule in rules],
+                    }
+                },
+                "originalUriBaseIds": {"%SRCROOT%": {"uri": context.root.as_uri() + "/"}},
+                "columnKind": "unicodeCodePoints",
+                "results": results,
+            }
+        ],
+    }
+    return json.dumps(log, indent=2, ensure_ascii=False) + "\n"
+
+
+def _descriptor(rule: type[Rule]) -> dict:
+    tags = [rule.family.title, *rule.challenges, *sorted(rule.required_modules)]
+    if len(tags) > MAX_TAGS:
+        sys.stderr.write(f"mlsmells: warning: {rule.code} has {len(tags)} tags; SARIF keeps {MAX_TAGS}.\n")
+        tags = tags[:MAX_TAGS]
+    documentation = rule_markdown(rule)
+    return {
+        "id": rule.code,
+        "name": rule.name,
+        "shortDescription": {"text": _clip(rule.summary)},
+        "fullDescription": {"text": _clip(rule.description() or rule.summary)},
+        "help": {"text": documentation, "markdown": documentation},
+        "helpUri": f"{PROJECT_URL}/blob/main/docs/rules/{rule.code}-{rule.name}.md",
+        "defaultConfiguration": {"level": LEVELS[rule.severity]},
+        "properties": {"tags": tags, "precision": rule.precision},
+    }
+
+
+def _result(context: OutputContext, finding: Finding, suppressed, index: dict[str, int]) -> dict:
+    span = finding.span
+    message = finding.message
+    if finding.cell is not None:
+        message = f"cell {finding.cell}, line {span.line}: {message}"
+        region = {"startLine": finding.stored_line}
+    else:
+        region = {
+            "startLine": span.line,
+            "startColumn": span.column,
+            "endLine": span.end_line,
+            "endColumn": max(span.end_column, span.column + 1) if span.end_line == span.line else span.end_column,
+        }
+    result = {
+        "ruleId": finding.code,
+        "level": LEVELS[finding.severity],
+        "message": {"text": message},
+        "locations": [
+            {
+                "physicalLocation": {
+                    "artifactLocation": {"uri": context.relative_path(finding), "uriBaseId": "%SRCROOT%"},
+                    "region": region,
+                }
+            }
+        ],
+        "partialFingerprints": {"mlsmells/v1": context.fingerprint_of[id(finding)]},
+    }
+    if finding.code in index:
+        result["ruleIndex"] = index[finding.code]
+    if finding.cell is not None:
+        result["properties"] = {"cell": finding.cell, "cellLine": span.line, "cellColumn": span.column}
+    if suppressed is not None:
+        result["suppressions"] = [{"kind": suppressed.kind, "justification": suppressed.justification}]
+    return result
+
+
+def _clip(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= MAX_DESCRIPTION else text[: MAX_DESCRIPTION - 1] + "…"

