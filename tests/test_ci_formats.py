@@ -127,3 +127,19 @@ def test_gitlab_and_junit_parse_back(tmp_path, write):
     assert cases["clean.py"].find("failure") is None
     failure = cases["src/train.py"].find("failure")
     assert failure.get("type") == "MLS101" and failure.text.startswith("src/train.py:4:9: MLS101")
+
+
+def test_sarif_truncates_beyond_githubs_limits(tmp_path, capsys, sarif_validator):
+    from mlsmells.findings import Finding, Severity, Span
+    from mlsmells.output import OutputContext
+    from mlsmells.output.sarif import MAX_RESULTS, render
+    from mlsmells.registry import find_rule
+    from mlsmells.runner import RunResult
+
+    finding = Finding("a.py", Span(1, 1, 1, 2), "MLS101", "unseeded-random", Severity.WARNING, "m",
+                      source_line="x = 1")
+    result = RunResult(findings=[finding] * (MAX_RESULTS + 3), files=["a.py"])
+    log = json.loads(render(OutputContext(result, [find_rule("MLS101")], tmp_path, tmp_path)))
+    assert len(log["runs"][0]["results"]) == MAX_RESULTS
+    assert "exceed SARIF's limit" in capsys.readouterr().err
+    assert not list(sarif_validator.iter_errors(log))

@@ -1,0 +1,85 @@
+"""Baselines: write, read, survive line shifts, report stale entries, refuse corrupt files."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from conftest import run_json, run_mlsmells
+
+TRAIN = """\
+import numpy as np
+from sklearn.ensemble import RandomForestClassifier
+
+
+def fit(X, y):
+    model = RandomForestClassifier(n_estimators=100)
+    return model.fit(X, y)
+
+
+if __name__ == "__main__":
+    noise = np.random.rand(10)
+"""
+
+
+@pytest.fixture
+def legacy(tmp_path, write):
+    (tmp_path / ".git").mkdir()
+    write("train.py", TRAIN)
+    completed = run_mlsmells("check", "--write-baseline", "mlsmells-baseline.json", cwd=tmp_path)
+    assert completed.returncode == 0, completed.stderr
+    assert "recorded 2 finding(s) in mlsmells-baseline.json" in completed.stderr
+    return tmp_path
+
+
+def test_baseline_records_rule_path_fingerprint_and_count(legacy):
+    document = json.loads((legacy / "mlsmells-baseline.json").read_text())
+    assert document["tool"] == "mlsmells" and document["version"] == 1
+    assert [(e["code"], e["path"], e["count"]) for e in document["entries"]] == [
+        ("MLS101", "train.py", 1), ("MLS102", "train.py", 1),
+    ]
+
+
+def test_baselined_findings_pass_and_new_ones_fail(legacy, write):
+    assert run_json("--baseline", "mlsmells-baseline.json", cwd=legacy) == (0, [])
+    write("train.py", TRAIN + "    import random\n    random.shuffle(noise)\n")
+    code, findings = run_json("--baseline", "mlsmells-baseline.json", cwd=legacy)
+    assert code == 1 and [f["code"] for f in findings] == ["MLS101"]
+    assert "random" in findings[0]["message"]
+
+
+def test_fingerprints_survive_unrelated_edits_above(legacy, write):
+    shifted = '"""Training entry point."""\n\nimport os\n\n' + TRAIN.replace("    model =", "    # a comment\n    model =")
+    write("train.py", shifted)
+    assert run_json("--baseline", "mlsmells-baseline.json", cwd=legacy) == (0, [])
+
+
+def test_stale_entries_are_counted(legacy, write):
+    write("train.py", TRAIN.replace("n_estimators=100", "n_estimators=100, random_state=0"))
+    completed = run_mlsmells("check", "--baseline", "mlsmells-baseline.json", cwd=legacy)
+    assert completed.returncode == 0
+    assert "1 baseline entry no longer occurs" in completed.stderr
+
+
+def test_baseline_from_the_configuration(legacy, write):
+    write("pyproject.toml", '[tool.mlsmells]\nbaseline = "mlsmells-baseline.json"\n')
+    assert run_json(cwd=legacy) == (0, [])
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (None, "baseline file not found"),
+        ("{not json", "the baseline is not valid JSON"),
+        ('{"tool": "ruff", "version": 1, "entries": []}', "not an mlsmells baseline"),
+        ('{"tool": "mlsmells", "version": 1, "entries": [{"code": "MLS101"}]}', "entry 1 needs code, path"),
+    ],
+)
+def test_missing_or_corrupt_baseline_is_exit_two(tmp_path, write, content, message):
+    write("train.py", TRAIN)
+    if content is not None:
+        write("base.json", content)
+    completed = run_mlsmells("check", "--baseline", "base.json", cwd=tmp_path)
+    assert completed.returncode == 2
+    assert message in completed.stderr

@@ -1,0 +1,65 @@
+"""The real pre-commit runs this checkout's hook against a throwaway repository."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+PRE_COMMIT = Path(sys.executable).with_name("pre-commit")
+
+pytestmark = pytest.mark.skipif(
+    not PRE_COMMIT.exists() or shutil.which("git") is None or not (ROOT / ".git").exists(),
+    reason="needs pre-commit, git and a git checkout of mlsmells",
+)
+
+
+@pytest.fixture(scope="module")
+def hook(tmp_path_factory):
+    """A repository using the hook, and a function that runs it on some files."""
+    repo = tmp_path_factory.mktemp("user-repo")
+    home = tmp_path_factory.mktemp("pre-commit-home")
+    env = {**os.environ, "PRE_COMMIT_HOME": str(home), "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@t",
+           "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@t"}
+    files = {
+        "pyproject.toml": '[tool.mlsmells]\nextend-exclude = ["vendored/"]\n',
+        "smelly.py": "import numpy as np\n\nnoise = np.random.rand(3)\n",
+        "clean.py": "import numpy as np\n\nrng = np.random.default_rng(0)\nnoise = rng.random(3)\n",
+        "vendored/lib.py": "import random\n\nrandom.shuffle(items)\n",
+        "explore.ipynb": textwrap.dedent("""\
+            {"cells": [{"cell_type": "code", "execution_count": 1, "id": "a", "metadata": {}, "outputs": [],
+              "source": ["import random\\n", "random.random()"]}],
+             "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+            """),
+    }
+    for name, content in files.items():
+        (repo / name).parent.mkdir(parents=True, exist_ok=True)
+        (repo / name).write_text(content)
+    subprocess.run(["git", "init", "-q"], cwd=repo, check=True, env=env)
+    subprocess.run(["git", "add", "."], cwd=repo, check=True, env=env)
+
+    def run(*names: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [str(PRE_COMMIT), "try-repo", str(ROOT), "mlsmells", "--files", *names],
+            cwd=repo, env=env, capture_output=True, text=True, timeout=900,
+        )
+
+    return run
+
+
+def test_hook_fails_on_a_smelly_file_and_notebook(hook):
+    completed = hook("smelly.py", "explore.ipynb")
+    assert completed.returncode == 1, completed.stdout + completed.stderr
+    assert "smelly.py:3:9: MLS101" in completed.stdout
+    assert "explore.ipynb:cell 1:2:1: MLS101" in completed.stdout
+
+
+def test_hook_passes_on_clean_and_excluded_files(hook):
+    completed = hook("clean.py", "vendored/lib.py")
+    assert completed.returncode == 0, completed.stdout + completed.stderr
