@@ -103,6 +103,23 @@ def _keyword(call: cst.Call, name: str) -> cst.Arg | None:
     return None
 
 
+_UNKNOWN = object()
+
+
+def _literal(call: cst.Call, keyword: str) -> object:
+    """The value of a keyword argument written as a literal (True, False, None, a string),
+    None if the keyword is absent, or `_UNKNOWN` for anything computed."""
+    arg = _keyword(call, keyword)
+    if arg is None:
+        return None
+    value = arg.value
+    if isinstance(value, cst.Name) and value.value in ("True", "False", "None"):
+        return {"True": True, "False": False, "None": None}[value.value]
+    if isinstance(value, cst.SimpleString):
+        return value.evaluated_value
+    return _UNKNOWN
+
+
 def _has_double_star(call: cst.Call) -> bool:
     return any(arg.star == "**" for arg in call.args)
 
@@ -493,34 +510,26 @@ def _random_state_problem(function: str, call: cst.Call) -> str | None:
     if _has_double_star(call):
         return None
     if function in _RANDOM_WHEN_SHUFFLED:
-        shuffle = _keyword(call, "shuffle")
-        if shuffle is None or not (isinstance(shuffle.value, cst.Name) and shuffle.value.value == "True"):
+        if _literal(call, "shuffle") is not True:
             return None
         what = f"`{function}(shuffle=True)` shuffles"
     elif function == "LogisticRegression":
-        solver = _keyword(call, "solver")
-        if solver is None or not isinstance(solver.value, cst.SimpleString):
+        solver = _literal(call, "solver")
+        if solver not in _RANDOM_SOLVERS:
             return None
-        if solver.value.evaluated_value not in _RANDOM_SOLVERS:
-            return None
-        what = f"`LogisticRegression(solver={solver.value.value})` draws random numbers"
-    elif function in _CLUSTERINGS_WITH_INIT and _keyword(call, "init") and not isinstance(
-        _keyword(call, "init").value, cst.SimpleString
-    ):
+        what = f"`LogisticRegression(solver={solver!r})` draws random numbers"
+    elif function in _CLUSTERINGS_WITH_INIT and _keyword(call, "init") and not isinstance(_literal(call, "init"), str):
         return None  # explicit initial centers: nothing is drawn
     elif function in ("SVC", "NuSVC"):
-        probability = _keyword(call, "probability")
-        if probability is None or not (isinstance(probability.value, cst.Name) and probability.value.value == "True"):
+        if _literal(call, "probability") is not True:
             return None
         what = f"`{function}(probability=True)` draws random numbers"
     elif function == "PCA":
-        solver = _keyword(call, "svd_solver")
-        if solver is None or not (isinstance(solver.value, cst.SimpleString) and solver.value.evaluated_value == "randomized"):
+        if _literal(call, "svd_solver") != "randomized":
             return None
         what = "`PCA(svd_solver=\"randomized\")` draws random numbers"
     elif function == "train_test_split":
-        shuffle = _keyword(call, "shuffle")
-        if shuffle is not None and isinstance(shuffle.value, cst.Name) and shuffle.value.value == "False":
+        if _literal(call, "shuffle") is False:
             return None
         what = "`train_test_split` shuffles"
     elif function in _ALWAYS_RANDOM:
