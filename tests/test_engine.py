@@ -90,12 +90,20 @@ def test_repository_pass_reports_across_files_and_honours_noqa(tmp_path, write):
 
 
 def test_walk_survives_code_deeper_than_the_recursion_limit(tmp_path, write):
-    depth = 2500  # CPython accepts it; a recursive walk would not survive it
+    depth = 900  # about 6,000 frames for a recursive visitor: far past the default limit
     write("deep.py", "import numpy as np\nx = " + "-" * depth + "np.random.rand(2)\n")
     outcome = cli.call_with_large_stack(
         lambda: run([tmp_path], Settings(root=tmp_path), [find_rule("MLS101")], tmp_path)
     )
     assert [(f.code, f.span.line) for f in outcome.findings] == [("MLS101", 2)]
+
+
+def test_code_deeper_than_libcst_handles_well_is_not_analysed(tmp_path, write):
+    write("deep.py", "x = " + "-" * 2500 + "1\n")
+    write("chain.py", "ok = " + " and ".join(["a"] * 5000) + "\n")
+    result = run([tmp_path], Settings(root=tmp_path), [find_rule("MLS001")], tmp_path)
+    assert [(f.path, f.code) for f in result.findings] == [("chain.py", "MLS001"), ("deep.py", "MLS001")]
+    assert all("nested too deeply" in f.message for f in result.findings)
 
 
 def test_paths_outside_the_working_directory_are_shown_in_full(tmp_path, write):

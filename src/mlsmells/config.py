@@ -24,7 +24,8 @@ CONFIG_FILENAMES = ("mlsmells.toml", ".mlsmells.toml")
 PYPROJECT = "pyproject.toml"
 
 _LIST_KEYS = ("select", "extend-select", "ignore", "exclude", "extend-exclude")
-_KNOWN_KEYS = frozenset(_LIST_KEYS + ("per-file-ignores", "rules", "baseline"))
+_KNOWN_KEYS = frozenset(_LIST_KEYS + ("per-file-ignores", "rules", "baseline", "max-file-size-mb"))
+DEFAULT_MAX_FILE_SIZE_MB = 10
 
 
 class ConfigError(Exception):
@@ -46,6 +47,8 @@ class Settings:
     rule_options: dict[str, dict[str, Any]] = field(default_factory=dict)
     #: The baseline file named in the configuration, resolved against its directory.
     baseline: Path | None = None
+    #: Larger files are not read: they are reported as not analysed.
+    max_file_size_mb: float = DEFAULT_MAX_FILE_SIZE_MB
 
     @property
     def selection(self) -> SelectionLayer:
@@ -135,7 +138,12 @@ def _validate(table: dict[str, Any], path: Path, prefix: str) -> Settings:
     if baseline is not None and not (isinstance(baseline, str) and baseline):
         raise fail("baseline", f"expected a path, got {_describe(baseline)}")
 
+    size = table.get("max-file-size-mb", DEFAULT_MAX_FILE_SIZE_MB)
+    if isinstance(size, bool) or not isinstance(size, int | float) or size <= 0:
+        raise fail("max-file-size-mb", f"expected a positive number, got {_describe(size)}")
+
     return Settings(
+        max_file_size_mb=size,
         baseline=path.parent.resolve() / baseline if baseline else None,
         root=path.parent.resolve(),
         path=path,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import pathspec
@@ -80,12 +81,21 @@ def _ancestors_within_repository(directory: Path) -> Iterator[Path]:
             return
 
 
-def discover(paths: Iterable[Path], file_filter: FileFilter, force_exclude: bool) -> list[Path]:
+@dataclass
+class Discovery:
+    """The files to check, and the directories that could not be listed, with why."""
+
+    files: list[Path]
+    unreadable: list[tuple[Path, str]]
+
+
+def discover(paths: Iterable[Path], file_filter: FileFilter, force_exclude: bool) -> Discovery:
     """The files to check under `paths` (absolute, sorted, without duplicates).
 
     Files named explicitly are checked even when excluded, unless `force_exclude`.
     """
     found: set[Path] = set()
+    unreadable: list[tuple[Path, str]] = []
     for given in paths:
         path = Path(os.path.abspath(given))
         if not path.exists() and not path.is_symlink():
@@ -94,15 +104,18 @@ def discover(paths: Iterable[Path], file_filter: FileFilter, force_exclude: bool
             if force_exclude and file_filter.excluded(path, is_dir=True):
                 continue
             below = path if file_filter.excluded(path, is_dir=True) else None
-            found.update(_walk(path, file_filter, below))
+            found.update(_walk(path, file_filter, below, unreadable))
         elif not (force_exclude and file_filter.excluded(path, is_dir=False)):
             found.add(path)
-    return sorted(found)
+    return Discovery(sorted(found), sorted(unreadable))
 
 
-def _walk(top: Path, file_filter: FileFilter, below: Path | None) -> Iterator[Path]:
+def _walk(top: Path, file_filter: FileFilter, below: Path | None, unreadable: list) -> Iterator[Path]:
+    def note(error: OSError) -> None:
+        unreadable.append((Path(error.filename), error.strerror or str(error)))
+
     # Symlinked directories are not followed: a link loop cannot trap the walk.
-    for directory, subdirs, files in os.walk(top, followlinks=False):
+    for directory, subdirs, files in os.walk(top, followlinks=False, onerror=note):
         base = Path(directory)
         subdirs[:] = sorted(
             name for name in subdirs if not file_filter.excluded(base / name, True, below)

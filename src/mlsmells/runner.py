@@ -105,7 +105,7 @@ def run(
     force_exclude: bool = False,
 ) -> RunResult:
     file_filter = FileFilter(settings.root, settings.exclude, settings.extend_exclude)
-    files = discover(paths, file_filter, force_exclude)
+    discovery = discover(paths, file_filter, force_exclude)
     per_file_ignores = PerFileIgnores(settings)
     options = {rule: settings.options_for(rule) for rule in rules}
     enabled = set(rules)
@@ -113,9 +113,15 @@ def run(
     repository_rules = [rule for rule in rules if rule.uses_repository_pass()]
     facts: dict[type[Rule], dict[str, Any]] = {rule: {} for rule in repository_rules}
     checked: dict[str, tuple[FileResult, set[type[Rule]]]] = {}
-    for path in files:
+    max_bytes = int(settings.max_file_size_mb * 1_000_000)
+    for directory, reason in discovery.unreadable:
+        shown = display_path(directory, cwd)
+        result.files_not_analysed.append(shown)
+        failed = not_analysed(shown, f"cannot list the directory: {reason}")
+        result.findings.extend(filter_findings(failed.findings, None, enabled, set())[0])
+    for path in discovery.files:
         shown = display_path(path, cwd)
-        file_result = check_file(path, shown, rules, options)
+        file_result = check_file(path, shown, rules, options, max_bytes)
         if file_result.skipped_language:
             result.skipped_notebooks.append((shown, file_result.skipped_language))
             continue
@@ -142,8 +148,14 @@ def run(
     return result
 
 
-def check_file(path: Path, shown: str, rules, options) -> FileResult:
+def check_file(path: Path, shown: str, rules, options, max_bytes: int) -> FileResult:
     try:
+        size = path.stat().st_size
+        if size > max_bytes:
+            raise SourceError(
+                f"skipped: the file is {size / 1e6:.1f} MB, above the {max_bytes / 1e6:g} MB limit "
+                "(`max-file-size-mb` in the configuration)"
+            )
         if path.suffix == ".ipynb":
             raw = read_text(path)
             notebook = read_notebook(raw)
@@ -156,6 +168,8 @@ def check_file(path: Path, shown: str, rules, options) -> FileResult:
         text = read_python_source(path)
     except SourceError as error:
         return not_analysed(shown, str(error))
+    except OSError as error:
+        return not_analysed(shown, f"cannot read the file: {error.strerror or error}")
     return lint_source(shown, text, rules, options)
 
 

@@ -1,10 +1,12 @@
 """Turning source text into a libcst module, without letting hostile input end the run.
 
 libcst's native parser kills the whole process on very deeply nested input (measured:
-3,000 nested parentheses), where CPython's own parser refuses it cleanly. So CPython's
-parser looks at the text first: input it rejects for nesting or recursion depth is
-reported as not analysable and never reaches libcst. CPython's other syntax errors are
-not final: libcst also accepts syntax newer than the running interpreter.
+3,000 nested parentheses, or a chain of 1.5 million `and`s, which CPython keeps flat but
+libcst nests), and slows down quadratically well before that. So CPython's parser looks
+at the text first: input it rejects for nesting or recursion depth, or whose tree is
+deeper than `MAX_DEPTH` counting the operands of `and`/`or` chains as levels, is reported
+as not analysable and never reaches libcst. CPython's other syntax errors are not final:
+libcst also accepts syntax newer than the running interpreter.
 """
 
 from __future__ import annotations
@@ -17,6 +19,9 @@ from dataclasses import dataclass
 import libcst as cst
 
 _MESSAGE_LIMIT = 200
+#: Deepest tree handed to libcst. Real code stays far below it (the transformers package
+#: peaks at 23); libcst still parses this depth in well under a second.
+MAX_DEPTH = 1000
 _DEPTH_MESSAGES = ("too many nested parentheses", "too complex", "too many statically nested blocks")
 
 
@@ -38,7 +43,9 @@ def parse_module(text: str) -> cst.Module:
         if cpython_error is not None:
             raise cpython_error from None
         raise ParseFailure(
-            f"syntax error: {_first_line(error.message)}", error.raw_line, error.raw_column + 1
+            f"valid Python that libcst, the parser mlsmells uses, cannot parse: {_first_line(error.message)}",
+            error.raw_line,
+            error.raw_column + 1,
         ) from None
     except RecursionError:
         raise ParseFailure("the code is nested too deeply to analyse") from None
@@ -49,7 +56,7 @@ def _cpython_check(text: str) -> ParseFailure | None:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # invalid escape sequences and the like
-            ast.parse(text)
+            tree = ast.parse(text)
     except SyntaxError as error:
         reason = _first_line(error.msg or "invalid syntax")
         failure = ParseFailure(f"syntax error: {reason}", error.lineno or 1, error.offset or 1)
@@ -62,7 +69,27 @@ def _cpython_check(text: str) -> ParseFailure | None:
         raise ParseFailure("the code is nested too deeply to analyse") from None
     except ValueError as error:  # "source code string cannot contain null bytes"
         raise ParseFailure(_first_line(str(error))) from None
+    depth = _libcst_depth(tree)
+    if depth > MAX_DEPTH:
+        raise ParseFailure(f"the code is nested too deeply to analyse (more than {MAX_DEPTH} levels)")
     return None
+
+
+def _libcst_depth(tree: ast.AST) -> int:
+    """How deep libcst's tree for the same code will be, at most: an `and`/`or` chain is
+    one node in CPython's tree and one level per operand in libcst's."""
+    deepest = 0
+    stack: list[tuple[ast.AST, int]] = [(tree, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if type(node) is ast.BoolOp:
+            depth += len(node.values)
+        if depth > deepest:
+            deepest = depth
+            if deepest > MAX_DEPTH:
+                break
+        stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node))
+    return deepest
 
 
 def _first_line(message: str) -> str:
