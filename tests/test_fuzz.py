@@ -18,6 +18,9 @@ from hypothesis import HealthCheck, given, settings  # noqa: E402
 from mlsmells.engine.linter import lint_source  # noqa: E402
 from mlsmells.registry import all_rules  # noqa: E402
 
+# hypothesmith compiles what it generates; its SyntaxWarnings are not ours.
+pytestmark = pytest.mark.filterwarnings("ignore::SyntaxWarning")
+
 EXAMPLES = int(os.environ.get("MLSMELLS_FUZZ_EXAMPLES", "60"))
 RULES = list(all_rules())
 OPTIONS = {rule: rule.default_options() for rule in RULES}

@@ -9,7 +9,7 @@ import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output, new_raw_cell
 
 from conftest import run_json, run_mlsmells
-from mlsmells.notebooks import read_notebook, rewrite_line
+from mlsmells.notebooks import read_notebook, rewrite_cell, rewrite_line
 
 
 def save(path, cells, **metadata):
@@ -38,14 +38,45 @@ def findings(tmp_path, *args):
         ("names = %who_ls", "names = ...", ("line-magic", "who_ls")),
         ("x?", "pass", ("help", "x?")),
         ("??np.random", "pass", ("help", "??np.random")),
+        ("% matplotlib inline", "pass", ("line-magic", "matplotlib inline")),
         ("a != b", "a != b", None),
-        ("total = (a\n", "total = (a\n", None),
-        ("         % b)", "         % b)", None),
     ],
 )
 def test_ipython_lines_are_rewritten_in_place(line, rewritten, magic):
     assert rewrite_line(line, first=False)[0] == rewritten
     assert rewrite_line(line, first=False)[2] == magic
+
+
+@pytest.mark.parametrize(
+    ("cell", "expected"),
+    [
+        # magics are only recognised where a logical line starts
+        (["total = (a", "         % b)"], ["total = (a", "         % b)"]),
+        (["x = 5 \\", "  % 3"], ["x = 5 \\", "  % 3"]),
+        (["s = '''", "%s is fine", "!important'''"], ["s = '''", "%s is fine", "!important'''"]),
+        # a magic ending in a backslash continues on the next line
+        (["!saved_model_cli show --dir m \\", "    --tag_set serve", "x = 1"], ["pass", "", "x = 1"]),
+        # IPython drops the indentation of a cell whose first line is indented
+        (["  df.head()", "  x = 1"], ["df.head()", "x = 1"]),
+        # a cell magic after blank lines
+        (["", "%%time", "x = 1"], ["", "# %%time", "x = 1"]),
+    ],
+)
+def test_cells_are_rewritten_by_logical_lines(cell, expected):
+    assert [text for text, _, _ in rewrite_cell(cell)] == expected
+
+
+def test_automagic_lines_only_when_the_cell_needs_it(tmp_path):
+    save(tmp_path / "a.ipynb", [code("ls ../input\nimport random\nrandom.random()", 1)])
+    assert findings(tmp_path) == [("MLS101", 1, 3, 1)]
+
+
+def test_a_cell_left_open_does_not_swallow_the_next(tmp_path):
+    save(tmp_path / "a.ipynb", [
+        code("import random\nfor i in range(3):", 1),
+        code("    random.random()", 2),
+    ])
+    assert [(c, cell) for c, cell, _, _ in findings(tmp_path)] == [("MLS001", 1)]
 
 
 def test_cells_form_one_module_in_order(tmp_path):
@@ -57,7 +88,7 @@ def test_cells_form_one_module_in_order(tmp_path):
         code("%%time\nnoise = np.random.rand(3)", 3),
     ])
     notebook = read_notebook(path.read_text())
-    assert notebook.module_text == "import numpy as np\npass\n# %%time\nnoise = np.random.rand(3)\n"
+    assert notebook.module_text == "import numpy as np\npass\npass\n# %%time\nnoise = np.random.rand(3)\npass\n"
     assert [(m.cell, m.kind, m.command) for m in notebook.magics] == [
         (2, "line-magic", "matplotlib inline"), (5, "cell-magic", "time"),
     ]
@@ -161,8 +192,8 @@ def test_execution_order_rules(tmp_path):
         code("late = 1", None),
     ])
     assert findings(tmp_path, "--select", "MLS6") == [
+        ("MLS601", 2, 1, 1),
         ("MLS604", 3, 1, 1),
-        ("MLS601", 4, 1, 1),
         ("MLS603", 6, 1, 1),
     ]
 
@@ -241,3 +272,36 @@ def test_rules_of_other_families_see_magic_and_shell_lines(tmp_path):
     assert [(f.cell, f.span.line, f.message, f.source_line) for f in result.findings] == [
         (2, 2, "shell: pip install torch", "!pip install torch")
     ]
+
+
+def test_use_before_definition_knows_ipython_and_python_binding_rules(tmp_path):
+    save(tmp_path / "a.ipynb", [
+        code("%%capture out\nprint('hi')", 1),
+        code("out.show()\nclass Config:\n    lr = 0.1\nsquares = [i * i for i in range(3)]", 2),
+        code("match command:\n    case [first, *rest]:\n        print(first, rest)", 3),
+        code("print(lr, i)", 4),
+        code("lr = 0.2\ni = 0\nout = None", 5),
+    ])
+    # `lr` is a class attribute and `i` a comprehension variable in cells 2: both are undefined
+    # at module level when cell 4 runs; `out` was bound by %%capture in cell 1.
+    assert findings(tmp_path, "--select", "MLS602") == [("MLS602", 4, 1, 7), ("MLS602", 4, 1, 11)]
+
+
+def test_use_before_definition_is_quiet_after_exec_and_pylab(tmp_path):
+    for first in ("exec('lr = 0.1')", "%pylab inline"):
+        save(tmp_path / "a.ipynb", [code(first, 1), code("print(lr)", 2), code("lr = 0.2", 3)])
+        assert findings(tmp_path, "--select", "MLS602") == [], first
+
+
+def test_late_imports_ignores_constant_setup_cells(tmp_path):
+    save(tmp_path / "a.ipynb", [
+        code("IMG_SIZE = (256, 256)\nCLASSES = ['cat', 'dog']\nCONFIG = {'lr': 1e-3, 'epochs': -1}", 1),
+        code("import pandas as pd", 2),
+        code("frame = pd.read_csv('t.csv')", 3),
+    ])
+    assert findings(tmp_path, "--select", "MLS605") == []
+
+
+def test_skipped_cells_ignores_cells_disabled_by_quoting(tmp_path):
+    save(tmp_path / "a.ipynb", [code("x = 1", 1), code("'''\nx = expensive()\n'''", None), code("y = x", 2)])
+    assert findings(tmp_path, "--select", "MLS604") == []

@@ -28,8 +28,9 @@ _STATEMENT_MAGICS = frozenset({"time", "timeit", "prun", "capture"})
 PLACEHOLDER = "..."
 
 _CELL_MAGIC = re.compile(r"^%%(?P<name>[\w.-]+)(?P<args>.*)$")
-# `%name` (not `% b`, a modulo on a continuation line) and `!cmd` (not `!=`).
-_LINE_MAGIC = re.compile(r"^(?P<indent>[ \t]*)(?P<sigil>%(?=[A-Za-z_])|!{1,2}(?!=))(?P<command>.*)$")
+# `%name` (also `% name`, which old IPython accepted) and `!cmd` (not `!=`); only tried
+# where a logical line starts, so `% b` continuing a bracketed expression stays Python.
+_LINE_MAGIC = re.compile(r"^(?P<indent>[ \t]*)(?P<sigil>%[ \t]*(?=[A-Za-z_])|!{1,2}(?!=))(?P<command>.*)$")
 _ASSIGNED_MAGIC = re.compile(
     r"^(?P<lhs>[ \t]*[\w.\[\], ]+?\s*=\s*)(?P<sigil>%(?=[A-Za-z_])|!{1,2}(?!=))(?P<command>.*)$"
 )
@@ -78,6 +79,8 @@ class Notebook:
     #: For each module line (index 0 is line 1): (cell number, line in cell, column shift).
     line_map: list[tuple[int, int, int]] = field(default_factory=list)
     magics: list[MagicLine] = field(default_factory=list)
+    #: Cells that only parse with IPython's automagic (`ls data/` without the `%`).
+    automagic_cells: set[int] = field(default_factory=set)
 
     @property
     def is_python(self) -> bool:
@@ -124,7 +127,8 @@ def _cell(number: int, raw: dict) -> Cell:
         source = "".join(str(part) for part in source)
     source = str(source).replace("\r\n", "\n").replace("\r", "\n")
     kind = str(raw.get("cell_type", "code"))
-    magic = _CELL_MAGIC.match(source.split("\n", 1)[0].strip()) if kind == "code" else None
+    first_line = next((line for line in source.split("\n") if line.strip()), "")
+    magic = _CELL_MAGIC.match(first_line.strip()) if kind == "code" else None
     count = raw.get("execution_count")
     return Cell(
         number=number,
@@ -137,30 +141,117 @@ def _cell(number: int, raw: dict) -> Cell:
 
 
 def build_module(notebook: Notebook, excluded: set[int]) -> None:
-    """Concatenate the Python code cells, less `excluded`, into `notebook.module_text`."""
+    """Concatenate the Python code cells, less `excluded`, into `notebook.module_text`.
+
+    A `pass` line at column 0 follows every cell, so a cell left open (`for x in y:`,
+    `f(`) cannot swallow the next one: the module then fails to parse, and the broken
+    cell is found and reported on its own.
+    """
     lines: list[str] = []
     notebook.line_map = []
     notebook.magics = []
     for cell in notebook.cells:
         if not cell.is_python or cell.number in excluded:
             continue
-        for cell_line, line in enumerate(cell.lines, start=1):
-            module_line = len(lines) + 1
-            rewritten, shift, magic = rewrite_line(line, first=cell_line == 1)
+        rewritten = rewrite_cell(cell.lines, automagic=cell.number in notebook.automagic_cells)
+        for cell_line, (text, shift, magic) in enumerate(rewritten, start=1):
             if magic is not None:
-                notebook.magics.append(MagicLine(cell.number, cell_line, module_line, *magic))
-            lines.append(rewritten)
+                notebook.magics.append(MagicLine(cell.number, cell_line, len(lines) + 1, *magic))
+            lines.append(text)
             notebook.line_map.append((cell.number, cell_line, shift))
+        lines.append("pass")
+        notebook.line_map.append((cell.number, len(rewritten), 0))
     notebook.module_text = "\n".join(lines) + "\n" if lines else ""
 
 
-def cell_source_for_parsing(cell: Cell) -> str:
+def cell_source_for_parsing(cell: Cell, automagic: bool = False) -> str:
     """A cell rewritten alone, to find out whether it parses on its own."""
-    return "\n".join(rewrite_line(line, first=index == 0)[0] for index, line in enumerate(cell.lines)) + "\n"
+    return "\n".join(text for text, _, _ in rewrite_cell(cell.lines, automagic)) + "\n"
 
 
-def rewrite_line(line: str, first: bool) -> tuple[str, int, tuple[str, str] | None]:
-    """Rewrite one line of IPython into Python of the same line count.
+#: Line magics and shell aliases IPython runs without `%` when automagic is on (the default).
+AUTOMAGICS = frozenset(
+    "alias cat cd clear conda cp env history less load_ext ls lsmagic magic man matplotlib "
+    "mkdir more mv pip pwd pylab reset rm rmdir run store time timeit who whos xmode".split()
+)
+_AUTOMAGIC = re.compile(r"^(?P<indent>[ \t]*)(?P<name>[A-Za-z_]\w*)(?:[ \t]+(?P<rest>[^=\s(].*))?$")
+_CODE_TOKEN = re.compile(
+    r"(?P<triple>[rRbBuUfFtT]{0,2}(?:\"\"\"|'''))"
+    r"|(?P<string>[rRbBuUfFtT]{0,2}(?:\"(?:[^\"\\]|\\.)*\"?|'(?:[^'\\]|\\.)*'?))"
+    r"|(?P<comment>#)|(?P<open>[(\[{])|(?P<close>[)\]}])"
+)
+
+
+def rewrite_cell(lines: list[str], automagic: bool = False) -> list[tuple[str, int, tuple[str, str] | None]]:
+    """Rewrite a cell of IPython into Python of the same line count.
+
+    For each line: its new text, how many columns it moved left, and the magic found on it
+    as (kind, command). As in IPython, magics are recognised only where a logical line
+    starts (not inside brackets, strings or after a backslash), a cell whose first line is
+    indented loses that indentation, and a magic line ending in a backslash continues on
+    the next line.
+    """
+    first_code = next((line for line in lines if line.strip()), "")
+    indent = first_code[: len(first_code) - len(first_code.lstrip())]
+    result: list[tuple[str, int, tuple[str, str] | None]] = []
+    depth, triple, continued, magic_continues, seen_code = 0, None, False, False, False
+    for line in lines:
+        shift = 0
+        if indent and line.startswith(indent):
+            line, shift = line[len(indent):], len(indent)
+        if magic_continues:
+            result.append(("", 0, None))
+            magic_continues = line.rstrip().endswith("\\")
+            continue
+        if depth == 0 and triple is None and not continued:
+            rewritten, magic_shift, magic = rewrite_line(line, first=not seen_code, automagic=automagic)
+            if magic is not None:
+                result.append((rewritten, shift + magic_shift, magic))
+                seen_code = True
+                if magic_shift == 0:
+                    magic_continues = line.rstrip().endswith("\\")
+                    continue
+                line = rewritten  # `%time stmt`: the statement is Python, scan it
+            else:
+                result.append((line, shift, None))
+        else:
+            result.append((line, shift, None))
+        seen_code = seen_code or bool(line.strip())
+        depth, triple, continued = _scan(line, depth, triple)
+    return result
+
+
+def _scan(line: str, depth: int, triple: str | None) -> tuple[int, str | None, bool]:
+    """Bracket depth, open triple-quoted string and backslash continuation after `line`."""
+    position = 0
+    if triple is not None:
+        end = line.find(triple)
+        if end < 0:
+            return depth, triple, False
+        position, triple = end + 3, None
+    code_end = len(line)
+    for match in _CODE_TOKEN.finditer(line, position):
+        if match.start() < position:
+            continue
+        kind = match.lastgroup
+        if kind == "triple":
+            delimiter = match.group()[-3:]
+            end = line.find(delimiter, match.end())
+            if end < 0:
+                return depth, delimiter, False
+            position = end + 3
+        elif kind == "comment":
+            code_end = match.start()
+            break
+        elif kind == "open":
+            depth += 1
+        elif kind == "close":
+            depth = max(depth - 1, 0)
+    return depth, None, line[:code_end].rstrip().endswith("\\")
+
+
+def rewrite_line(line: str, first: bool, automagic: bool = False) -> tuple[str, int, tuple[str, str] | None]:
+    """Rewrite one logical line of IPython into a line of Python.
 
     Returns the new line, how many columns it shifted left (for `%time stmt`), and the
     magic found as (kind, command), if any.
@@ -169,25 +260,31 @@ def rewrite_line(line: str, first: bool) -> tuple[str, int, tuple[str, str] | No
         cell_magic = _CELL_MAGIC.match(line.strip())
         if cell_magic:
             return f"# {line.strip()}", 0, ("cell-magic", line.strip()[2:])
+    if line.lstrip().startswith("#"):
+        return line, 0, None
     help_match = _HELP.match(line)
-    if help_match and not line.strip().startswith("#"):
+    if help_match:
         return f"{help_match.group('indent')}pass", 0, ("help", line.strip())
     assigned = _ASSIGNED_MAGIC.match(line)
-    if assigned and not line.lstrip().startswith("#"):
+    if assigned:
         kind = "shell" if assigned.group("sigil").startswith("!") else "line-magic"
         return f"{assigned.group('lhs')}{PLACEHOLDER}", 0, (kind, assigned.group("command").strip())
     magic = _LINE_MAGIC.match(line)
-    if not magic:
+    if magic is None:
+        bare = _AUTOMAGIC.match(line) if automagic else None
+        if bare and bare.group("name") in AUTOMAGICS:
+            return f"{bare.group('indent')}pass", 0, ("line-magic", line.strip())
         return line, 0, None
     indent, sigil, command = magic.group("indent", "sigil", "command")
+    command = command.strip()
     if sigil.startswith("!"):
-        return f"{indent}pass", 0, ("shell", command.strip())
+        return f"{indent}pass", 0, ("shell", command)
     name, _, rest = command.partition(" ")
     if name in _STATEMENT_MAGICS and rest.strip() and not rest.lstrip().startswith("-"):
         statement = rest.lstrip()
         shift = len(line) - len(indent) - len(statement)
-        return f"{indent}{statement}", shift, ("line-magic", command.strip())
-    return f"{indent}pass", 0, ("line-magic", command.strip())
+        return f"{indent}{statement}", shift, ("line-magic", command)
+    return f"{indent}pass", 0, ("line-magic", command)
 
 
 _PERCENT_HEADER = re.compile(r"^# %%(?: \[(?P<tag>[^\]]*)\])?(?P<rest>.*)$")

@@ -17,7 +17,7 @@ from mlsmells.engine.suppression import Directives
 from mlsmells.engine.positions import FALLBACK, all_spans
 from mlsmells.engine.walker import Dispatcher, walk
 from mlsmells.findings import Family, Finding, Span
-from mlsmells.notebooks import Notebook, build_module, cell_source_for_parsing
+from mlsmells.notebooks import Cell, Notebook, build_module, cell_source_for_parsing
 from mlsmells.rule import Rule
 from mlsmells.rules.engine import FileNotAnalysed, InternalError
 from mlsmells.sources import source_lines
@@ -104,9 +104,10 @@ def lint_notebook(
         failures = {}
         for cell in notebook.cells:
             if cell.is_python:
-                try:
-                    parse_module(cell_source_for_parsing(cell))
-                except ParseFailure as failure:
+                failure = _cell_parse_failure(cell)
+                if failure is not None and _cell_parse_failure(cell, automagic=True) is None:
+                    notebook.automagic_cells.add(cell.number)  # `ls data/` without the `%`
+                elif failure is not None:
                     failures[cell.number] = failure
         build_module(notebook, excluded=set(failures))
         for number, failure in failures.items():
@@ -124,6 +125,14 @@ def lint_notebook(
     if broken and result.directives is None:
         result.directives = Directives.parse(notebook.module_text)
     return result
+
+
+def _cell_parse_failure(cell: Cell, automagic: bool = False) -> ParseFailure | None:
+    try:
+        parse_module(cell_source_for_parsing(cell, automagic))
+    except ParseFailure as failure:
+        return failure
+    return None
 
 
 def _analyse(

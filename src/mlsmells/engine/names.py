@@ -105,14 +105,14 @@ class NameResolver:
             yield from ((stmt, inner) for stmt in reversed(_block(node.body)))
             return
         if isinstance(node, cst.For):
-            scope.others.update(_target_names(node.target))
+            scope.others.update(_bound_names(node.target))
         elif isinstance(node, cst.With):
             for item in node.items:
                 if item.asname is not None:
-                    scope.others.update(_target_names(item.asname.name))
+                    scope.others.update(_bound_names(item.asname.name))
         elif isinstance(node, cst.ExceptHandler | cst.ExceptStarHandler):
             if node.name is not None:
-                scope.others.update(_target_names(node.name.name))
+                scope.others.update(_bound_names(node.name.name))
         for block in _blocks_of(node):
             yield from ((stmt, scope) for stmt in reversed(block))
 
@@ -140,9 +140,9 @@ class NameResolver:
                 scope.bind_import(local, prefix + name)
         elif isinstance(small, cst.Assign):
             for target in small.targets:
-                scope.others.update(_target_names(target.target))
+                scope.others.update(_bound_names(target.target))
         elif isinstance(small, cst.AnnAssign | cst.AugAssign):
-            scope.others.update(_target_names(small.target))
+            scope.others.update(_bound_names(small.target))
 
 
 def _block(body: cst.BaseSuite) -> list[cst.CSTNode]:
@@ -184,16 +184,21 @@ def _asname(alias: cst.ImportAlias) -> str:
     return name.value if isinstance(name, cst.Name) else _dotted(name)
 
 
-def _target_names(target: cst.BaseExpression) -> Iterator[str]:
+def target_names(target: cst.BaseExpression) -> Iterator[cst.Name]:
+    """The names an assignment target binds (`a, (b, *c)` -> a, b, c)."""
     stack = [target]
     while stack:
         node = stack.pop()
         if isinstance(node, cst.Name):
-            yield node.value
+            yield node
         elif isinstance(node, cst.Tuple | cst.List):
             stack.extend(element.value for element in node.elements)
         elif isinstance(node, cst.StarredElement):
             stack.append(node.value)
+
+
+def _bound_names(target: cst.BaseExpression) -> Iterator[str]:
+    return (name.value for name in target_names(target))
 
 
 def _parameter_names(params: cst.Parameters) -> Iterator[str]:

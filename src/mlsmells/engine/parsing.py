@@ -37,6 +37,9 @@ class ParseFailure(Exception):
 def parse_module(text: str) -> cst.Module:
     """Parse `text` with libcst, or raise `ParseFailure` with a one-line reason."""
     cpython_error = _cpython_check(text)
+    if cpython_error is not None and _looks_deep(text):
+        # CPython stopped before measuring the tree: do not let libcst try its luck.
+        raise cpython_error
     try:
         return cst.parse_module(text)
     except cst.ParserSyntaxError as error:
@@ -73,6 +76,22 @@ def _cpython_check(text: str) -> ParseFailure | None:
     if depth > MAX_DEPTH:
         raise ParseFailure(f"the code is nested too deeply to analyse (more than {MAX_DEPTH} levels)")
     return None
+
+
+_BRACKET = re.compile(r"[()\[\]{}]")
+_OPERATOR_RUN = re.compile(r"(?:[-+~]\s*){200,}|(?:\bnot\s+){200,}")
+
+
+def _looks_deep(text: str) -> bool:
+    """A rough, tokenizer-free look for nesting that could hurt libcst, for code CPython
+    rejected before it could measure it (brackets in strings count too: it errs safe)."""
+    if text.count(" and ") + text.count(" or ") > MAX_DEPTH or _OPERATOR_RUN.search(text):
+        return True
+    depth = deepest = 0
+    for match in _BRACKET.finditer(text):
+        depth = depth + 1 if match.group() in "([{" else max(depth - 1, 0)
+        deepest = max(deepest, depth)
+    return deepest > 200
 
 
 def _libcst_depth(tree: ast.AST) -> int:

@@ -7,7 +7,9 @@ import builtins
 
 import libcst as cst
 
+from mlsmells.engine.names import target_names
 from mlsmells.findings import Family, Severity
+from mlsmells.notebooks import Cell
 from mlsmells.rule import Rule
 
 _NOTEBOOK_BEHAVIOR = "This rule only runs on notebooks."
@@ -15,15 +17,16 @@ _NOTEBOOK_BEHAVIOR = "This rule only runs on notebooks."
 _IPYTHON_NAMES = frozenset({"In", "Out", "_", "__", "___", "_i", "_ii", "_iii", "_ih", "_oh", "_dh",
                             "get_ipython", "display", "exit", "quit"})
 #: Magics that bind names the analysis cannot see.
-_OPAQUE_MAGICS = ("run", "store", "load", "sx", "sc")
+_OPAQUE_MAGICS = ("run", "store", "load", "sx", "sc", "pylab", "reset")
 
 
 class OutOfOrderExecution(Rule):
     """
     The saved execution counts of a notebook's executed code cells do not increase from
     top to bottom: some cell was run after a cell below it, so the saved outputs come from
-    an order a reader re-running the notebook will not follow. Reported once, at the first
-    cell whose count is lower than that of a cell above it. Cells never run are ignored.
+    an order a reader re-running the notebook will not follow. Reported once, at the cell
+    that ran after a cell below it (the highest count so far when a lower one follows).
+    Cells never run are ignored.
     """
 
     code = "MLS601"
@@ -46,9 +49,9 @@ class OutOfOrderExecution(Rule):
         import pandas as pd
         # %% [4]
         frame = pd.read_csv("train.csv")
+        ^
         # %% [2]
         frame = frame.dropna()
-        ^
         ''',
     )
     good = (
@@ -71,19 +74,20 @@ class OutOfOrderExecution(Rule):
     )
 
     def end_file(self) -> None:
-        highest = 0
+        latest: Cell | None = None  # the cell with the highest count so far
         for cell in self.file.notebook.cells:
             count = cell.execution_count
             if cell.kind != "code" or count is None:
                 continue
-            if count < highest:
+            if latest is not None and count < latest.execution_count:
                 self.file.report_cell(
-                    self, cell.number,
-                    f"cell {cell.number} ran as execution {count}, after a cell above it "
-                    f"(execution {highest}): the saved outputs do not come from a top-to-bottom run",
+                    self, latest.number,
+                    f"cell {latest.number} ran as execution {latest.execution_count}, after cell "
+                    f"{cell.number} below it (execution {count}): the saved outputs do not come "
+                    "from a top-to-bottom run",
                 )
                 return
-            highest = count
+            latest = cell
 
 
 class UseBeforeDefinition(Rule):
@@ -92,7 +96,8 @@ class UseBeforeDefinition(Rule):
     that defines it: the notebook worked only because the later cell was run first, and
     Restart & Run All fails with a NameError. Names used inside function bodies and
     lambdas (which run later), builtins and IPython's own names are not reported, nor is
-    anything after a star import or a `%run`/`%store` magic, whose names cannot be known.
+    anything after a star import, `exec()`, or a `%run`, `%store`, `%pylab` or `%reset`
+    magic, whose names cannot be known. `x = !cmd`, `x = %magic` and `%%capture x` bind `x`.
     """
 
     code = "MLS602"
@@ -138,8 +143,9 @@ class UseBeforeDefinition(Rule):
     use_instead = "Move the cell that defines the name above the cells that use it."
     notebook_behavior = _NOTEBOOK_BEHAVIOR
     limitations = (
-        "Names bound inside functions through `global`, by `exec`, or by magics other than "
-        "`x = !cmd` / `x = %magic` are not seen; such names are never reported."
+        "Names that functions bind through `global` are never reported. Names used in "
+        "decorators, default values and annotations are treated like the function body and "
+        "not checked."
     )
 
     def __init__(self, file, options) -> None:
@@ -150,9 +156,13 @@ class UseBeforeDefinition(Rule):
         self.deferred_depth = 0
         self.unknown_from_cell: int | None = None
         self.globals_declared: set[str] = set()
+        self.comprehension_names: list[frozenset[str]] = []
         for magic in file.notebook.magics:
-            if magic.kind == "line-magic" and magic.command.split(" ", 1)[0] in _OPAQUE_MAGICS:
+            words = magic.command.split()
+            if magic.kind == "line-magic" and words and words[0] in _OPAQUE_MAGICS:
                 self._unknown_from(magic.cell)
+            elif magic.kind == "cell-magic" and len(words) > 1 and words[0] == "capture":
+                self.first_binding.setdefault(words[-1], magic.cell)  # %%capture output
 
     def _unknown_from(self, cell: int) -> None:
         if self.unknown_from_cell is None or cell < self.unknown_from_cell:
@@ -165,18 +175,21 @@ class UseBeforeDefinition(Rule):
             not isinstance(scope.node, cst.FunctionDef) for scope in self.file.scopes
         )
 
-    def _bind(self, target: cst.BaseExpression) -> None:
-        stack = [target]
-        while stack:
-            node = stack.pop()
-            if isinstance(node, cst.Name):
-                self.not_loads.add(node)
-                if self._runs_now and self.file.cell is not None:
-                    self.first_binding.setdefault(node.value, self.file.cell)
-            elif isinstance(node, cst.Tuple | cst.List):
-                stack.extend(element.value for element in node.elements)
-            elif isinstance(node, cst.StarredElement):
-                stack.append(node.value)
+    def _bind(self, target: cst.BaseExpression, module_name: bool = True) -> None:
+        """Note the names `target` binds; at module level they become the notebook's names.
+
+        Names bound in a class body or a comprehension are not module names.
+        """
+        at_module_level = (
+            module_name
+            and self.deferred_depth == 0
+            and len(self.file.scopes) == 1
+            and self.file.cell is not None
+        )
+        for name in target_names(target):
+            self.not_loads.add(name)
+            if at_module_level:
+                self.first_binding.setdefault(name.value, self.file.cell)
 
     def visit_Lambda(self, node: cst.Lambda) -> None:
         self.deferred_depth += 1
@@ -205,8 +218,34 @@ class UseBeforeDefinition(Rule):
         if node.name is not None:
             self._bind(node.name.name)
 
+    def visit_BaseComp(self, node: cst.BaseComp) -> None:
+        """A comprehension's variables are its own: uses of them inside it are not loads
+        of the notebook's names (the element is visited before the `for` that binds it)."""
+        names: list[str] = []
+        clause: cst.CompFor | None = node.for_in
+        while clause is not None:
+            names.extend(name.value for name in target_names(clause.target))
+            clause = clause.inner_for_in
+        self.comprehension_names.append(frozenset(names))
+
+    def leave_BaseComp(self, node: cst.BaseComp) -> None:
+        self.comprehension_names.pop()
+
     def visit_CompFor(self, node: cst.CompFor) -> None:
-        self._bind(node.target)
+        self._bind(node.target, module_name=False)
+
+    def visit_MatchAs(self, node: cst.MatchAs) -> None:
+        if node.name is not None:
+            self._bind(node.name)
+
+    def visit_MatchStar(self, node: cst.MatchStar) -> None:
+        if node.name is not None:
+            self._bind(node.name)
+
+    def visit_Call(self, node: cst.Call) -> None:
+        # exec() can bind anything: names are unknown from this cell on.
+        if isinstance(node.func, cst.Name) and node.func.value == "exec" and self.file.cell is not None:
+            self._unknown_from(self.file.cell)
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         self._bind(node.name)
@@ -260,8 +299,11 @@ class UseBeforeDefinition(Rule):
             self.not_loads.add(node.keyword)
 
     def visit_Name(self, node: cst.Name) -> None:
-        if node not in self.not_loads and self._runs_now and self.file.cell is not None:
-            self.loads.append((node, self.file.cell))
+        if node in self.not_loads or not self._runs_now or self.file.cell is None:
+            return
+        if any(node.value in names for names in self.comprehension_names):
+            return
+        self.loads.append((node, self.file.cell))
 
     def end_file(self) -> None:
         reported: set[str] = set()
@@ -398,6 +440,10 @@ class SkippedCells(Rule):
 
 
 def _has_code(source: str) -> bool:
+    """False for cells of only comments, or only a string (code disabled by quoting it)."""
+    stripped = source.strip()
+    if stripped[:3] in ('"""', "'''") and stripped.endswith(stripped[:3]) and len(stripped) >= 6:
+        return False
     return any(line.strip() and not line.strip().startswith("#") for line in source.splitlines())
 
 
@@ -482,12 +528,38 @@ class LateImports(Rule):
 
 
 def _is_work(statement: cst.BaseSmallStatement) -> bool:
-    """Anything but `pass`, a docstring or a constant: IPython lines become `pass`."""
+    """Anything but `pass` (what IPython lines become), a docstring, or setting a constant
+    (`SEED = 42`, `CLASSES = ["cat", "dog"]`, `plt.rcParams["font.size"] = 16`)."""
     if isinstance(statement, cst.Pass):
         return False
-    if isinstance(statement, cst.Expr) and isinstance(statement.value, cst.SimpleString | cst.Ellipsis):
-        return False
+    if isinstance(statement, cst.Expr):
+        return not isinstance(statement.value, cst.SimpleString | cst.ConcatenatedString | cst.Ellipsis)
     if isinstance(statement, cst.Assign | cst.AnnAssign):
-        value = statement.value
-        return not isinstance(value, cst.SimpleString | cst.Integer | cst.Float | cst.Name | cst.Ellipsis)
+        return statement.value is not None and not _is_literal(statement.value)
+    return True
+
+
+_LITERAL_NAMES = frozenset({"True", "False", "None"})
+
+
+def _is_literal(expr: cst.BaseExpression) -> bool:
+    stack = [expr]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, cst.Tuple | cst.List | cst.Set):
+            stack.extend(element.value for element in node.elements)
+        elif isinstance(node, cst.Dict):
+            for element in node.elements:
+                if not isinstance(element, cst.DictElement):
+                    return False
+                stack.extend((element.key, element.value))
+        elif isinstance(node, cst.UnaryOperation):
+            stack.append(node.expression)
+        elif isinstance(node, cst.Name):
+            if node.value not in _LITERAL_NAMES:
+                return False
+        elif not isinstance(
+            node, cst.SimpleString | cst.ConcatenatedString | cst.Integer | cst.Float | cst.Imaginary | cst.Ellipsis
+        ):
+            return False
     return True
