@@ -305,3 +305,12 @@ def test_late_imports_ignores_constant_setup_cells(tmp_path):
 def test_skipped_cells_ignores_cells_disabled_by_quoting(tmp_path):
     save(tmp_path / "a.ipynb", [code("x = 1", 1), code("'''\nx = expensive()\n'''", None), code("y = x", 2)])
     assert findings(tmp_path, "--select", "MLS604") == []
+
+
+def test_use_before_definition_is_quiet_after_a_cell_that_does_not_parse(tmp_path):
+    save(tmp_path / "a.ipynb", [
+        code("print 'python 2'\nscores = load()", 1),
+        code("print(scores)", 2),
+        code("scores = []", 3),
+    ])
+    assert [code_ for code_, *_ in findings(tmp_path)] == ["MLS001"]

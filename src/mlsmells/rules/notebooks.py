@@ -96,8 +96,8 @@ class UseBeforeDefinition(Rule):
     that defines it: the notebook worked only because the later cell was run first, and
     Restart & Run All fails with a NameError. Names used inside function bodies and
     lambdas (which run later), builtins and IPython's own names are not reported, nor is
-    anything after a star import, `exec()`, or a `%run`, `%store`, `%pylab` or `%reset`
-    magic, whose names cannot be known. `x = !cmd`, `x = %magic` and `%%capture x` bind `x`.
+    anything after a star import, `exec()`, a `%run`, `%store`, `%pylab` or `%reset`
+    magic, or a cell that does not parse, whose names cannot be known. `x = !cmd`, `x = %magic` and `%%capture x` bind `x`.
     """
 
     code = "MLS602"
@@ -157,6 +157,10 @@ class UseBeforeDefinition(Rule):
         self.unknown_from_cell: int | None = None
         self.globals_declared: set[str] = set()
         self.comprehension_names: list[frozenset[str]] = []
+        analysed = {cell for cell, _, _ in file.notebook.line_map}
+        for cell in file.notebook.cells:
+            if cell.is_python and cell.number not in analysed:
+                self._unknown_from(cell.number)  # a cell that does not parse binds unknown names
         for magic in file.notebook.magics:
             words = magic.command.split()
             if magic.kind == "line-magic" and words and words[0] in _OPAQUE_MAGICS:
