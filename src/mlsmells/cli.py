@@ -7,12 +7,10 @@ configuration error, or an internal error (MLS002).
 from __future__ import annotations
 
 import json
+import os
 import sys
-import threading
 from collections import Counter
-from collections.abc import Callable
 from pathlib import Path
-from typing import TypeVar
 
 import click
 
@@ -27,12 +25,13 @@ from mlsmells.fingerprints import project_root
 from mlsmells.output import FORMAT_NAMES, OutputContext, formats
 from mlsmells.registry import all_rules, find_rule
 from mlsmells.runner import RunResult, run
+from mlsmells.cache import CACHE_DIR_NAME, clean
+from mlsmells.parallel import default_jobs
+from mlsmells.progress import ProgressBar
+from mlsmells.stack import call_with_large_stack
 from mlsmells.selection import SelectionLayer, UnknownSelector, close_matches, enabled_rules
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
-
-T = TypeVar("T")
-
 
 def _selectors(values: tuple[str, ...]) -> list[str] | None:
     """`--select A,B --select C` -> [A, B, C]; None when the flag was not given."""
@@ -44,36 +43,6 @@ def _selectors(values: tuple[str, ...]) -> list[str] | None:
 def _fail(message: str) -> click.exceptions.Exit:
     click.echo(f"mlsmells: error: {message}", err=True)
     return click.exceptions.Exit(EXIT_ERROR)
-
-
-def call_with_large_stack(function: Callable[[], T]) -> T:
-    """Run `function` in a thread with a large stack and a high recursion limit.
-
-    Parsing and position computation recurse once per nesting level of the analysed
-    code; a deep but legitimate file must not overflow the main thread's stack.
-    """
-    outcome: dict[str, object] = {}
-
-    def target() -> None:
-        try:
-            outcome["value"] = function()
-        except BaseException as error:  # re-raised in the calling thread
-            outcome["error"] = error
-
-    previous_limit = sys.getrecursionlimit()
-    previous_size = threading.stack_size()
-    sys.setrecursionlimit(max(previous_limit, 20_000))
-    threading.stack_size(512 * 1024 * 1024)
-    try:
-        thread = threading.Thread(target=target, name="mlsmells")
-        thread.start()
-        thread.join()
-    finally:
-        threading.stack_size(previous_size)
-        sys.setrecursionlimit(previous_limit)
-    if "error" in outcome:
-        raise outcome["error"]  # type: ignore[misc]
-    return outcome["value"]  # type: ignore[return-value]
 
 
 def resolve_settings(config: Path | None, isolated: bool, cwd: Path) -> Settings:
@@ -114,6 +83,11 @@ def main() -> None:
               help="Report only findings not recorded in this baseline file.")
 @click.option("--write-baseline", type=click.Path(path_type=Path, dir_okay=False),
               help="Record the current findings in this baseline file and exit.")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
+              help="Worker processes (default: the number of CPUs available).")
+@click.option("--cache-dir", type=click.Path(path_type=Path, file_okay=False),
+              help="Where to cache results (default: .mlsmells_cache at the project root).")
+@click.option("--no-cache", is_flag=True, help="Do not read or write cached results.")
 def check(
     paths: tuple[Path, ...],
     output_format: str,
@@ -131,6 +105,9 @@ def check(
     sarif_include_suppressed: bool,
     baseline_path: Path | None,
     write_baseline: Path | None,
+    jobs: int | None,
+    cache_dir: Path | None,
+    no_cache: bool,
 ) -> None:
     """Check Python files and notebooks under PATHS (default: the current directory)."""
     cwd = Path.cwd()
@@ -140,14 +117,21 @@ def check(
         rules = enabled_rules([settings.selection, cli_layer])
     except (ConfigError, UnknownSelector) as error:
         raise _fail(str(error)) from None
+    root = project_root(cwd, settings.root if settings.path else None)
+    cache = None if no_cache else (cache_dir or settings.cache_dir or root / CACHE_DIR_NAME)
+    bar = ProgressBar(enabled=not quiet and sys.stderr.isatty() and not os.environ.get("CI"))
     try:
         result = call_with_large_stack(
-            lambda: run(list(paths) or [Path(".")], settings, rules, cwd, force_exclude)
+            lambda: run(
+                list(paths) or [Path(".")], settings, rules, cwd, force_exclude,
+                jobs=jobs or default_jobs(), cache_dir=cache, on_files=bar.start, progress=bar.advance,
+            )
         )
     except MissingPath as error:
         raise _fail(str(error)) from None
+    finally:
+        bar.finish()
 
-    root = project_root(cwd, settings.root if settings.path else None)
     if write_baseline is not None:
         try:
             recorded = write_baseline_file(write_baseline, result, cwd, root)
@@ -264,3 +248,18 @@ def docs(check_only: bool, docs_dir: Path) -> None:
         return
     written = write_pages(docs_dir)
     click.echo(f"mlsmells: wrote {len(written)} page(s) under {docs_dir}.", err=True)
+
+
+@main.command("clean")
+@click.option("--cache-dir", type=click.Path(path_type=Path, file_okay=False),
+              help="The cache to empty (default: the configured one, or .mlsmells_cache at the project root).")
+def clean_cache(cache_dir: Path | None) -> None:
+    """Empty the results cache."""
+    cwd = Path.cwd()
+    try:
+        settings = resolve_settings(None, False, cwd)
+    except ConfigError as error:
+        raise _fail(str(error)) from None
+    directory = cache_dir or settings.cache_dir or project_root(cwd, settings.root if settings.path else None) / CACHE_DIR_NAME
+    removed = clean(directory)
+    click.echo(f"mlsmells: {'removed' if removed else 'no cache at'} {directory}.", err=True)

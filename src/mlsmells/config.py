@@ -24,7 +24,7 @@ CONFIG_FILENAMES = ("mlsmells.toml", ".mlsmells.toml")
 PYPROJECT = "pyproject.toml"
 
 _LIST_KEYS = ("select", "extend-select", "ignore", "exclude", "extend-exclude")
-_KNOWN_KEYS = frozenset(_LIST_KEYS + ("per-file-ignores", "rules", "baseline", "max-file-size-mb"))
+_KNOWN_KEYS = frozenset(_LIST_KEYS + ("per-file-ignores", "rules", "baseline", "max-file-size-mb", "cache-dir"))
 DEFAULT_MAX_FILE_SIZE_MB = 10
 
 
@@ -49,6 +49,8 @@ class Settings:
     baseline: Path | None = None
     #: Larger files are not read: they are reported as not analysed.
     max_file_size_mb: float = DEFAULT_MAX_FILE_SIZE_MB
+    #: Where results are cached, if the configuration says (resolved against its directory).
+    cache_dir: Path | None = None
 
     @property
     def selection(self) -> SelectionLayer:
@@ -134,9 +136,12 @@ def _validate(table: dict[str, Any], path: Path, prefix: str) -> Settings:
             _check_selector(selector, fail, key)
         per_file_ignores[glob] = tuple(selectors)
 
-    baseline = table.get("baseline")
-    if baseline is not None and not (isinstance(baseline, str) and baseline):
-        raise fail("baseline", f"expected a path, got {_describe(baseline)}")
+    paths = {}
+    for key in ("baseline", "cache-dir"):
+        value = table.get(key)
+        if value is not None and not (isinstance(value, str) and value):
+            raise fail(key, f"expected a path, got {_describe(value)}")
+        paths[key] = path.parent.resolve() / value if value else None
 
     size = table.get("max-file-size-mb", DEFAULT_MAX_FILE_SIZE_MB)
     if isinstance(size, bool) or not isinstance(size, int | float) or size <= 0:
@@ -144,7 +149,8 @@ def _validate(table: dict[str, Any], path: Path, prefix: str) -> Settings:
 
     return Settings(
         max_file_size_mb=size,
-        baseline=path.parent.resolve() / baseline if baseline else None,
+        baseline=paths["baseline"],
+        cache_dir=paths["cache-dir"],
         root=path.parent.resolve(),
         path=path,
         select=lists.get("select"),

@@ -5,8 +5,8 @@ Configuration is resolved once, here, before any file is read.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -14,15 +14,16 @@ import pathspec
 
 from mlsmells.config import Settings
 from mlsmells.discovery import FileFilter, discover
-from mlsmells.engine.linter import FileResult, lint_notebook, lint_source, make_finding, not_analysed
+from mlsmells.cache import ResultCache
+from mlsmells.checking import FileChecker
+from mlsmells.engine.linter import FileResult, make_finding, not_analysed
 from mlsmells.engine.positions import FALLBACK
 from mlsmells.engine.suppression import Directives
 from mlsmells.findings import Finding
 from mlsmells.rule import Rule
 from mlsmells.rules.engine import InternalError
 from mlsmells.selection import resolve_selectors, selector_matches
-from mlsmells.notebooks import read_notebook, source_json_lines
-from mlsmells.sources import SourceError, read_python_source, read_text
+from mlsmells.parallel import check_all
 
 
 @dataclass(frozen=True)
@@ -103,25 +104,34 @@ def run(
     rules: Sequence[type[Rule]],
     cwd: Path,
     force_exclude: bool = False,
+    jobs: int = 1,
+    cache_dir: Path | None = None,
+    on_files: Callable[[int], None] | None = None,
+    progress: Callable[[int], None] | None = None,
 ) -> RunResult:
+    """Check `paths`. `cache_dir` turns the results cache on; `on_files(total)` is told how
+    many files there are before `progress(done)` is told as they are checked."""
     file_filter = FileFilter(settings.root, settings.exclude, settings.extend_exclude)
     discovery = discover(paths, file_filter, force_exclude)
     per_file_ignores = PerFileIgnores(settings)
     options = {rule: settings.options_for(rule) for rule in rules}
+    max_bytes = int(settings.max_file_size_mb * 1_000_000)
+    cache = ResultCache(cache_dir, list(rules), options, max_bytes) if cache_dir else None
+    checker = FileChecker(rules, options, max_bytes, cache)
     enabled = set(rules)
     result = RunResult()
     repository_rules = [rule for rule in rules if rule.uses_repository_pass()]
     facts: dict[type[Rule], dict[str, Any]] = {rule: {} for rule in repository_rules}
     checked: dict[str, tuple[FileResult, set[type[Rule]]]] = {}
-    max_bytes = int(settings.max_file_size_mb * 1_000_000)
     for directory, reason in discovery.unreadable:
         shown = display_path(directory, cwd)
         result.files_not_analysed.append(shown)
         failed = not_analysed(shown, f"cannot list the directory: {reason}")
         result.findings.extend(filter_findings(failed.findings, None, enabled, set())[0])
-    for path in discovery.files:
-        shown = display_path(path, cwd)
-        file_result = check_file(path, shown, rules, options, max_bytes)
+    items = [(path, display_path(path, cwd)) for path in discovery.files]
+    if on_files:
+        on_files(len(items))
+    for (path, shown), file_result in zip(items, check_all(checker, items, jobs, progress)):
         if file_result.skipped_language:
             result.skipped_notebooks.append((shown, file_result.skipped_language))
             continue
@@ -148,31 +158,6 @@ def run(
     return result
 
 
-def check_file(path: Path, shown: str, rules, options, max_bytes: int) -> FileResult:
-    try:
-        size = path.stat().st_size
-        if size > max_bytes:
-            raise SourceError(
-                f"skipped: the file is {size / 1e6:.1f} MB, above the {max_bytes / 1e6:g} MB limit "
-                "(`max-file-size-mb` in the configuration)"
-            )
-        if path.suffix == ".ipynb":
-            raw = read_text(path)
-            notebook = read_notebook(raw)
-            if not notebook.is_python:
-                return FileResult(shown, skipped_language=notebook.language)
-            result = lint_notebook(shown, notebook, rules, options)
-            if result.findings:
-                result.findings = with_json_lines(result.findings, raw)
-            return result
-        text = read_python_source(path)
-    except SourceError as error:
-        return not_analysed(shown, str(error))
-    except OSError as error:
-        return not_analysed(shown, f"cannot read the file: {error.strerror or error}")
-    return lint_source(shown, text, rules, options)
-
-
 def repository_findings(rule: type[Rule], facts: dict[str, Any]) -> list[Finding]:
     """Run one rule's repository pass; a failure becomes an MLS002 finding, not a crash."""
     try:
@@ -180,20 +165,6 @@ def repository_findings(rule: type[Rule], facts: dict[str, Any]) -> list[Finding
     except Exception as error:  # noqa: BLE001 - isolate rule bugs
         message = f"rule {rule.code} ({rule.name}) failed in the repository pass: {type(error).__name__}: {error}"
         return [make_finding(InternalError, ".", FALLBACK, message + ". This is a bug in mlsmells: please report it.")]
-
-
-def with_json_lines(findings: list[Finding], raw: str) -> list[Finding]:
-    """Give notebook findings the line of the notebook's JSON text where they stand."""
-    json_lines = source_json_lines(raw)
-    located = []
-    for finding in findings:
-        lines = json_lines[finding.cell - 1] if finding.cell and finding.cell <= len(json_lines) else []
-        if lines:
-            file_line = lines[min(finding.span.line, len(lines)) - 1]
-        else:
-            file_line = 1
-        located.append(replace(finding, file_line=file_line))
-    return located
 
 
 def filter_findings(

@@ -1,0 +1,82 @@
+"""Checking one file from disk: size limit, cache, Python or notebook, then the engine."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from mlsmells.cache import ResultCache
+from mlsmells.engine.linter import FileResult, lint_notebook, lint_source, not_analysed
+from mlsmells.findings import Finding
+from mlsmells.notebooks import read_notebook, source_json_lines
+from mlsmells.rule import Rule
+from mlsmells.sources import SourceError, decode_python_source
+
+
+@dataclass(frozen=True)
+class FileChecker:
+    """Everything needed to check a file, resolved once per run (and inherited by workers)."""
+
+    rules: Sequence[type[Rule]]
+    options: Mapping[type[Rule], Mapping[str, Any]]
+    max_bytes: int
+    cache: ResultCache | None = None
+
+    def check(self, path: Path, shown: str) -> FileResult:
+        try:
+            size = path.stat().st_size
+            if size > self.max_bytes:
+                raise SourceError(
+                    f"skipped: the file is {size / 1e6:.1f} MB, above the {self.max_bytes / 1e6:g} MB limit "
+                    "(`max-file-size-mb` in the configuration)"
+                )
+            data = path.read_bytes()
+        except SourceError as error:
+            return not_analysed(shown, str(error))
+        except OSError as error:
+            return not_analysed(shown, f"cannot read the file: {error.strerror or error}")
+        if self.cache is None:
+            return self._analyse(path, shown, data)
+        digest = hashlib.sha256(data).hexdigest()
+        cached = self.cache.get(shown, digest)
+        if cached is not None:
+            return cached
+        result = self._analyse(path, shown, data)
+        self.cache.put(shown, digest, result)
+        return result
+
+    def _analyse(self, path: Path, shown: str, data: bytes) -> FileResult:
+        try:
+            if path.suffix == ".ipynb":
+                return self._analyse_notebook(shown, data)
+            text = decode_python_source(data)
+        except SourceError as error:
+            return not_analysed(shown, str(error))
+        return lint_source(shown, text, self.rules, self.options)
+
+    def _analyse_notebook(self, shown: str, data: bytes) -> FileResult:
+        try:
+            raw = data.decode("utf-8-sig")
+        except UnicodeDecodeError as error:
+            raise SourceError(f"cannot decode the file as utf-8: byte offset {error.start}") from None
+        notebook = read_notebook(raw)
+        if not notebook.is_python:
+            return FileResult(shown, skipped_language=notebook.language)
+        result = lint_notebook(shown, notebook, self.rules, self.options)
+        if result.findings:
+            result.findings = with_json_lines(result.findings, raw)
+        return result
+
+
+def with_json_lines(findings: list[Finding], raw: str) -> list[Finding]:
+    """Give notebook findings the line of the notebook's JSON text where they stand."""
+    json_lines = source_json_lines(raw)
+    located = []
+    for finding in findings:
+        lines = json_lines[finding.cell - 1] if finding.cell and finding.cell <= len(json_lines) else []
+        file_line = lines[min(finding.span.line, len(lines)) - 1] if lines else 1
+        located.append(replace(finding, file_line=file_line))
+    return located
