@@ -198,3 +198,19 @@ def test_nothing_is_written_without_a_fix_option(tmp_path, write):
 def test_names_with_spaces_and_unicode(tmp_path, write):
     write("my data/trainér ☃.py", UNSEEDED)
     assert [f["path"] for f in run_json(cwd=tmp_path)[1]] == ["my data/trainér ☃.py"]
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        "def f(x=" + "(" * 150 + "-" * 1200 + "1" + ")" * 150 + "):\n    pass\n",
+        "with open(" + "-" * 1200 + "1) as f:\n    pass\n",
+        "class A(metaclass=" + "-" * 1200 + "m):\n    pass\n",
+        "if x:\n    y = [\n" + "".join("        -\n" for _ in range(1200)) + "        1]\n",
+    ],
+)
+def test_deep_code_is_found_wherever_it_hides(code):
+    from mlsmells.engine.parsing import ParseFailure, parse_module
+
+    with pytest.raises(ParseFailure, match="nested too deeply"):
+        parse_module(code)

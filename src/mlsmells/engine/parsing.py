@@ -94,11 +94,43 @@ def _looks_deep(text: str) -> bool:
     return deepest > 200
 
 
-def _libcst_depth(tree: ast.AST) -> int:
-    """How deep libcst's tree for the same code will be, at most: an `and`/`or` chain is
-    one node in CPython's tree and one level per operand in libcst's."""
+def _libcst_depth(tree: ast.Module) -> int:
+    """How deep libcst's tree for the same code will be, at most, where that could matter.
+
+    Only statements are walked. An expression is measured only if it is large enough to
+    be deep: nesting needs at least one character per level, so an expression shorter
+    than `_SMALL` characters, under at most 100 indented blocks, cannot exceed `MAX_DEPTH`.
+    An `and`/`or` chain is one node in CPython's tree and one level per operand in libcst's.
+    """
     deepest = 0
-    stack: list[tuple[ast.AST, int]] = [(tree, 1)]
+    statements: list[tuple[ast.AST, int]] = [(statement, 1) for statement in tree.body]
+    while statements:
+        statement, depth = statements.pop()
+        for field_value in ast.iter_fields(statement):
+            value = field_value[1]
+            for item in value if isinstance(value, list) else (value,):
+                if not isinstance(item, ast.AST):
+                    continue
+                if isinstance(item, ast.stmt | ast.excepthandler | ast.match_case) or not hasattr(item, "lineno"):
+                    statements.append((item, depth + 1))  # statements, and holders such as `arguments`
+                elif _size(item) > _SMALL:
+                    deepest = max(deepest, depth + _expression_depth(item))
+                    if deepest > MAX_DEPTH:
+                        return deepest
+    return deepest
+
+
+_SMALL = 400
+
+
+def _size(node: ast.AST) -> int:
+    lines = (node.end_lineno or node.lineno) - node.lineno
+    return lines * 100 + abs((node.end_col_offset or 0) - node.col_offset)
+
+
+def _expression_depth(root: ast.AST) -> int:
+    deepest = 0
+    stack: list[tuple[ast.AST, int]] = [(root, 1)]
     while stack:
         node, depth = stack.pop()
         if type(node) is ast.BoolOp:
