@@ -76,14 +76,26 @@ def lint_source(
 ) -> FileResult:
     """Run `rules` over the Python source `text` of the file displayed as `path`."""
     try:
-        module = parse_module(text)
+        module = parse_module(text, needed=lambda imports: _any_rule_applies(rules, imports))
     except ParseFailure as failure:
         lines = source_lines(text)
         source_line = lines[failure.line - 1] if 0 < failure.line <= len(lines) else ""
         result = not_analysed(path, f"could not parse the file: {failure.reason}", failure.line, failure.column, source_line)
         result.directives = Directives.parse(text)
         return result
+    if module is None:
+        return FileResult(path)  # valid code that no enabled rule looks at
     return _analyse(path, text, module, rules, options, notebook=None)
+
+
+def _any_rule_applies(rules: Sequence[type[Rule]], imports: frozenset[str]) -> bool:
+    """Could any rule report on a Python file importing these packages?"""
+    return any(
+        rule.family is not Family.ENGINE
+        and not rule.notebooks_only
+        and (not rule.required_modules or rule.required_modules & imports)
+        for rule in rules
+    )
 
 
 def lint_notebook(

@@ -14,6 +14,7 @@ from __future__ import annotations
 import ast
 import re
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import libcst as cst
@@ -34,9 +35,15 @@ class ParseFailure(Exception):
     column: int = 1
 
 
-def parse_module(text: str) -> cst.Module:
-    """Parse `text` with libcst, or raise `ParseFailure` with a one-line reason."""
-    cpython_error = _cpython_check(text)
+def parse_module(text: str, needed: Callable[[frozenset[str]], bool] | None = None) -> cst.Module | None:
+    """Parse `text` with libcst, or raise `ParseFailure` with a one-line reason.
+
+    `needed(imported packages)` may say that no rule could report anything on the file:
+    then, once CPython has found the code valid, libcst's parse is skipped (None).
+    """
+    cpython_error, imports = _cpython_check(text)
+    if imports is not None and needed is not None and not needed(imports):
+        return None
     if cpython_error is not None and _looks_deep(text):
         # CPython stopped before measuring the tree: do not let libcst try its luck.
         raise cpython_error
@@ -54,8 +61,9 @@ def parse_module(text: str) -> cst.Module:
         raise ParseFailure("the code is nested too deeply to analyse") from None
 
 
-def _cpython_check(text: str) -> ParseFailure | None:
-    """Raise for input too deep to hand to libcst; return CPython's other syntax errors."""
+def _cpython_check(text: str) -> tuple[ParseFailure | None, frozenset[str] | None]:
+    """Raise for input too deep to hand to libcst. Return CPython's other syntax errors,
+    or, for valid code, the top-level packages it imports."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # invalid escape sequences and the like
@@ -67,15 +75,15 @@ def _cpython_check(text: str) -> ParseFailure | None:
             raise ParseFailure(
                 f"the code is nested too deeply to analyse ({reason})", failure.line, failure.column
             ) from None
-        return failure
+        return failure, None
     except (RecursionError, MemoryError):
         raise ParseFailure("the code is nested too deeply to analyse") from None
     except ValueError as error:  # "source code string cannot contain null bytes"
         raise ParseFailure(_first_line(str(error))) from None
-    depth = _libcst_depth(tree)
+    depth, imports = _survey(tree)
     if depth > MAX_DEPTH:
         raise ParseFailure(f"the code is nested too deeply to analyse (more than {MAX_DEPTH} levels)")
-    return None
+    return None, frozenset(imports)
 
 
 _BRACKET = re.compile(r"[()\[\]{}]")
@@ -94,8 +102,9 @@ def _looks_deep(text: str) -> bool:
     return deepest > 200
 
 
-def _libcst_depth(tree: ast.Module) -> int:
-    """How deep libcst's tree for the same code will be, at most, where that could matter.
+def _survey(tree: ast.Module) -> tuple[int, set[str]]:
+    """How deep libcst's tree for the same code will be, at most, where that could matter;
+    and the top-level packages the code imports (absolute imports only).
 
     Only statements are walked. An expression is measured only if it is large enough to
     be deep: nesting needs at least one character per level, so an expression shorter
@@ -103,9 +112,14 @@ def _libcst_depth(tree: ast.Module) -> int:
     An `and`/`or` chain is one node in CPython's tree and one level per operand in libcst's.
     """
     deepest = 0
+    imports: set[str] = set()
     statements: list[tuple[ast.AST, int]] = [(statement, 1) for statement in tree.body]
     while statements:
         statement, depth = statements.pop()
+        if type(statement) is ast.Import:
+            imports.update(alias.name.split(".")[0] for alias in statement.names)
+        elif type(statement) is ast.ImportFrom and statement.module and not statement.level:
+            imports.add(statement.module.split(".")[0])
         for field_value in ast.iter_fields(statement):
             value = field_value[1]
             for item in value if isinstance(value, list) else (value,):
@@ -116,8 +130,8 @@ def _libcst_depth(tree: ast.Module) -> int:
                 elif _size(item) > _SMALL:
                     deepest = max(deepest, depth + _expression_depth(item))
                     if deepest > MAX_DEPTH:
-                        return deepest
-    return deepest
+                        return deepest, imports
+    return deepest, imports
 
 
 _SMALL = 400
