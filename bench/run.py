@@ -12,6 +12,7 @@ table with the ratio to the baseline and the peak resident memory of each run.
 from __future__ import annotations
 
 import argparse
+import ast
 import json
 import os
 import platform
@@ -42,26 +43,29 @@ def prepare_transformers() -> Path:
 
 
 def prepare_notebooks(source: Path) -> Path:
-    """Notebooks made from real modules: each top-level block of code becomes a cell."""
+    """Notebooks made from real modules: consecutive top-level statements become cells of
+    at least eight lines, each valid on its own, as in a tidy notebook."""
     target = CORPORA / "notebooks"
     if target.is_dir():
         return target
     target.mkdir(parents=True)
     modules = sorted(source.rglob("modeling_*.py"))[:NOTEBOOKS]
     for index, module in enumerate(modules):
-        cells, current = [], []
-        for line in module.read_text(encoding="utf-8").splitlines(keepends=True):
-            if current and line.strip() and not line[0].isspace() and not line.startswith((")", "]", "}", "#", "@")):
-                if sum(1 for item in current if item.strip()) >= 8:
-                    cells.append(current)
-                    current = []
-            current.append(line)
-        cells.append(current)
+        text = module.read_text(encoding="utf-8")
+        lines = text.splitlines(keepends=True)
+        starts = [node.lineno - 1 for node in ast.parse(text).body]
+        starts = [min([start, *(d.lineno - 1 for d in getattr(node, "decorator_list", []))])
+                  for start, node in zip(starts, ast.parse(text).body)]
+        cells, begin = [], 0
+        for start in starts[1:] + [len(lines)]:
+            if start - begin >= 8 or start == len(lines):
+                cells.append(lines[begin:start])
+                begin = start
         notebook = {
             "nbformat": 4, "nbformat_minor": 5,
             "metadata": {"kernelspec": {"name": "python3", "language": "python", "display_name": "Python 3"}},
             "cells": [{"cell_type": "code", "id": f"c{n}", "metadata": {}, "outputs": [], "execution_count": n + 1,
-                       "source": cell} for n, cell in enumerate(cells)],
+                       "source": cell} for n, cell in enumerate(cells) if cell],
         }
         (target / f"nb{index:03}.ipynb").write_text(json.dumps(notebook, indent=1), encoding="utf-8")
     return target

@@ -45,7 +45,13 @@ class FileContext:
     """
 
     def __init__(
-        self, path: str, text: str, module: cst.Module, names: NameResolver, notebook: Notebook | None = None
+        self,
+        path: str,
+        text: str,
+        module: cst.Module,
+        names: NameResolver,
+        notebook: Notebook | None = None,
+        statement_lines: list[int] | None = None,
     ) -> None:
         self.path = path
         #: The notebook this module was built from, or None for a Python file.
@@ -57,7 +63,7 @@ class FileContext:
         self.scopes: list[Scope] = []  # the walk enters the module scope first
         self.reports: list[Report] = []
         #: In a notebook: the cell of each top-level statement, and the one being walked.
-        self._statement_cells = _statement_cells(module, notebook) if notebook is not None else None
+        self._statement_cells = _statement_cells(module, notebook, statement_lines) if notebook is not None else None
         self.cell: int | None = None
         self._spans: Mapping[cst.CSTNode, Span] | None = None
 
@@ -112,11 +118,15 @@ class FileContext:
         self.scopes.pop()
 
 
-def _statement_cells(module: cst.Module, notebook: Notebook) -> dict[cst.CSTNode, int]:
-    """The notebook cell of each top-level statement, from the lines its code occupies."""
-    cells: dict[cst.CSTNode, int] = {}
-    line = 1 + len(module.header)  # each header node is one blank or comment line
-    for statement in module.body:
-        cells[statement] = notebook.locate(line + len(statement.leading_lines), 1)[0]
-        line += module.code_for_node(statement).count("\n")
-    return cells
+def _statement_cells(module: cst.Module, notebook: Notebook, lines: list[int] | None) -> dict[cst.CSTNode, int]:
+    """The notebook cell of each top-level statement, from the line it starts on.
+
+    The lines come from CPython's tree when it could parse the code; otherwise they are
+    counted from each statement's generated code, which costs about as much as a parse.
+    """
+    if lines is None:
+        lines, line = [], 1 + len(module.header)  # each header node is one blank or comment line
+        for statement in module.body:
+            lines.append(line + len(statement.leading_lines))
+            line += module.code_for_node(statement).count("\n")
+    return {statement: notebook.locate(line, 1)[0] for statement, line in zip(module.body, lines)}

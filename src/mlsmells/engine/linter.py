@@ -12,7 +12,7 @@ import libcst as cst
 
 from mlsmells.engine.context import CellReport, FileContext, Report
 from mlsmells.engine.names import NameResolver
-from mlsmells.engine.parsing import ParseFailure, parse_module
+from mlsmells.engine.parsing import ParseFailure, parse_module, parse_with_statement_lines
 from mlsmells.engine.suppression import Directives
 from mlsmells.engine.positions import FALLBACK, all_spans
 from mlsmells.engine.walker import Dispatcher, walk
@@ -111,7 +111,7 @@ def lint_notebook(
     """
     broken: list[Finding] = []
     try:
-        module = parse_module(notebook.module_text)
+        module, statement_lines = parse_with_statement_lines(notebook.module_text)
     except ParseFailure:
         failures = {}
         for cell in notebook.cells:
@@ -129,10 +129,10 @@ def lint_notebook(
             message = f"could not parse this cell: {failure.reason}; the other cells were analysed"
             broken.append(make_finding(FileNotAnalysed, path, span, message, lines[line - 1], noqa_lines=(), cell=number))
         try:
-            module = parse_module(notebook.module_text)
+            module, statement_lines = parse_with_statement_lines(notebook.module_text)
         except ParseFailure as failure:
             return not_analysed(path, f"could not parse the notebook's code: {failure.reason}")
-    result = _analyse(path, notebook.module_text, module, rules, options, notebook)
+    result = _analyse(path, notebook.module_text, module, rules, options, notebook, statement_lines)
     result.findings[:0] = broken
     if broken and result.directives is None:
         result.directives = Directives.parse(notebook.module_text)
@@ -154,9 +154,10 @@ def _analyse(
     rules: Sequence[type[Rule]],
     options: Mapping[type[Rule], Mapping[str, Any]],
     notebook: Notebook | None,
+    statement_lines: list[int] | None = None,
 ) -> FileResult:
     names = NameResolver(module)
-    context = FileContext(path, text, module, names, notebook)
+    context = FileContext(path, text, module, names, notebook, statement_lines)
     errors: list[tuple[type[Rule], BaseException]] = []
     active = [
         rule(context, options[rule])

@@ -41,14 +41,23 @@ def parse_module(text: str, needed: Callable[[frozenset[str]], bool] | None = No
     `needed(imported packages)` may say that no rule could report anything on the file:
     then, once CPython has found the code valid, libcst's parse is skipped (None).
     """
-    cpython_error, imports = _cpython_check(text)
-    if imports is not None and needed is not None and not needed(imports):
+    parsed = parse_with_statement_lines(text, needed)
+    return parsed[0] if parsed else None
+
+
+def parse_with_statement_lines(
+    text: str, needed: Callable[[frozenset[str]], bool] | None = None
+) -> tuple[cst.Module, list[int] | None] | None:
+    """`parse_module`, plus the first line of each top-level statement when CPython's tree
+    gives it for free (None if CPython could not parse the code)."""
+    cpython_error, tree = _cpython_check(text)
+    if tree is not None and needed is not None and not needed(tree.imports):
         return None
     if cpython_error is not None and _looks_deep(text):
         # CPython stopped before measuring the tree: do not let libcst try its luck.
         raise cpython_error
     try:
-        return cst.parse_module(text)
+        module = cst.parse_module(text)
     except cst.ParserSyntaxError as error:
         if cpython_error is not None:
             raise cpython_error from None
@@ -59,11 +68,32 @@ def parse_module(text: str, needed: Callable[[frozenset[str]], bool] | None = No
         ) from None
     except RecursionError:
         raise ParseFailure("the code is nested too deeply to analyse") from None
+    return module, (_statement_lines(module, tree.module) if tree is not None else None)
 
 
-def _cpython_check(text: str) -> tuple[ParseFailure | None, frozenset[str] | None]:
+def _statement_lines(module: cst.Module, tree: ast.Module) -> list[int] | None:
+    """The first line of each of libcst's top-level statements, from CPython's tree: a line
+    of `a; b` is two statements there and one here; decorators start a definition."""
+    lines, position = [], 0
+    for statement in module.body:
+        if position >= len(tree.body):
+            return None
+        node = tree.body[position]
+        decorators = getattr(node, "decorator_list", None)
+        lines.append(min([node.lineno, *(d.lineno for d in decorators)]) if decorators else node.lineno)
+        position += len(statement.body) if isinstance(statement, cst.SimpleStatementLine) else 1
+    return lines if position == len(tree.body) else None
+
+
+@dataclass(frozen=True)
+class _CPythonTree:
+    module: ast.Module
+    imports: frozenset[str]
+
+
+def _cpython_check(text: str) -> tuple[ParseFailure | None, _CPythonTree | None]:
     """Raise for input too deep to hand to libcst. Return CPython's other syntax errors,
-    or, for valid code, the top-level packages it imports."""
+    or, for valid code, its tree and the top-level packages it imports."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # invalid escape sequences and the like
@@ -83,7 +113,7 @@ def _cpython_check(text: str) -> tuple[ParseFailure | None, frozenset[str] | Non
     depth, imports = _survey(tree)
     if depth > MAX_DEPTH:
         raise ParseFailure(f"the code is nested too deeply to analyse (more than {MAX_DEPTH} levels)")
-    return None, frozenset(imports)
+    return None, _CPythonTree(tree, frozenset(imports))
 
 
 _BRACKET = re.compile(r"[()\[\]{}]")
