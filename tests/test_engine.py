@@ -110,3 +110,27 @@ def test_paths_outside_the_working_directory_are_shown_in_full(tmp_path, write):
     target = write("proj/a.py", "import random\nrandom.random()\n")
     result = run([target], Settings(root=tmp_path), [find_rule("MLS101")], Path("/nonexistent-cwd"))
     assert result.findings[0].path == str(target)
+
+
+def test_positions_from_single_statements_match_the_whole_module():
+    from mlsmells.engine.parsing import parse_with_statement_lines
+    from mlsmells.engine.positions import all_spans, spans_near
+
+    root = Path(__file__).resolve().parents[1] / "fixtures" / "demo-project"
+    sources = [path.read_text() for path in sorted(root.rglob("*.py"))]
+    sources.append(
+        '#!/usr/bin/env python\n"""Doc."""\n\n# header comment\nimport os; import sys\n\n\n'
+        "# leading comment\n@decorator(\n    arg=1,\n)\n# between\n@other\ndef f(x):\n"
+        '    """Multi\n    line."""\n    return [\n        x,\n    ]\n\nclass A:  # trailing\n'
+        "    pass\n\nif os:\n    y = 1\nelse:\n    y = 2\n# footer comment\n"
+    )
+    for source in sources:
+        module, lines = parse_with_statement_lines(source)
+        assert lines is not None
+        everything = all_spans(module)
+        nodes = [node for node in everything if not isinstance(node, cst.Module)]
+        near = spans_near(module, nodes, lines)
+        shared = [node for node in near if node in everything]  # not the one-statement modules
+        assert {node: near[node] for node in shared} == {node: everything[node] for node in shared}
+        names = [node for node in everything if isinstance(node, cst.Name)]
+        assert all(name in near for name in names)

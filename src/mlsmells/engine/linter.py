@@ -14,7 +14,7 @@ from mlsmells.engine.context import CellReport, FileContext, Report
 from mlsmells.engine.names import NameResolver
 from mlsmells.engine.parsing import ParseFailure, parse_module, parse_with_statement_lines
 from mlsmells.engine.suppression import Directives
-from mlsmells.engine.positions import FALLBACK, all_spans
+from mlsmells.engine.positions import FALLBACK, spans_near
 from mlsmells.engine.walker import Dispatcher, walk
 from mlsmells.findings import Family, Finding, Span
 from mlsmells.notebooks import Cell, Notebook, build_module, cell_source_for_parsing
@@ -76,16 +76,17 @@ def lint_source(
 ) -> FileResult:
     """Run `rules` over the Python source `text` of the file displayed as `path`."""
     try:
-        module = parse_module(text, needed=lambda imports: _any_rule_applies(rules, imports))
+        parsed = parse_with_statement_lines(text, needed=lambda imports: _any_rule_applies(rules, imports))
     except ParseFailure as failure:
         lines = source_lines(text)
         source_line = lines[failure.line - 1] if 0 < failure.line <= len(lines) else ""
         result = not_analysed(path, f"could not parse the file: {failure.reason}", failure.line, failure.column, source_line)
         result.directives = Directives.parse(text)
         return result
-    if module is None:
+    if parsed is None:
         return FileResult(path)  # valid code that no enabled rule looks at
-    return _analyse(path, text, module, rules, options, notebook=None)
+    module, statement_lines = parsed
+    return _analyse(path, text, module, rules, options, None, statement_lines)
 
 
 def _any_rule_applies(rules: Sequence[type[Rule]], imports: frozenset[str]) -> bool:
@@ -192,7 +193,7 @@ def _analyse(
             continue
         if fact is not None:
             facts[type(rule)] = fact
-    result = _locate(path, text, module, context.reports)
+    result = _locate(path, text, module, context.reports, statement_lines)
     if notebook is not None:
         result.findings = [_in_cell(finding, notebook) for finding in result.findings]
         result.findings += [_cell_finding(path, report, notebook) for report in context.cell_reports]
@@ -229,11 +230,13 @@ def _cell_finding(path: str, report: CellReport, notebook: Notebook) -> Finding:
     return make_finding(report.rule, path, span, report.message, lines[line - 1], noqa_lines, cell=report.cell)
 
 
-def _locate(path: str, text: str, module: cst.Module, reports: list[Report]) -> FileResult:
+def _locate(
+    path: str, text: str, module: cst.Module, reports: list[Report], statement_lines: list[int] | None
+) -> FileResult:
     result = FileResult(path)
     if not reports:
         return result
-    spans = all_spans(module)
+    spans = spans_near(module, [report.node for report in reports], statement_lines)
     statements = [
         (spans[node], node) for node in spans if isinstance(node, cst.SimpleStatementLine | cst.BaseCompoundStatement)
     ]
