@@ -1,36 +1,16 @@
-"""Reading files into text the way Python itself would: coding cookie, BOM and all."""
+"""Decoding source files the way Python itself would: coding cookie, BOM and all."""
 
 from __future__ import annotations
 
 import io
 import re
 import tokenize
-from pathlib import Path
 
 _NEWLINE = re.compile(r"\r\n|\r|\n")
 
 
 class SourceError(Exception):
     """The file could not be read or decoded; the message says why."""
-
-
-def read_python_source(path: Path) -> str:
-    """The text of a Python file, decoded per PEP 263 (coding cookie, UTF-8 BOM, UTF-8)."""
-    try:
-        data = path.read_bytes()
-    except OSError as error:
-        raise SourceError(f"cannot read the file: {error.strerror or error}") from None
-    return decode_python_source(data)
-
-
-def read_text(path: Path) -> str:
-    """A UTF-8 text file (a notebook's JSON), BOM tolerated."""
-    try:
-        return path.read_bytes().decode("utf-8-sig")
-    except OSError as error:
-        raise SourceError(f"cannot read the file: {error.strerror or error}") from None
-    except UnicodeDecodeError as error:
-        raise SourceError(f"cannot decode the file as utf-8: byte offset {error.start}") from None
 
 
 def decode_python_source(data: bytes) -> str:
