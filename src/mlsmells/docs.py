@@ -72,16 +72,7 @@ def rule_json(rule: type[Rule]) -> dict:
         "summary": rule.summary,
         "what": rule.description(),
         "why": rule.why,
-        "challenges": [
-            {
-                "id": cid,
-                "name": catalog[cid].name if cid in catalog else None,
-                "document": catalog[cid].document.title if cid in catalog else None,
-                "authors": list(catalog[cid].document.authors) if cid in catalog else [],
-                "section": catalog[cid].section if cid in catalog else None,
-            }
-            for cid in rule.challenges
-        ],
+        "challenges": [_challenge_json(cid, catalog.get(cid)) for cid in rule.challenges],
         "bad_examples": [parse_example(example)[0] for example in rule.bad],
         "good_examples": [parse_example(example)[0] for example in rule.good],
         "use_instead": rule.use_instead,
@@ -90,6 +81,18 @@ def rule_json(rule: type[Rule]) -> dict:
         ],
         "notebook_behavior": rule.notebook_behavior,
         "limitations": rule.limitations,
+    }
+
+
+def _challenge_json(challenge_id: str, challenge: Challenge | None) -> dict:
+    if challenge is None:
+        return {"id": challenge_id, "name": None, "document": None, "authors": [], "section": None}
+    return {
+        "id": challenge_id,
+        "name": challenge.name,
+        "document": challenge.document.title,
+        "authors": list(challenge.document.authors),
+        "section": challenge.section,
     }
 
 
