@@ -14,7 +14,7 @@ from collections.abc import Collection, Mapping
 import libcst as cst
 from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
-from mlsmells.engine.walker import child_fields
+from mlsmells.engine.walker import children_of
 from mlsmells.findings import Span
 
 FALLBACK = Span(1, 1, 1, 1)
@@ -54,12 +54,7 @@ def _holds_any(root: cst.CSTNode, wanted: set[cst.CSTNode]) -> bool:
         node = stack.pop()
         if node in wanted:
             return True
-        for name in child_fields(type(node)):
-            value = getattr(node, name)
-            if isinstance(value, cst.CSTNode):
-                stack.append(value)
-            elif type(value) is tuple or type(value) is list:
-                stack.extend(item for item in value if isinstance(item, cst.CSTNode))
+        stack.extend(children_of(node))
     return False
 
 

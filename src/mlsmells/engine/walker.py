@@ -48,6 +48,18 @@ def child_fields(node_type: type[cst.CSTNode]) -> tuple[str, ...]:
     return fields
 
 
+def children_of(node: cst.CSTNode) -> list[cst.CSTNode]:
+    """The syntax children of `node`, in source order."""
+    children: list[cst.CSTNode] = []
+    for name in child_fields(type(node)):
+        value = getattr(node, name)
+        if isinstance(value, cst.CSTNode):
+            children.append(value)
+        elif type(value) is tuple or type(value) is list:
+            children.extend(item for item in value if isinstance(item, cst.CSTNode))
+    return children
+
+
 class _Exit:
     """Stack marker: the subtree of `node` has been walked."""
 
@@ -142,12 +154,6 @@ def walk(
         opened = enter(node)
         if opened or dispatcher.leave_handlers(node_type):
             push(_Exit(node, opened))
-        children = []
-        for name in child_fields(node_type):
-            value = getattr(node, name)
-            if isinstance(value, cst.CSTNode):
-                children.append(value)
-            elif type(value) is tuple or type(value) is list:
-                children.extend(item for item in value if isinstance(item, cst.CSTNode))
+        children = children_of(node)
         children.reverse()
         extend(children)
