@@ -84,7 +84,7 @@ def test_unused_per_file_ignores_pattern_warns(tmp_path, write):
     [
         ("[tool.mlsmells]\nselect = 'MLS101'\n", "tool.mlsmells.select: expected a list of strings, got a string ('MLS101')"),
         ("[tool.mlsmells]\nignore = ['MLS999']\n", "tool.mlsmells.ignore: unknown rule code or name 'MLS999'"),
-        ("[tool.mlsmells]\nignore = ['unseeded-randm']\n", "did you mean unseeded-random?"),
+        ("[tool.mlsmells]\nignore = ['unseeded-randm']\n", "did you mean unseeded-random"),
         ("[tool.mlsmells]\nexclude = [1]\n", "tool.mlsmells.exclude: expected a list of strings"),
         ("[tool.mlsmells.per-file-ignores]\n'a.py' = 'MLS101'\n", 'tool.mlsmells.per-file-ignores."a.py": expected a list'),
         ("[tool.mlsmells.rules.unseeded-random]\nseed-functions = 'x.y'\n", "tool.mlsmells.rules.unseeded-random.seed-functions: expected list[str], got a string"),

@@ -284,3 +284,59 @@ def test_missing_random_state_covers_more_random_estimators():
         "MLS102",
     )
     assert [f.span.line for f in findings] == [6, 7, 8, 9]
+
+
+def test_unseeded_generator_through_aliases_and_near_misses():
+    findings = lint(
+        """
+        import numpy.random as npr
+        import torch
+        from torch.utils.data import DataLoader
+
+        class Trainer:
+            def __init__(self, seed):
+                self.generator = torch.Generator()   # stored on the object: seeded elsewhere
+                self.rng = npr.default_rng(seed=seed)
+
+        state = npr.RandomState(seed=None)
+        loader = DataLoader(dataset, shuffle=True, generator=torch.Generator())
+        config_rng = npr.default_rng(**rng_kwargs)
+        """,
+        "MLS103",
+    )
+    assert [(f.span.line, f.message.split(" ")[0]) for f in findings] == [(10, "NumPy's"), (11, "`torch.Generator()`")]
+
+
+def test_tensorflow_non_deterministic_generator():
+    findings = lint(
+        """
+        import tensorflow as tf
+
+        g = tf.random.Generator.from_non_deterministic_state()
+        h = tf.random.Generator.from_seed(1234)
+        """,
+        "MLS103",
+    )
+    assert [f.span.line for f in findings] == [3]
+
+
+def test_unseeded_generator_leaves_parameter_fallbacks_to_the_caller():
+    findings = lint(
+        """
+        import numpy as np
+        import torch
+
+        def add_noise(x, rng=None, generator=None, state=None):
+            if rng is None:
+                rng = np.random.default_rng()
+            generator = generator or torch.Generator()
+            state = np.random.RandomState() if state is None else state
+            return x + rng.normal(size=x.shape)
+
+        def sample_without_a_way_to_seed(n):
+            rng = np.random.default_rng()
+            return rng.normal(size=n)
+        """,
+        "MLS103",
+    )
+    assert [f.span.line for f in findings] == [12]

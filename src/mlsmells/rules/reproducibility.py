@@ -542,3 +542,172 @@ def _random_state_problem(function: str, call: cst.Call) -> str | None:
     if _is_none(state.value):
         return f"{what} with `random_state=None`, so results change on every run; pass random_state=SEED"
     return None
+
+
+#: Generator constructors that take the seed as their first argument or `seed=`.
+_SEEDABLE_GENERATORS = {
+    "numpy.random.default_rng": "NumPy's `default_rng()`",
+    "numpy.random.RandomState": "NumPy's `RandomState()`",
+    "numpy.random.PCG64": "NumPy's `PCG64()` bit generator",
+    "numpy.random.PCG64DXSM": "NumPy's `PCG64DXSM()` bit generator",
+    "numpy.random.MT19937": "NumPy's `MT19937()` bit generator",
+    "numpy.random.Philox": "NumPy's `Philox()` bit generator",
+    "numpy.random.SFC64": "NumPy's `SFC64()` bit generator",
+    "random.Random": "`random.Random()`",
+}
+_ALWAYS_UNSEEDED = {
+    "tensorflow.random.Generator.from_non_deterministic_state": "`tf.random.Generator.from_non_deterministic_state()`",
+    "tensorflow.random.experimental.Generator.from_non_deterministic_state":
+        "`tf.random.experimental.Generator.from_non_deterministic_state()`",
+}
+_TORCH_GENERATOR = "torch.Generator"
+
+
+class UnseededGenerator(Rule):
+    """
+    A random generator object is created without a seed, so everything drawn from it
+    changes from run to run: `np.random.default_rng()`, `np.random.RandomState()`, a bit
+    generator such as `np.random.PCG64()` (also inside `np.random.Generator(...)`),
+    `random.Random()`, `tf.random.Generator.from_non_deterministic_state()`, and a
+    `torch.Generator()` that is never given `manual_seed` in the file. Passing `None` as
+    the seed counts as no seed. Not reported: `random.SystemRandom()`, meant to be
+    unpredictable, and a function's fallback for a generator parameter its caller did not
+    pass (`if rng is None: rng = np.random.default_rng()`): the caller decides.
+    """
+
+    code = "MLS103"
+    name = "unseeded-generator"
+    family = Family.REPRODUCIBILITY
+    severity = Severity.WARNING
+    summary = "A random generator object is created without a seed."
+    challenges = ("SLR-CM25", "SLR-CM30", "ZHANG22-14")
+    required_modules = frozenset({"numpy", "random", "torch", "tensorflow"})
+    why = (
+        "Explicit generator objects are the recommended way to control randomness, but "
+        "created without a seed they start from fresh OS entropy on every run: the data "
+        "order, the initialisation and the sampled test inputs can then not be repeated. "
+        "SLR-CM25 names replicating training results as a maintainability challenge, SLR-CM30 "
+        "the flaky tests that follow, and ZHANG22-14 (Randomness Uncontrolled) is the smell."
+    )
+    bad = (
+        '''
+        import numpy as np
+        import torch
+
+        rng = np.random.default_rng()
+              ^^^^^^^^^^^^^^^^^^^^^
+        loader_generator = torch.Generator()
+                           ^^^^^^^^^^^^^^^
+        ''',
+        '''
+        import random
+        from numpy.random import Generator, PCG64
+
+        sampler = random.Random(None)
+                  ^^^^^^^^^^^^^
+        noise = Generator(PCG64()).normal(size=3)
+                          ^^^^^
+        ''',
+    )
+    good = (
+        '''
+        import numpy as np
+        import random
+        import torch
+
+        def make_rng(seed=None):
+            # the caller decides: default_rng(seed) is seeded whenever a seed is given
+            return np.random.default_rng(seed)
+
+        SEED = 7
+        rng = np.random.default_rng(SEED)
+        sampler = random.Random(SEED)
+        loader_generator = torch.Generator()
+        loader_generator.manual_seed(SEED)
+        shuffle_generator = torch.Generator().manual_seed(SEED)
+        secure = random.SystemRandom()
+        ''',
+    )
+    use_instead = "Create every generator from one configured seed: `np.random.default_rng(SEED)`, `torch.Generator().manual_seed(SEED)`."
+    limitations = (
+        "A `torch.Generator` stored somewhere other than a plain variable (an attribute, a list) "
+        "is taken to be seeded elsewhere. A seed that is itself random (`default_rng(time.time_ns())`) "
+        "is not recognised."
+    )
+
+    def __init__(self, file, options) -> None:
+        super().__init__(file, options)
+        self.seeded_inline: set[cst.Call] = set()
+        #: Each torch.Generator() call and the variable it is assigned to (None: not assigned).
+        self.torch_generators: list[tuple[cst.Call, str | None]] = []
+        self.manually_seeded: set[str] = set()
+        self.assigned_to: dict[cst.Call, str] = {}
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        target = _assigned_name(node) or ""  # "": an attribute or an item
+        for call in _values_assigned(node.value):
+            self.assigned_to[call] = target
+
+    def _is_parameter_fallback(self, call: cst.Call) -> bool:
+        """`if rng is None: rng = default_rng()` in a function taking `rng`: the caller seeds."""
+        scope = self.file.scopes[-1].node if self.file.scopes else None
+        target = self.assigned_to.get(call)
+        return isinstance(scope, cst.FunctionDef) and bool(target) and target in _parameter_names(scope)
+
+    def visit_Call(self, node: cst.Call) -> None:
+        func = node.func
+        if isinstance(func, cst.Attribute) and func.attr.value in ("manual_seed", "set_state"):
+            if isinstance(func.value, cst.Call):
+                self.seeded_inline.add(func.value)  # torch.Generator().manual_seed(SEED)
+            elif isinstance(func.value, cst.Name):
+                self.manually_seeded.add(func.value.value)
+            return
+        for name in self.file.qualified_names(func):
+            if name in _ALWAYS_UNSEEDED:
+                self.report(func, f"{_ALWAYS_UNSEEDED[name]} starts from fresh entropy on every run; "
+                                  "use `tf.random.Generator.from_seed(SEED)`")
+            elif name in _SEEDABLE_GENERATORS and not _has_seed(node) and not self._is_parameter_fallback(node):
+                self.report(func, f"{_SEEDABLE_GENERATORS[name]} is created without a seed, so what it draws "
+                                  "changes on every run; pass one from your configuration")
+            elif name == _TORCH_GENERATOR:
+                if not self._is_parameter_fallback(node):
+                    self.torch_generators.append((node, self.assigned_to.get(node)))
+            else:
+                continue
+            return
+
+    def end_file(self) -> None:
+        for call, variable in self.torch_generators:
+            if call in self.seeded_inline or variable == "" or variable in self.manually_seeded:
+                continue
+            self.report(call.func, "`torch.Generator()` is never given `manual_seed` in this file, so it starts "
+                                   "from a different state on every run; call `.manual_seed(SEED)` on it")
+
+
+def _values_assigned(value: cst.BaseExpression) -> list[cst.Call]:
+    """The calls whose result an assignment may store: `x = f()`, `x = f() if c else y`,
+    `x = x or f()`."""
+    if isinstance(value, cst.IfExp):
+        candidates = [value.body, value.orelse]
+    elif isinstance(value, cst.BooleanOperation):
+        candidates = [value.left, value.right]
+    else:
+        candidates = [value]
+    return [candidate for candidate in candidates if isinstance(candidate, cst.Call)]
+
+
+def _parameter_names(function: cst.FunctionDef) -> set[str]:
+    params = function.params
+    names = {param.name.value for param in (*params.posonly_params, *params.params, *params.kwonly_params)}
+    names.update(star.name.value for star in (params.star_arg, params.star_kwarg) if isinstance(star, cst.Param))
+    return names
+
+
+def _has_seed(call: cst.Call) -> bool:
+    """Whether a generator constructor is given a seed that is not None."""
+    if _has_double_star(call):
+        return True
+    positional = [arg for arg in call.args if arg.keyword is None and not arg.star]
+    seed = _keyword(call, "seed")
+    value = positional[0].value if positional else (seed.value if seed else None)
+    return value is not None and not _is_none(value)
