@@ -117,6 +117,13 @@ def check(
         rules = enabled_rules([settings.selection, cli_layer])
     except (ConfigError, UnknownSelector) as error:
         raise _fail(str(error)) from None
+    baseline_file = baseline_path or settings.baseline
+    baseline = None
+    if baseline_file is not None and write_baseline is None:
+        try:
+            baseline = read_baseline(baseline_file)  # before the run: a bad baseline fails fast
+        except BaselineError as error:
+            raise _fail(str(error)) from None
     root = project_root(cwd, settings.root if settings.path else None)
     cache = None if no_cache else (cache_dir or settings.cache_dir or root / CACHE_DIR_NAME)
     bar = ProgressBar(enabled=not quiet and sys.stderr.isatty() and not os.environ.get("CI"))
@@ -140,13 +147,7 @@ def check(
         if not quiet:
             click.echo(f"mlsmells: recorded {recorded} finding(s) in {write_baseline}.", err=True)
         raise click.exceptions.Exit(EXIT_CLEAN)
-    stale = None
-    baseline_file = baseline_path or settings.baseline
-    if baseline_file is not None:
-        try:
-            stale = apply_baseline(result, read_baseline(baseline_file), cwd, root).stale
-        except BaselineError as error:
-            raise _fail(str(error)) from None
+    stale = apply_baseline(result, baseline, cwd, root).stale if baseline is not None else None
 
     context = OutputContext(result, rules, cwd, root, sarif_all_rules, sarif_include_suppressed)
     text = render_statistics(result.findings) if statistics else formats()[output_format](context)
