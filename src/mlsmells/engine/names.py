@@ -101,7 +101,7 @@ class NameResolver:
             scope.others.add(node.name.value)
             inner = self.scopes[node] = Scope(node)
             if isinstance(node, cst.FunctionDef):
-                inner.others.update(_parameter_names(node.params))
+                inner.others.update(param.name.value for param in parameters(node.params))
             yield from ((stmt, inner) for stmt in reversed(_block(node.body)))
             return
         if isinstance(node, cst.For):
@@ -201,10 +201,11 @@ def _bound_names(target: cst.BaseExpression) -> Iterator[str]:
     return (name.value for name in target_names(target))
 
 
-def _parameter_names(params: cst.Parameters) -> Iterator[str]:
-    for group in (params.posonly_params, params.params, params.kwonly_params):
-        for param in group:
-            yield param.name.value
+def parameters(params: cst.Parameters) -> Iterator[cst.Param]:
+    """Every parameter of a function, `*args` and `**kwargs` included."""
+    yield from params.posonly_params
+    yield from params.params
+    yield from params.kwonly_params
     for star in (params.star_arg, params.star_kwarg):
         if isinstance(star, cst.Param):
-            yield star.name.value
+            yield star

@@ -7,7 +7,7 @@ import builtins
 
 import libcst as cst
 
-from mlsmells.engine.names import target_names
+from mlsmells.engine.names import parameters, target_names
 from mlsmells.findings import Family, Severity
 from mlsmells.notebooks import Cell
 from mlsmells.rule import Rule
@@ -253,11 +253,7 @@ class UseBeforeDefinition(Rule):
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         self._bind(node.name)
-        for param in (*node.params.params, *node.params.posonly_params, *node.params.kwonly_params):
-            self.not_loads.add(param.name)
-        for star in (node.params.star_arg, node.params.star_kwarg):
-            if isinstance(star, cst.Param):
-                self.not_loads.add(star.name)
+        self.not_loads.update(param.name for param in parameters(node.params))
 
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
         self._bind(node.name)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import libcst as cst
 
+from mlsmells.engine.names import parameters
 from mlsmells.findings import Family, Severity
 from mlsmells.rule import Option, Rule
 
@@ -652,7 +653,7 @@ class UnseededGenerator(Rule):
         """`if rng is None: rng = default_rng()` in a function taking `rng`: the caller seeds."""
         scope = self.file.scopes[-1].node if self.file.scopes else None
         target = self.assigned_to.get(call)
-        return isinstance(scope, cst.FunctionDef) and bool(target) and target in _parameter_names(scope)
+        return isinstance(scope, cst.FunctionDef) and bool(target) and any(param.name.value == target for param in parameters(scope.params))
 
     def visit_Call(self, node: cst.Call) -> None:
         func = node.func
@@ -694,13 +695,6 @@ def _values_assigned(value: cst.BaseExpression) -> list[cst.Call]:
     else:
         candidates = [value]
     return [candidate for candidate in candidates if isinstance(candidate, cst.Call)]
-
-
-def _parameter_names(function: cst.FunctionDef) -> set[str]:
-    params = function.params
-    names = {param.name.value for param in (*params.posonly_params, *params.params, *params.kwonly_params)}
-    names.update(star.name.value for star in (params.star_arg, params.star_kwarg) if isinstance(star, cst.Param))
-    return names
 
 
 def _has_seed(call: cst.Call) -> bool:
