@@ -133,6 +133,11 @@ class Rule:
         return cls.check_repository.__func__ is not Rule.check_repository.__func__
 
     @classmethod
+    def shown_line(cls, line: str) -> str:
+        """The source line of a finding as outputs show it: rules that report secrets mask them."""
+        return line
+
+    @classmethod
     def description(cls) -> str:
         """The rule's 'What it detects' text: its docstring."""
         return inspect.cleandoc(cls.__doc__ or "")

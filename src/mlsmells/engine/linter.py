@@ -62,7 +62,7 @@ def make_finding(
         severity=rule.severity,
         message=message,
         challenges=rule.challenges,
-        source_line=source_line,
+        source_line=rule.shown_line(source_line),
         noqa_lines=(span.line,) if noqa_lines is None else noqa_lines,
         cell=cell,
     )
@@ -195,7 +195,8 @@ def _analyse(
             facts[type(rule)] = fact
     result = _locate(path, text, module, context.reports, statement_lines)
     if notebook is not None:
-        result.findings = [_in_cell(finding, notebook) for finding in result.findings]
+        by_code = {rule.code: rule for rule in rules}
+        result.findings = [_in_cell(finding, notebook, by_code[finding.code]) for finding in result.findings]
         result.findings += [_cell_finding(path, report, notebook) for report in context.cell_reports]
     result.facts = facts
     for rule, error in errors:
@@ -205,7 +206,7 @@ def _analyse(
     return result
 
 
-def _in_cell(finding: Finding, notebook: Notebook) -> Finding:
+def _in_cell(finding: Finding, notebook: Notebook, rule: type[Rule]) -> Finding:
     """Move a finding from module coordinates to the cell the user sees."""
     span = finding.span
     cell, line, column = notebook.locate(span.line, span.column)
@@ -217,7 +218,7 @@ def _in_cell(finding: Finding, notebook: Notebook) -> Finding:
         finding,
         cell=cell,
         span=Span(line, column, end_line, end_column),
-        source_line=lines[line - 1] if line <= len(lines) else "",
+        source_line=rule.shown_line(lines[line - 1]) if line <= len(lines) else "",
     )
 
 

@@ -1,5 +1,6 @@
-"""MLS2xx: configuration, environment and supply chain. What a program depends on should
-be written down and fixed, not decided by whatever the network serves today (SLR-CM21)."""
+"""MLS205-MLS208, the supply chain: what a program installs, downloads, loads and saves
+should be written down and fixed, not decided by whatever the network serves today
+(SLR-CM21, IND-2.5-unstable-data-dependencies)."""
 
 from __future__ import annotations
 

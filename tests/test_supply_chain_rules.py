@@ -1,4 +1,4 @@
-"""MLS2xx rules beyond their documented examples."""
+"""MLS205-MLS208 (supply chain) beyond their documented examples."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from conftest import lint
 from mlsmells.engine.linter import lint_notebook
 from mlsmells.notebooks import notebook_from_percent
 from mlsmells.registry import find_rule
-from mlsmells.rules.configuration import unpinned_packages
+from mlsmells.rules.supply_chain import unpinned_packages
 
 
 @pytest.mark.parametrize(
