@@ -1,8 +1,11 @@
-"""MLS101 and MLS102 beyond their documented examples: aliases, near misses, notebooks' cousins."""
+"""MLS101-MLS105 beyond their documented examples: aliases, near misses, notebooks."""
 
 from __future__ import annotations
 
 from conftest import codes, lint
+from mlsmells.engine.linter import lint_notebook
+from mlsmells.notebooks import notebook_from_percent
+from mlsmells.registry import find_rule
 
 
 def test_unseeded_random_resolves_function_local_imports():
@@ -340,3 +343,98 @@ def test_unseeded_generator_leaves_parameter_fallbacks_to_the_caller():
         "MLS103",
     )
     assert [f.span.line for f in findings] == [12]
+
+
+def test_seed_after_use_follows_main_blocks_and_local_functions():
+    findings = lint(
+        """
+        import numpy as npy
+        from torch import manual_seed, randn
+
+        def init_weights():
+            return randn(8, 8)
+
+        def main():
+            weights = init_weights()
+            manual_seed(0)
+            jitter = npy.random.normal(size=3)
+            return weights, jitter
+
+        if __name__ == "__main__":
+            main()
+            npy.random.seed(1)
+        """,
+        "MLS105",
+    )
+    assert [(f.span.line, f.context) for f in findings] == [(5, "init_weights"), (10, "main")]
+    assert "before `manual_seed(...)` seeds it" in findings[0].message
+    assert "`numpy.random.normal` draws from NumPy's" in findings[1].message
+
+
+def test_seed_after_use_near_misses():
+    findings = lint(
+        """
+        import random
+        import numpy as np
+
+        def augment(image):
+            # only called by the data loader, after seeding
+            return image + np.random.normal(size=image.shape)
+
+        def reseed_each_epoch(epoch):
+            np.random.seed(epoch)
+
+        random.seed(0)
+        sample = random.sample(range(10), 3)
+        random.seed(0)  # seeding again to replay the same draws is fine
+        replay = random.sample(range(10), 3)
+        np.random.seed(1)
+        for epoch in range(3):
+            reseed_each_epoch(epoch)
+            noise = np.random.rand()
+        """,
+        "MLS105",
+    )
+    assert findings == []
+
+
+def test_seed_after_use_without_any_seed_is_left_to_unseeded_random():
+    code = """
+        import torch
+
+        x = torch.rand(3)
+        """
+    assert lint(code, "MLS105") == []
+    assert codes(lint(code, "MLS101")) == ["MLS101"]
+
+
+def test_seed_after_use_in_notebook_cell_order():
+    rule = find_rule("MLS105")
+    notebook, _ = notebook_from_percent(
+        "# %% [1]\nimport numpy as np\nsplit = np.random.permutation(100)\n"
+        "# %% [2]\n%matplotlib inline\nnp.random.seed(42)\n"
+        "# %% [3]\nsample = np.random.choice(100, 5)\n"
+    )
+    findings = lint_notebook("eda.ipynb", notebook, [rule], {rule: rule.default_options()}).findings
+    assert [(f.cell, f.span.line, f.span.column) for f in findings] == [(1, 2, 9)]
+
+
+def test_seed_after_use_skips_seed_choices_and_lambda_bodies():
+    findings = lint(
+        """
+        import argparse
+        import random
+        import numpy as np
+
+        opt = argparse.ArgumentParser().parse_args()
+        if opt.manual_seed is None:
+            opt.manual_seed = random.randint(1, 10_000)
+        random.seed(opt.manual_seed)
+
+        samplers = {"gaussian": lambda k: np.random.normal(size=k)}
+        np.random.seed(opt.manual_seed)
+        noise = samplers["gaussian"](4)
+        """,
+        "MLS105",
+    )
+    assert findings == []

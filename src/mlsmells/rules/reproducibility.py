@@ -5,67 +5,27 @@ from __future__ import annotations
 
 import libcst as cst
 
+from mlsmells.engine.calls import (
+    assigned_name,
+    callee_name,
+    has_double_star,
+    is_main_guard,
+    is_none,
+    keyword_arg,
+    keyword_literal,
+    unwrap_method_chain,
+)
 from mlsmells.engine.names import parameters
 from mlsmells.findings import Family, Severity
 from mlsmells.rule import Option, Rule
-
-_NUMPY_DRAWS = frozenset(
-    "rand randn randint random random_sample ranf sample choice shuffle permutation normal "
-    "uniform binomial negative_binomial poisson exponential beta gamma multivariate_normal "
-    "standard_normal standard_exponential standard_gamma standard_t standard_cauchy lognormal "
-    "laplace logistic geometric dirichlet multinomial bytes random_integers triangular "
-    "chisquare noncentral_chisquare f noncentral_f gumbel hypergeometric logseries pareto "
-    "power rayleigh vonmises wald weibull zipf".split()
-)
-_PYTHON_DRAWS = frozenset(
-    "random randint randrange choice choices shuffle sample uniform gauss normalvariate "
-    "triangular betavariate expovariate gammavariate lognormvariate vonmisesvariate "
-    "paretovariate weibullvariate getrandbits randbytes binomialvariate".split()
-)
-_TORCH_DRAWS = frozenset(
-    "rand randn randint randperm normal bernoulli multinomial poisson rand_like randn_like "
-    "randint_like".split()
-)
-_TORCH_DATA_DRAWS = frozenset({"random_split"})
-_TENSORFLOW_DRAWS = frozenset(
-    "uniform normal truncated_normal shuffle categorical gamma poisson".split()
+from mlsmells.rules.randomness import (
+    LIBRARY_TITLES,
+    Draw,
+    Seeding,
+    classify,
+    seeds_with_a_value,
 )
 
-_LIBRARY_TITLES = {
-    "numpy": ("NumPy", "np.random.seed(SEED)", "a seeded np.random.default_rng(SEED)"),
-    "random": ("the `random` module", "random.seed(SEED)", "a seeded random.Random(SEED)"),
-    "torch": ("PyTorch", "torch.manual_seed(SEED)", "a torch.Generator seeded with manual_seed"),
-    "tensorflow": ("TensorFlow", "tf.random.set_seed(SEED)", "an op-level seed= argument"),
-}
-_ALL_LIBRARIES = frozenset(_LIBRARY_TITLES)
-
-#: Calls that seed global generators, and which libraries' generators they seed.
-_SEEDERS: dict[str, frozenset[str]] = {
-    "numpy.random.seed": frozenset({"numpy"}),
-    "random.seed": frozenset({"random"}),
-    "torch.manual_seed": frozenset({"torch"}),
-    "torch.random.manual_seed": frozenset({"torch"}),
-    "torch.cuda.manual_seed": frozenset({"torch"}),
-    "torch.cuda.manual_seed_all": frozenset({"torch"}),
-    "tensorflow.random.set_seed": frozenset({"tensorflow"}),
-    "tensorflow.set_random_seed": frozenset({"tensorflow"}),
-    "tensorflow.compat.v1.set_random_seed": frozenset({"tensorflow"}),
-    "tensorflow.compat.v1.random.set_random_seed": frozenset({"tensorflow"}),
-    "keras.utils.set_random_seed": frozenset({"numpy", "random", "tensorflow"}),
-    "tensorflow.keras.utils.set_random_seed": frozenset({"numpy", "random", "tensorflow"}),
-    "transformers.set_seed": _ALL_LIBRARIES,
-    "transformers.trainer_utils.set_seed": _ALL_LIBRARIES,
-    "transformers.enable_full_determinism": _ALL_LIBRARIES,
-    "transformers.trainer_utils.enable_full_determinism": _ALL_LIBRARIES,
-    "accelerate.utils.set_seed": _ALL_LIBRARIES,
-    "lightning.seed_everything": _ALL_LIBRARIES,
-    "lightning.pytorch.seed_everything": _ALL_LIBRARIES,
-    "lightning.fabric.seed_everything": _ALL_LIBRARIES,
-    "pytorch_lightning.seed_everything": _ALL_LIBRARIES,
-    "pytorch_lightning.utilities.seed.seed_everything": _ALL_LIBRARIES,
-}
-#: Namespaces whose functions are known: the "a helper named *seed*" guess never applies.
-_KNOWN_NAMESPACES = ("numpy.", "random.", "torch.", "tensorflow.", "keras.", "jax.", "builtins.", "sklearn.")
 #: APIs that only need an input of the right shape: tracing, export, profiling, summaries.
 _SHAPE_ONLY_APIS = frozenset(
     "trace trace_module symbolic_trace export FlopCountAnalysis profile summary add_graph "
@@ -73,76 +33,6 @@ _SHAPE_ONLY_APIS = frozenset(
 )
 #: Variable names that say the values do not matter.
 _DUMMY_NAME_PARTS = ("dummy", "example", "fake")
-
-
-def _unwrap_method_chain(expr: cst.BaseExpression) -> cst.BaseExpression:
-    """`torch.randn(2).to(device).float()` -> `torch.randn(2)`: the call that made the value."""
-    while isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute) and isinstance(expr.func.value, cst.Call):
-        expr = expr.func.value
-    return expr
-
-
-def _assigned_name(node: cst.Assign) -> str | None:
-    if len(node.targets) == 1 and isinstance(node.targets[0].target, cst.Name):
-        return node.targets[0].target.value
-    return None
-
-
-def _callee_name(func: cst.BaseExpression) -> str | None:
-    """The last name of a callee: `seed_all` for `utils.seed_all` or `seed_all`."""
-    if isinstance(func, cst.Name):
-        return func.value
-    if isinstance(func, cst.Attribute):
-        return func.attr.value
-    return None
-
-
-def _keyword(call: cst.Call, name: str) -> cst.Arg | None:
-    for arg in call.args:
-        if arg.keyword is not None and arg.keyword.value == name:
-            return arg
-    return None
-
-
-_UNKNOWN = object()
-
-
-def _literal(call: cst.Call, keyword: str) -> object:
-    """The value of a keyword argument written as a literal (True, False, None, a string),
-    None if the keyword is absent, or `_UNKNOWN` for anything computed."""
-    arg = _keyword(call, keyword)
-    if arg is None:
-        return None
-    value = arg.value
-    if isinstance(value, cst.Name) and value.value in ("True", "False", "None"):
-        return {"True": True, "False": False, "None": None}[value.value]
-    if isinstance(value, cst.SimpleString):
-        return value.evaluated_value
-    return _UNKNOWN
-
-
-def _has_double_star(call: cst.Call) -> bool:
-    return any(arg.star == "**" for arg in call.args)
-
-
-def _is_none(expr: cst.BaseExpression) -> bool:
-    return isinstance(expr, cst.Name) and expr.value == "None"
-
-
-def _seeds_with_a_value(call: cst.Call) -> bool:
-    """`seed()` and `seed(None)` seed from the clock or the OS: not reproducible."""
-    positional = [arg for arg in call.args if arg.keyword is None]
-    seed_arg = positional[0] if positional else (call.args[0] if call.args else None)
-    return seed_arg is not None and not _is_none(seed_arg.value)
-
-
-def _is_main_guard(test: cst.BaseExpression) -> bool:
-    if not isinstance(test, cst.Comparison) or len(test.comparisons) != 1:
-        return False
-    sides = (test.left, test.comparisons[0].comparator)
-    names = {s.value for s in sides if isinstance(s, cst.Name)}
-    strings = {s.evaluated_value for s in sides if isinstance(s, cst.SimpleString)}
-    return names == {"__name__"} and strings == {"__main__"}
 
 
 class UnseededRandom(Rule):
@@ -276,7 +166,7 @@ class UnseededRandom(Rule):
         self.assigned_to: dict[cst.Call, str] = {}
 
     def visit_If(self, node: cst.If) -> None:
-        if self.file.in_module_scope and _is_main_guard(node.test):
+        if self.file.in_module_scope and is_main_guard(node.test):
             self.is_program = True
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
@@ -284,49 +174,28 @@ class UnseededRandom(Rule):
             self.module_functions.add(node.name.value)
 
     def visit_Assign(self, node: cst.Assign) -> None:
-        name = _assigned_name(node)
-        value = _unwrap_method_chain(node.value)
+        name = assigned_name(node)
+        value = unwrap_method_chain(node.value)
         if name is not None and isinstance(value, cst.Call):
             self.assigned_to[value] = name
 
     def visit_Call(self, node: cst.Call) -> None:
-        qualified = self.file.qualified_names(node.func)
-        callee = _callee_name(node.func)
-        if callee in _SHAPE_ONLY_APIS:
+        if callee_name(node.func) in _SHAPE_ONLY_APIS:
             self._mark_shape_only_arguments(node)
-        for name in qualified:
-            if name in self.seed_functions:  # configured helpers may take no argument
-                self.seeded |= _ALL_LIBRARIES
-                return
-            seeded = _SEEDERS.get(name)
-            if seeded is not None:
-                if _seeds_with_a_value(node):
-                    self.seeded |= seeded
-                return
-            library = _drawing_library(name, node)
-            if library is not None:
-                if self.file.in_module_scope:
-                    self.is_program = True
-                self.draws.append((library, node, name))
-                return
         if self.file.in_module_scope and isinstance(node.func, cst.Name) and node.func.value in self.module_functions:
             self.is_program = True  # `main()`, `result = main()`, `sys.exit(main())`
-        if any(name.startswith(_KNOWN_NAMESPACES) for name in qualified):
-            return
-        # A function (imported, or defined here) named for seeding is taken to seed every
-        # library. Methods of local objects (`generator.manual_seed`, `env.seed`) are not:
-        # they seed only that object. Nor is a helper merely given a `seed=` argument: it
-        # may seed only what it creates (a DataLoader's generator, a split).
-        if not qualified and not isinstance(node.func, cst.Name):
-            return
-        if callee and "seed" in callee.lower() and not callee.startswith(("get", "initial")):
-            if _seeds_with_a_value(node):
-                self.seeded |= _ALL_LIBRARIES
+        event = classify(self.file.qualified_names(node.func), node, self.seed_functions)
+        if isinstance(event, Seeding):
+            self.seeded |= event.libraries
+        elif isinstance(event, Draw):
+            if self.file.in_module_scope:
+                self.is_program = True
+            self.draws.append((event.library, node, event.name))
 
     def _mark_shape_only_arguments(self, call: cst.Call) -> None:
         values = [arg.value for arg in call.args]
         while values:
-            value = _unwrap_method_chain(values.pop())
+            value = unwrap_method_chain(values.pop())
             if isinstance(value, cst.Tuple | cst.List):
                 values.extend(element.value for element in value.elements)
             elif isinstance(value, cst.Call):
@@ -352,28 +221,12 @@ class UnseededRandom(Rule):
             if library in self.seeded or library in reported or not self._values_matter(call):
                 continue
             reported.add(library)
-            title, seed_call, generator = _LIBRARY_TITLES[library]
+            title, seed_call, generator = LIBRARY_TITLES[library]
             self.report(
                 call.func,
                 f"`{name}` draws from {title}'s global random generator, which this program "
                 f"never seeds; call {seed_call} at start-up or use {generator}",
             )
-
-
-def _drawing_library(name: str, call: cst.Call) -> str | None:
-    """The library whose global generator a call to `name` draws from, if any."""
-    parts = name.split(".")
-    if len(parts) == 3 and parts[:2] == ["numpy", "random"] and parts[2] in _NUMPY_DRAWS:
-        return "numpy"
-    if len(parts) == 2 and parts[0] == "random" and parts[1] in _PYTHON_DRAWS:
-        return "random"
-    if len(parts) == 2 and parts[0] == "torch" and parts[1] in _TORCH_DRAWS:
-        return None if _keyword(call, "generator") else "torch"
-    if parts[:3] == ["torch", "utils", "data"] and parts[-1] in _TORCH_DATA_DRAWS:
-        return None if _keyword(call, "generator") else "torch"
-    if len(parts) == 3 and parts[:2] == ["tensorflow", "random"] and parts[2] in _TENSORFLOW_DRAWS:
-        return None if _keyword(call, "seed") else "tensorflow"
-    return None
 
 
 #: scikit-learn callables that draw random numbers unless given `random_state`.
@@ -480,18 +333,18 @@ class MissingRandomState(Rule):
             self.discarded.add(node.value)
 
     def visit_Assign(self, node: cst.Assign) -> None:
-        name = _assigned_name(node)
+        name = assigned_name(node)
         if name is not None and isinstance(node.value, cst.Call):
             self.assigned_to[node.value] = name
 
     def visit_Call(self, node: cst.Call) -> None:
         func = node.func
         if isinstance(func, cst.Attribute) and func.attr.value == "set_params" and isinstance(func.value, cst.Name):
-            state = _keyword(node, "random_state")
-            if state is not None and not _is_none(state.value):
+            state = keyword_arg(node, "random_state")
+            if state is not None and not is_none(state.value):
                 self.seeded_later.add(func.value.value)
         for name in self.file.qualified_names(func):
-            if name == "numpy.random.seed" and _seeds_with_a_value(node):
+            if name == "numpy.random.seed" and seeds_with_a_value(node):
                 self.numpy_seeded = True
             elif name.startswith("sklearn."):
                 problem = _random_state_problem(name.rsplit(".", 1)[-1], node)
@@ -508,39 +361,39 @@ class MissingRandomState(Rule):
 
 
 def _random_state_problem(function: str, call: cst.Call) -> str | None:
-    if _has_double_star(call):
+    if has_double_star(call):
         return None
     if function in _RANDOM_WHEN_SHUFFLED:
-        if _literal(call, "shuffle") is not True:
+        if keyword_literal(call, "shuffle") is not True:
             return None
         what = f"`{function}(shuffle=True)` shuffles"
     elif function == "LogisticRegression":
-        solver = _literal(call, "solver")
+        solver = keyword_literal(call, "solver")
         if solver not in _RANDOM_SOLVERS:
             return None
         what = f"`LogisticRegression(solver={solver!r})` draws random numbers"
-    elif function in _CLUSTERINGS_WITH_INIT and _keyword(call, "init") and not isinstance(_literal(call, "init"), str):
+    elif function in _CLUSTERINGS_WITH_INIT and keyword_arg(call, "init") and not isinstance(keyword_literal(call, "init"), str):
         return None  # explicit initial centers: nothing is drawn
     elif function in ("SVC", "NuSVC"):
-        if _literal(call, "probability") is not True:
+        if keyword_literal(call, "probability") is not True:
             return None
         what = f"`{function}(probability=True)` draws random numbers"
     elif function == "PCA":
-        if _literal(call, "svd_solver") != "randomized":
+        if keyword_literal(call, "svd_solver") != "randomized":
             return None
         what = "`PCA(svd_solver=\"randomized\")` draws random numbers"
     elif function == "train_test_split":
-        if _literal(call, "shuffle") is False:
+        if keyword_literal(call, "shuffle") is False:
             return None
         what = "`train_test_split` shuffles"
     elif function in _ALWAYS_RANDOM:
         what = f"`{function}` draws random numbers"
     else:
         return None
-    state = _keyword(call, "random_state")
+    state = keyword_arg(call, "random_state")
     if state is None:
         return f"{what} without `random_state`, so results change on every run; pass random_state=SEED"
-    if _is_none(state.value):
+    if is_none(state.value):
         return f"{what} with `random_state=None`, so results change on every run; pass random_state=SEED"
     return None
 
@@ -645,7 +498,7 @@ class UnseededGenerator(Rule):
         self.assigned_to: dict[cst.Call, str] = {}
 
     def visit_Assign(self, node: cst.Assign) -> None:
-        target = _assigned_name(node) or ""  # "": an attribute or an item
+        target = assigned_name(node) or ""  # "": an attribute or an item
         for call in _values_assigned(node.value):
             self.assigned_to[call] = target
 
@@ -699,9 +552,179 @@ def _values_assigned(value: cst.BaseExpression) -> list[cst.Call]:
 
 def _has_seed(call: cst.Call) -> bool:
     """Whether a generator constructor is given a seed that is not None."""
-    if _has_double_star(call):
+    if has_double_star(call):
         return True
     positional = [arg for arg in call.args if arg.keyword is None and not arg.star]
-    seed = _keyword(call, "seed")
+    seed = keyword_arg(call, "seed")
     value = positional[0].value if positional else (seed.value if seed else None)
-    return value is not None and not _is_none(value)
+    return value is not None and not is_none(value)
+
+
+class SeedAfterUse(Rule):
+    """
+    A library's global generator is seeded, but only after the program has already drawn
+    from it: the draws made before the seed change on every run. Execution order is
+    followed through module-level code (the cells of a notebook, in order), including
+    the main block and the bodies of functions defined in the file and called at module
+    level, as far as it can be read from the code: `data = make_data(); np.random.seed(0)`
+    is reported when `make_data` draws from NumPy. One finding per library, at the first
+    early draw. Seeding is recognised exactly as MLS101 (unseeded-random) recognises it.
+    """
+
+    code = "MLS105"
+    name = "seed-after-use"
+    family = Family.REPRODUCIBILITY
+    severity = Severity.WARNING
+    summary = "A library is seeded only after random numbers were already drawn from it."
+    challenges = ("SLR-CM25", "ZHANG22-14")
+    required_modules = UnseededRandom.required_modules
+    options = UnseededRandom.options
+    why = (
+        "Seeding fixes what a generator produces from that point on; whatever was drawn "
+        "before it (an initialisation, a split, a shuffled sample) still differs from run to "
+        "run, while the seed call gives the impression that the run is reproducible. SLR-CM25 "
+        "names replicating training results as a maintainability challenge; ZHANG22-14 "
+        "(Randomness Uncontrolled) asks for the seed to be set before anything random runs."
+    )
+    bad = (
+        '''
+        import numpy as np
+
+        def make_dataset(n):
+            features = np.random.rand(n, 4)
+                       ^^^^^^^^^^^^^^
+            return features, features.sum(axis=1) > 2
+
+        X, y = make_dataset(500)
+        np.random.seed(42)
+        order = np.random.permutation(len(X))
+        ''',
+        '''
+        # %% [1]
+        import torch
+        weights = torch.randn(16, 4)
+                  ^^^^^^^^^^^
+        # %% [2]
+        torch.manual_seed(0)
+        bias = torch.randn(4)
+        ''',
+    )
+    good = (
+        '''
+        import numpy as np
+
+        def make_dataset(n):
+            features = np.random.rand(n, 4)
+            return features, features.sum(axis=1) > 2
+
+        np.random.seed(42)
+        X, y = make_dataset(500)
+        order = np.random.permutation(len(X))
+        ''',
+        '''
+        import random
+
+        def main(seed):
+            random.seed(seed)
+            return random.sample(range(100), 10)
+
+        if __name__ == "__main__":
+            print(main(7))
+        ''',
+    )
+    use_instead = "Seed every library once, at the very start of the program or in the first cell, before anything draws from it."
+    notebook_behavior = (
+        "The code cells are followed in the order they appear in the notebook: a draw in cell "
+        "[1] and a seed in cell [2] is reported, whatever order the cells were last run in."
+    )
+    limitations = (
+        "A draw assigned to a name containing `seed` (`opt.seed = random.randint(0, 10**6)`) "
+        "picks the seed and is not reported. "
+        "Only calls to functions defined in the same file are followed, and branches and loops "
+        "are read in source order. Methods and functions called from outside the file (a "
+        "framework's callbacks, `fire.Fire(main)`) are not followed, so seeds and draws in them "
+        "are not ordered."
+    )
+
+    def __init__(self, file, options) -> None:
+        super().__init__(file, options)
+        self.seed_functions = frozenset(self.settings["seed-functions"])
+        #: Module-level code and each module-level function: what runs, in order.
+        self.module_events: list[tuple] = []
+        self.function_events: dict[str, list[tuple]] = {}
+        self.current: cst.FunctionDef | None = None
+        #: Lambdas run when called, not where they are written: their calls are not events.
+        self.lambda_depth = 0
+        #: Draws that pick a seed when none is configured: `if seed is None: seed = randint(...)`.
+        self.seed_choices: set[cst.Call] = set()
+
+    def visit_Lambda(self, node: cst.Lambda) -> None:
+        self.lambda_depth += 1
+
+    def leave_Lambda(self, node: cst.Lambda) -> None:
+        self.lambda_depth -= 1
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        targets = [callee_name(target.target) or "" for target in node.targets]  # `seed`, `opt.seed`
+        if any("seed" in target.lower() for target in targets):
+            self.seed_choices.add(unwrap_method_chain(node.value))
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        if self.file.in_module_scope:
+            self.current = node
+            self.function_events[node.name.value] = []
+
+    def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
+        if node is self.current:
+            self.current = None
+
+    def leave_Call(self, node: cst.Call) -> None:
+        # On leaving: a call's arguments run before it does.
+        if self.lambda_depth or node in self.seed_choices:
+            return
+        if self.current is not None:
+            events = self.function_events[self.current.name.value]
+        elif self.file.in_module_scope:
+            events = self.module_events
+        else:
+            return  # class bodies and methods: not followed
+        qualified = self.file.qualified_names(node.func)
+        event = classify(qualified, node, self.seed_functions)
+        if isinstance(event, Seeding):
+            events.append(("seed", event.libraries, node))
+        elif isinstance(event, Draw):
+            events.append(("draw", event.library, node, event.name))
+        elif not qualified and isinstance(node.func, cst.Name):
+            events.append(("call", node.func.value))
+
+    def _run(self, events: list[tuple], calling: tuple[str, ...] = ()) -> list[tuple]:
+        """The seeds and draws of `events` in execution order, entering local functions."""
+        flat = []
+        for event in events:
+            if event[0] != "call":
+                flat.append(event)
+            elif event[1] in self.function_events and event[1] not in calling:
+                flat += self._run(self.function_events[event[1]], (*calling, event[1]))
+        return flat
+
+    def end_file(self) -> None:
+        seeded: set[str] = set()
+        early: dict[str, tuple] = {}  # library -> its first draw before any seed
+        for event in self._run(self.module_events):
+            if event[0] == "seed":
+                for library in event[1] - seeded:
+                    if library in early:
+                        self._report(early.pop(library), event[2])
+                seeded |= event[1]
+            elif event[1] not in seeded:
+                early.setdefault(event[1], event)
+
+    def _report(self, draw: tuple, seed: cst.Call) -> None:
+        _, library, call, name = draw
+        title = LIBRARY_TITLES[library][0]
+        seeder = self.file.module.code_for_node(seed.func)
+        self.report(
+            call.func,
+            f"`{name}` draws from {title}'s global generator before `{seeder}(...)` seeds it, so this "
+            "draw changes on every run; seed at start-up, before the first draw",
+        )

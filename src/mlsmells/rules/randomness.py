@@ -1,0 +1,140 @@
+"""What the reproducibility rules know about random number generators: which calls draw
+from a library's global generator, and which calls seed one. No rules live here.
+
+`classify` answers for one call; MLS101 (unseeded-random), MLS105 (seed-after-use),
+MLS104 and MLS106 (PyTorch determinism) all use it, so they agree on what seeding is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass
+
+import libcst as cst
+
+from mlsmells.engine.calls import callee_name, is_none, keyword_arg
+
+_NUMPY_DRAWS = frozenset(
+    "rand randn randint random random_sample ranf sample choice shuffle permutation normal "
+    "uniform binomial negative_binomial poisson exponential beta gamma multivariate_normal "
+    "standard_normal standard_exponential standard_gamma standard_t standard_cauchy lognormal "
+    "laplace logistic geometric dirichlet multinomial bytes random_integers triangular "
+    "chisquare noncentral_chisquare f noncentral_f gumbel hypergeometric logseries pareto "
+    "power rayleigh vonmises wald weibull zipf".split()
+)
+_PYTHON_DRAWS = frozenset(
+    "random randint randrange choice choices shuffle sample uniform gauss normalvariate "
+    "triangular betavariate expovariate gammavariate lognormvariate vonmisesvariate "
+    "paretovariate weibullvariate getrandbits randbytes binomialvariate".split()
+)
+_TORCH_DRAWS = frozenset(
+    "rand randn randint randperm normal bernoulli multinomial poisson rand_like randn_like "
+    "randint_like".split()
+)
+_TORCH_DATA_DRAWS = frozenset({"random_split"})
+_TENSORFLOW_DRAWS = frozenset(
+    "uniform normal truncated_normal shuffle categorical gamma poisson".split()
+)
+
+#: library -> (its title, how to seed it, a seeded generator to use instead).
+LIBRARY_TITLES = {
+    "numpy": ("NumPy", "np.random.seed(SEED)", "a seeded np.random.default_rng(SEED)"),
+    "random": ("the `random` module", "random.seed(SEED)", "a seeded random.Random(SEED)"),
+    "torch": ("PyTorch", "torch.manual_seed(SEED)", "a torch.Generator seeded with manual_seed"),
+    "tensorflow": ("TensorFlow", "tf.random.set_seed(SEED)", "an op-level seed= argument"),
+}
+ALL_LIBRARIES = frozenset(LIBRARY_TITLES)
+
+#: Calls that seed global generators, and which libraries' generators they seed.
+SEEDERS: dict[str, frozenset[str]] = {
+    "numpy.random.seed": frozenset({"numpy"}),
+    "random.seed": frozenset({"random"}),
+    "torch.manual_seed": frozenset({"torch"}),
+    "torch.random.manual_seed": frozenset({"torch"}),
+    "torch.cuda.manual_seed": frozenset({"torch"}),
+    "torch.cuda.manual_seed_all": frozenset({"torch"}),
+    "tensorflow.random.set_seed": frozenset({"tensorflow"}),
+    "tensorflow.set_random_seed": frozenset({"tensorflow"}),
+    "tensorflow.compat.v1.set_random_seed": frozenset({"tensorflow"}),
+    "tensorflow.compat.v1.random.set_random_seed": frozenset({"tensorflow"}),
+    "keras.utils.set_random_seed": frozenset({"numpy", "random", "tensorflow"}),
+    "tensorflow.keras.utils.set_random_seed": frozenset({"numpy", "random", "tensorflow"}),
+    "transformers.set_seed": ALL_LIBRARIES,
+    "transformers.trainer_utils.set_seed": ALL_LIBRARIES,
+    "transformers.enable_full_determinism": ALL_LIBRARIES,
+    "transformers.trainer_utils.enable_full_determinism": ALL_LIBRARIES,
+    "accelerate.utils.set_seed": ALL_LIBRARIES,
+    "lightning.seed_everything": ALL_LIBRARIES,
+    "lightning.pytorch.seed_everything": ALL_LIBRARIES,
+    "lightning.fabric.seed_everything": ALL_LIBRARIES,
+    "pytorch_lightning.seed_everything": ALL_LIBRARIES,
+    "pytorch_lightning.utilities.seed.seed_everything": ALL_LIBRARIES,
+}
+#: Namespaces whose functions are known: the "a helper named *seed*" guess never applies.
+_KNOWN_NAMESPACES = ("numpy.", "random.", "torch.", "tensorflow.", "keras.", "jax.", "builtins.", "sklearn.")
+
+
+@dataclass(frozen=True)
+class Seeding:
+    """A call that seeds the global generators of `libraries` with a fixed value."""
+
+    libraries: frozenset[str]
+
+
+@dataclass(frozen=True)
+class Draw:
+    """A call to `name` that draws from the global generator of `library`."""
+
+    library: str
+    name: str
+
+
+def classify(qualified: Collection[str], call: cst.Call, seed_functions: Collection[str] = ()) -> Seeding | Draw | None:
+    """Whether `call` (whose callee has the `qualified` names) seeds or draws, or neither.
+
+    `seed_functions` are project helpers configured to seed every library. A function
+    (imported, or defined in the file) whose name contains `seed` is taken to seed every
+    library too. Methods of local objects (`generator.manual_seed`, `env.seed`) are not:
+    they seed only that object. Nor is a helper merely given a `seed=` argument: it may
+    seed only what it creates. `seed()` and `seed(None)` seed from the clock: not seeding.
+    """
+    for name in qualified:
+        if name in seed_functions:  # configured helpers may take no argument
+            return Seeding(ALL_LIBRARIES)
+        seeded = SEEDERS.get(name)
+        if seeded is not None:
+            return Seeding(seeded) if seeds_with_a_value(call) else None
+        library = drawing_library(name, call)
+        if library is not None:
+            return Draw(library, name)
+    if any(name.startswith(_KNOWN_NAMESPACES) for name in qualified):
+        return None
+    if not qualified and not isinstance(call.func, cst.Name):
+        return None
+    callee = callee_name(call.func)
+    if callee and "seed" in callee.lower() and not callee.startswith(("get", "initial")) and seeds_with_a_value(call):
+        return Seeding(ALL_LIBRARIES)
+    return None
+
+
+def seeds_with_a_value(call: cst.Call) -> bool:
+    """`seed()` and `seed(None)` seed from the clock or the OS: not reproducible."""
+    positional = [arg for arg in call.args if arg.keyword is None]
+    seed_arg = positional[0] if positional else (call.args[0] if call.args else None)
+    return seed_arg is not None and not is_none(seed_arg.value)
+
+
+def drawing_library(name: str, call: cst.Call) -> str | None:
+    """The library whose global generator a call to `name` draws from, if any."""
+    parts = name.split(".")
+    if len(parts) == 3 and parts[:2] == ["numpy", "random"] and parts[2] in _NUMPY_DRAWS:
+        return "numpy"
+    if len(parts) == 2 and parts[0] == "random" and parts[1] in _PYTHON_DRAWS:
+        return "random"
+    if len(parts) == 2 and parts[0] == "torch" and parts[1] in _TORCH_DRAWS:
+        return None if keyword_arg(call, "generator") else "torch"
+    if parts[:3] == ["torch", "utils", "data"] and parts[-1] in _TORCH_DATA_DRAWS:
+        return None if keyword_arg(call, "generator") else "torch"
+    if len(parts) == 3 and parts[:2] == ["tensorflow", "random"] and parts[2] in _TENSORFLOW_DRAWS:
+        return None if keyword_arg(call, "seed") else "tensorflow"
+    return None
