@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from conftest import codes, lint
+
 from mlsmells.engine.linter import lint_notebook
 from mlsmells.notebooks import notebook_from_percent
 from mlsmells.registry import find_rule
