@@ -9,7 +9,7 @@ from click.testing import CliRunner
 
 from mlsmells import cli
 from mlsmells.config import Settings
-from mlsmells.findings import Family, Span
+from mlsmells.findings import Family
 from mlsmells.registry import find_rule
 from mlsmells.rule import RepositoryReport, Rule
 from mlsmells.runner import run
@@ -37,10 +37,10 @@ class DefinitionsAcrossFiles(Rule):
 
     def __init__(self, file, options):
         super().__init__(file, options)
-        self.defined: dict[str, Span] = {}
+        self.defined: dict[str, int] = {}
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
-        self.defined[node.name.value] = self.file.span_of(node.name)
+        self.defined[node.name.value] = self.hold(node.name, "defined here")
 
     def file_facts(self):
         return self.defined or None
@@ -87,6 +87,26 @@ def test_repository_pass_reports_across_files_and_honours_noqa(tmp_path, write):
         ("train.py", 1, "preprocess is defined in 2 files")
     ]
     assert result.suppressed == 1
+
+
+def test_repository_findings_in_notebooks_point_at_cells_and_survive_the_cache(tmp_path, write):
+    import json
+
+    cells = [
+        {"cell_type": "markdown", "metadata": {}, "source": "# Features"},
+        {"cell_type": "code", "metadata": {}, "execution_count": 1, "outputs": [],
+         "source": "import pandas as pd\n\ndef preprocess(df):\n    return df.dropna()"},
+    ]
+    notebook = {"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+    write("explore.ipynb", json.dumps(notebook))
+    write("train.py", "def preprocess(df):\n    return df\n")
+    for _ in range(2):  # the second run reads the held findings back from the cache
+        result = run([tmp_path], Settings(root=tmp_path), [DefinitionsAcrossFiles], tmp_path, cache_dir=tmp_path / "cache")
+        assert [(f.path, f.cell, f.span.line, f.span.column, f.source_line) for f in result.findings] == [
+            ("explore.ipynb", 2, 3, 5, "def preprocess(df):"),
+            ("train.py", None, 1, 5, "def preprocess(df):"),
+        ]
+        assert any(entry.is_file() and entry.name != ".gitignore" for entry in (tmp_path / "cache").rglob("*"))
 
 
 def test_walk_survives_code_deeper_than_the_recursion_limit(tmp_path, write):

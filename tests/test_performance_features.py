@@ -33,8 +33,7 @@ class CountingRule(Rule):
         self.names: list[list] = []
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
-        span = self.file.span_of(node.name)
-        self.names.append([node.name.value, span.line, span.column])
+        self.names.append([node.name.value, self.hold(node.name, "")])
 
     def file_facts(self):
         return self.names or None
@@ -47,8 +46,8 @@ class CountingRule(Rule):
                 paths_by_name.setdefault(entry[0], []).append((path, entry))
         for name, places in paths_by_name.items():
             if len(places) > 1:
-                for path, (_, line, column) in places:
-                    yield RepositoryReport(path, Span(line, column, line, column + len(name)), f"{name} twice")
+                for path, (_, held) in places:
+                    yield RepositoryReport(path, held, f"{name} twice")
 
 
 def project(write):

@@ -108,6 +108,7 @@ def _result_to_json(result: FileResult) -> dict[str, Any]:
             "file_wide": directives.file_wide,
         },
         "facts": {rule.code: fact for rule, fact in result.facts.items()},
+        "held": {rule.code: [_finding_to_json(finding) for finding in held] for rule, held in result.held.items()},
     }
 
 
@@ -124,6 +125,7 @@ def _result_from_json(data: dict[str, Any], rules: dict[str, type[Rule]]) -> Fil
             file_wide=bool(directives["file_wide"]),
         ),
         facts=facts,
+        held={rules[code]: [_finding_from_json(item) for item in held] for code, held in data["held"].items()},
         skipped_language=str(data["skipped_language"]),
     )
 

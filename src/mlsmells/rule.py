@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import libcst as cst
 
-from mlsmells.findings import Family, Severity, Span
+from mlsmells.findings import Family, Severity
 
 if TYPE_CHECKING:
     from mlsmells.engine.context import FileContext
@@ -41,10 +41,11 @@ DEFAULT_NOTEBOOK_BEHAVIOR = (
 
 @dataclass(frozen=True)
 class RepositoryReport:
-    """A finding of the repository pass: which file, where, and what."""
+    """A finding of the repository pass: a report `held` in the file at `path` (the number
+    `Rule.hold` returned there), and its final message."""
 
     path: str
-    span: Span
+    held: int
     message: str
 
 
@@ -86,6 +87,8 @@ class Rule:
     #: Rules about notebooks themselves (cells, outputs): they never run on Python files,
     #: and their examples are notebooks written in the percent format (`# %% [3]`).
     notebooks_only: ClassVar[bool] = False
+    #: The path the examples are checked as, for rules that look at some files only (tests).
+    example_path: ClassVar[str] = "example.py"
     why: ClassVar[str] = ""
     #: Code that the rule reports. A line of only `^` marks the expected span on the line above.
     bad: ClassVar[tuple[str, ...]] = ()
@@ -116,10 +119,18 @@ class Rule:
 
     # The repository pass, for cross-file rules ------------------------------------------
 
-    def file_facts(self) -> Any:
-        """What this file contributes to the repository pass (picklable), or None.
+    def hold(self, node: cst.CSTNode, message: str) -> int:
+        """Prepare a finding that only the repository pass can confirm; returns its number.
 
-        Called after `end_file`. Use `self.file.span_of(node)` to record where things are.
+        It is located like any finding (cell, line, `noqa`), at no cost unless held, and
+        reported only if `check_repository` yields a `RepositoryReport` naming it.
+        """
+        return self.file.hold(self, node, message)
+
+    def file_facts(self) -> Any:
+        """What this file contributes to the repository pass (JSON data), or None.
+
+        Called after `end_file`. Record the numbers `hold` returned, not positions.
         """
         return None
 

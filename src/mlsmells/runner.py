@@ -6,7 +6,7 @@ Configuration is resolved once, here, before any file is read.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -145,10 +145,11 @@ def run(
         for rule, fact in file_result.facts.items():
             facts[rule][shown] = fact
         if file_result.facts:
-            # Only what the repository pass needs is kept: the suppressions, not the findings.
-            checked[shown] = (FileResult(shown, directives=file_result.directives), ignored)
+            # Only what the repository pass needs is kept: held findings and suppressions.
+            checked[shown] = (FileResult(shown, directives=file_result.directives, held=file_result.held), ignored)
     for rule in repository_rules:
-        for report in repository_findings(rule, facts[rule]):
+        held = {path: file_result.held.get(rule, []) for path, (file_result, _) in checked.items()}
+        for report in repository_findings(rule, facts[rule], held):
             file_result, ignored = checked.get(report.path, (FileResult(report.path), set()))
             kept, suppressed = filter_findings([report], file_result.directives, enabled, ignored)
             result.findings.extend(kept)
@@ -158,10 +159,14 @@ def run(
     return result
 
 
-def repository_findings(rule: type[Rule], facts: dict[str, Any]) -> list[Finding]:
-    """Run one rule's repository pass; a failure becomes an MLS002 finding, not a crash."""
+def repository_findings(rule: type[Rule], facts: dict[str, Any], held: dict[str, list[Finding]]) -> list[Finding]:
+    """Run one rule's repository pass, turning the held findings it names into findings.
+
+    A failure (including naming a finding that was never held) becomes an MLS002
+    finding, not a crash.
+    """
     try:
-        return [make_finding(rule, r.path, r.span, r.message) for r in rule.check_repository(facts)]
+        return [replace(held[r.path][r.held], message=r.message) for r in rule.check_repository(facts)]
     except Exception as error:  # noqa: BLE001 - isolate rule bugs
         message = f"rule {rule.code} ({rule.name}) failed in the repository pass: {type(error).__name__}: {error}"
         return [make_finding(InternalError, ".", FALLBACK, message + ". This is a bug in mlsmells: please report it.")]

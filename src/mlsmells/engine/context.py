@@ -62,6 +62,8 @@ class FileContext:
         self.names = names
         self.scopes: list[Scope] = []  # the walk enters the module scope first
         self.reports: list[Report] = []
+        #: Reports held for the repository pass, which decides whether they become findings.
+        self.held: list[Report] = []
         #: In a notebook: the cell of each top-level statement, and the one being walked.
         self._statement_cells = _statement_cells(module, notebook, statement_lines) if notebook is not None else None
         self.cell: int | None = None
@@ -93,6 +95,12 @@ class FileContext:
 
     def report(self, rule: Rule, node: cst.CSTNode, message: str) -> None:
         self.reports.append(Report(type(rule), node, message))
+
+    def hold(self, rule: Rule, node: cst.CSTNode, message: str) -> int:
+        """Hold a possible finding for the repository pass; returns its number for `rule`."""
+        number = sum(1 for held in self.held if held.rule is type(rule))
+        self.held.append(Report(type(rule), node, message))
+        return number
 
     def report_cell(self, rule: Rule, cell: int, message: str, line: int = 1, column: int = 1) -> None:
         """Report at a position in a notebook cell, for findings that have no syntax node."""

@@ -35,6 +35,8 @@ class FileResult:
     directives: Directives | None = None
     #: What each rule recorded for the repository pass (`Rule.file_facts`).
     facts: dict[type[Rule], Any] = field(default_factory=dict)
+    #: Each rule's held findings (`Rule.hold`), located, in the order they were held.
+    held: dict[type[Rule], list[Finding]] = field(default_factory=dict)
     #: Set for a notebook skipped because its kernel runs this language, not Python.
     skipped_language: str = ""
 
@@ -193,15 +195,21 @@ def _analyse(
             continue
         if fact is not None:
             facts[type(rule)] = fact
-    result = _locate(path, text, module, context.reports, statement_lines)
+    failed = {rule for rule, _ in errors}
+    held = [report for report in context.held if report.rule not in failed]
+    located = _locate(path, text, module, [*context.reports, *held], statement_lines)
     if notebook is not None:
         by_code = {rule.code: rule for rule in rules}
-        result.findings = [_in_cell(finding, notebook, by_code[finding.code]) for finding in result.findings]
+        located = [_in_cell(finding, notebook, by_code[finding.code]) for finding in located]
+    result = FileResult(path, located[: len(context.reports)])
+    if notebook is not None:
         result.findings += [_cell_finding(path, report, notebook) for report in context.cell_reports]
+    for report, finding in zip(held, located[len(context.reports):]):
+        result.held.setdefault(report.rule, []).append(finding)
     result.facts = facts
     for rule, error in errors:
         result.findings.append(make_finding(InternalError, path, FALLBACK, _describe_failure(rule, error)))
-    if result.findings or facts:
+    if result.findings or facts or result.held:
         result.directives = Directives.parse(text)
     return result
 
@@ -233,24 +241,25 @@ def _cell_finding(path: str, report: CellReport, notebook: Notebook) -> Finding:
 
 def _locate(
     path: str, text: str, module: cst.Module, reports: list[Report], statement_lines: list[int] | None
-) -> FileResult:
-    result = FileResult(path)
+) -> list[Finding]:
+    """Findings for `reports`, in the same order."""
     if not reports:
-        return result
+        return []
     spans = spans_near(module, [report.node for report in reports], statement_lines)
     statements = [
         (spans[node], node) for node in spans if isinstance(node, cst.SimpleStatementLine | cst.BaseCompoundStatement)
     ]
     definitions = [(spans[node], node) for node in spans if isinstance(node, cst.FunctionDef | cst.ClassDef)]
     lines = source_lines(text)
+    findings = []
     for report in reports:
         span = spans.get(report.node, FALLBACK)
         holding = _holding(span, statements)
         noqa_lines = _noqa_lines(span, holding[-1] if holding else None, spans)
         finding = make_finding(report.rule, path, span, report.message, lines[span.line - 1], noqa_lines)
         context = ".".join(node.name.value for node in _holding(span, definitions))
-        result.findings.append(replace(finding, context=context))
-    return result
+        findings.append(replace(finding, context=context))
+    return findings
 
 
 def _holding(span: Span, candidates: list[tuple[Span, cst.CSTNode]]) -> list[cst.CSTNode]:
