@@ -3,13 +3,18 @@ spans, good examples report nothing. A rule cannot ship without both."""
 
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path
+
 import pytest
 
+from mlsmells.config import Settings
 from mlsmells.engine.linter import lint_notebook, lint_source
-from mlsmells.notebooks import notebook_from_percent
 from mlsmells.findings import Family
+from mlsmells.notebooks import notebook_from_percent
 from mlsmells.registry import all_rules
-from mlsmells.rule import Rule, parse_example
+from mlsmells.rule import Rule, example_files, parse_example
+from mlsmells.runner import run
 
 RULES = all_rules()
 CHECKED_RULES = [rule for rule in RULES if rule.code != "MLS002"]  # MLS002 has no code to show
@@ -22,14 +27,34 @@ def _cases(kind: str):
 
 
 def _spans(rule, code):
-    """(code, cell, line, column, end column) of each finding of `rule` on an example."""
+    """(code, cell, line, column, end column) of each finding of `rule` on an example.
+
+    Lines count from the top of the example, across the files of a multi-file example.
+    """
     options = {rule: rule.default_options()}
+    files = example_files(code)
+    if files:
+        return _spans_in_project(rule, files)
     if rule.notebooks_only:
         notebook, _ = notebook_from_percent(code)
         result = lint_notebook("example.ipynb", notebook, [rule], options)
     else:
-        result = lint_source("example.py", code, [rule], options)
+        result = lint_source(rule.example_path, code, [rule], options)
     return [(f.code, f.cell, f.span.line, f.span.column, f.span.end_column) for f in result.findings]
+
+
+def _spans_in_project(rule, files):
+    """Run the whole pipeline, repository pass included, over the files of an example."""
+    offsets = {path: offset for path, _, offset in files}
+    with tempfile.TemporaryDirectory() as directory:
+        root = Path(directory)
+        for path, text, _ in files:
+            (root / path).parent.mkdir(parents=True, exist_ok=True)
+            (root / path).write_text(text)
+        findings = run([root], Settings(root=root), [rule], root, jobs=1).findings
+    return sorted(
+        (f.code, f.cell, f.span.line + offsets[f.path], f.span.column, f.span.end_column) for f in findings
+    )
 
 
 def _expected(rule, code, spans):

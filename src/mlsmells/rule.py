@@ -184,6 +184,24 @@ class ExampleSpan:
     end_column: int
 
 
+#: Starts a new file in an example of a repository-pass rule: `# file: churn/train.py`.
+EXAMPLE_FILE_MARKER = "# file: "
+
+
+def example_files(code: str) -> list[tuple[str, str, int]]:
+    """Split an example into its files: (path, code, lines before the file's first line).
+
+    Examples of cross-file rules hold several files, each introduced by a marker line;
+    an example without markers gives [].
+    """
+    lines = code.splitlines(keepends=True)
+    starts = [index for index, line in enumerate(lines) if line.startswith(EXAMPLE_FILE_MARKER)]
+    return [
+        (lines[start][len(EXAMPLE_FILE_MARKER):].strip(), "".join(lines[start + 1:end]), start + 1)
+        for start, end in zip(starts, [*starts[1:], len(lines)])
+    ]
+
+
 def parse_example(example: str) -> tuple[str, list[ExampleSpan]]:
     """Split a rule example into its code and the spans its caret lines mark.
 
