@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from mlsmells.engine.linter import lint_source
+from mlsmells.engine.linter import lint_notebook, lint_source
+from mlsmells.notebooks import notebook_from_percent
 from mlsmells.registry import find_rule
 
 
@@ -21,6 +22,13 @@ def lint(code: str, *rule_selectors: str, path: str = "example.py"):
     rules = [find_rule(selector) for selector in rule_selectors]
     options = {rule: rule.default_options() for rule in rules}
     return lint_source(path, textwrap.dedent(code).lstrip("\n"), rules, options).findings
+
+
+def lint_percent_notebook(code: str, *rule_selectors: str, path: str = "analysis.ipynb"):
+    """Findings of the named rules on a notebook written in the percent format (`# %% [3]`)."""
+    rules = [find_rule(selector) for selector in rule_selectors]
+    notebook, _ = notebook_from_percent(code)
+    return lint_notebook(path, notebook, rules, {rule: rule.default_options() for rule in rules}).findings
 
 
 def codes(findings) -> list[str]:

@@ -1,14 +1,14 @@
-"""MLS205-MLS208 (supply chain) beyond their documented examples."""
+"""MLS205 and MLS206 (supply chain) beyond their documented examples."""
 
 from __future__ import annotations
 
 import pytest
+from conftest import lint, lint_percent_notebook
 
-from conftest import lint
 from mlsmells.engine.linter import lint_notebook
 from mlsmells.notebooks import notebook_from_percent
 from mlsmells.registry import find_rule
-from mlsmells.rules.supply_chain import unpinned_packages
+from mlsmells.rules.supply_chain import hub_repo_id, unpinned_packages, url_is_pinned
 
 
 @pytest.mark.parametrize(
@@ -56,3 +56,197 @@ def test_subprocess_and_os_system_through_aliases():
         "MLS206",
     )
     assert [f.span.line for f in findings] == [4]
+
+
+# MLS205 unpinned-remote-artifact ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("url", "pinned"),
+    [
+        ("https://raw.githubusercontent.com/acme/churn-data/main/customers.csv", False),
+        ("https://raw.githubusercontent.com/acme/churn-data/9f8e7d6c/customers.csv", True),
+        ("https://downloads.example.org/releases/v2.1/reviews.parquet", True),
+        ("https://downloads.example.org/exports/sales-2023-06-30.csv", True),
+        ("https://zenodo.org/records/7654321/files/sensors.zip", True),
+        ("s3://acme-ml/features/users.parquet?versionId=3HL4kqtJlcpXroDTDmJ", True),
+        ("https://archive.ics.uci.edu/ml/machine-learning-databases/iris/iris.data", False),
+        ("hf://datasets/acme/reviews@8c1d2e3/train.parquet", True),
+        ("hf://datasets/acme/reviews/train.parquet", False),
+        ("https://www.dropbox.com/s/abcdefghij/weights.zip?dl=1", False),
+    ],
+)
+def test_url_is_pinned(url, pinned):
+    assert url_is_pinned(url) is pinned
+
+
+@pytest.mark.parametrize(
+    ("name", "dataset", "is_hub"),
+    [
+        ("bert-base-uncased", False, True),
+        ("gpt2", False, True),
+        ("meta-llama/Llama-3.1-8B", False, True),
+        ("./checkpoints/run3", False, False),
+        ("outputs/final", False, False),
+        ("runs/exp1/best", False, False),
+        ("checkpoint-500", False, False),
+        ("my_model", False, False),
+        ("/mnt/models/bert", False, False),
+        ("tokenizer.json", False, False),
+        ("imdb", True, True),
+        ("imdb", False, False),
+        ("data", True, False),
+    ],
+)
+def test_hub_repo_id_tells_hub_ids_from_local_paths(name, dataset, is_hub):
+    assert hub_repo_id(name, dataset=dataset) is is_hub
+
+
+def test_remote_artifacts_through_aliases_constants_and_imports_in_functions():
+    findings = lint(
+        """
+        def fetch_training_data():
+            import pandas as P
+            from urllib.request import urlretrieve as grab
+            from huggingface_hub import hf_hub_download
+
+            base = "https://storage.example.com/datasets/churn/"
+            customers = P.read_csv(base + "customers.csv")
+            grab(f"{base}events.zip", "events.zip")
+            weights = hf_hub_download("acme/churn-model", "model.safetensors")
+            pinned = P.read_parquet(base + "2024-05-01/orders.parquet")
+            return customers, weights, pinned
+        """,
+        "MLS205",
+    )
+    assert [(f.span.line, f.span.column) for f in findings] == [(7, 17), (8, 5), (9, 15)]
+    assert "https://storage.example.com/datasets/churn/customers.csv" in findings[0].message
+
+
+def test_hub_loads_that_are_pinned_or_local_or_chosen_at_run_time_are_not_reported():
+    findings = lint(
+        """
+        import argparse
+        import os
+
+        import torch
+        from datasets import load_dataset
+        from sklearn.datasets import fetch_openml
+        from tensorflow import keras
+        from transformers import AutoModel, AutoTokenizer, pipeline
+
+        REVISION = os.environ["MODEL_REVISION"]
+        HUB_OPTIONS = {"revision": "4b1f0c2"}
+        MODEL_DIR = os.path.join("artifacts", "encoder")
+
+        def main(args):
+            tokenizer = AutoTokenizer.from_pretrained("bert-base-uncased", revision=REVISION)
+            encoder = AutoModel.from_pretrained("bert-base-uncased", **HUB_OPTIONS)
+            backbone = AutoModel.from_pretrained(args.model_name)
+            restored = AutoModel.from_pretrained(MODEL_DIR)
+            sentiment = pipeline("sentiment-analysis")
+            reviews = load_dataset("csv", data_files={"train": "data/train.csv"})
+            detector = torch.hub.load("./yolov5", "custom", source="local")
+            mnist = fetch_openml("mnist_784", version=1)
+            credit = fetch_openml(data_id=31)
+            archive = keras.utils.get_file(
+                "flowers.tgz", origin="https://example.org/flowers.tgz", file_hash="6f5a4b3c2d1e"
+            )
+            finetuned = AutoModel.from_pretrained("bert-base-uncased", revision="8f3c1a2")
+            finetuned.save_pretrained("bert-finetuned")
+            reloaded = AutoModel.from_pretrained("bert-finetuned")
+        """,
+        "MLS205",
+    )
+    assert findings == []
+
+
+def test_a_branch_as_revision_and_unpinned_torch_hub_and_openml_are_reported():
+    findings = lint(
+        """
+        import torch.hub as hub
+        from datasets import load_dataset
+        from sklearn.datasets import fetch_openml
+
+        squad = load_dataset("rajpurkar/squad", revision="main")
+        midas = hub.load("intel-isl/MiDaS:master", "MiDaS_small")
+        titanic = fetch_openml("titanic", version="active")
+        """,
+        "MLS205",
+    )
+    findings = sorted(findings, key=lambda finding: finding.span)
+    assert [f.span.line for f in findings] == [5, 6, 7]
+    assert "revision=\"main\"`, a branch that moves" in findings[0].message
+    assert "pin a release tag or commit: 'intel-isl/MiDaS:<tag>'" in findings[1].message
+
+
+def test_dataset_files_read_from_urls_are_checked():
+    findings = lint(
+        """
+        from datasets import load_dataset
+
+        reviews = load_dataset("json", data_files={"train": "https://example.com/reviews/train.jsonl"})
+        frozen = load_dataset("parquet", data_files=["https://example.com/reviews/v2/test.parquet"])
+        """,
+        "MLS205",
+    )
+    assert [f.span.line for f in findings] == [3]
+    assert "https://example.com/reviews/train.jsonl" in findings[0].message
+
+
+def test_http_clients_count_only_data_file_urls_and_downloaders_skip_pictures():
+    findings = lint(
+        """
+        import requests
+        from urllib.request import urlretrieve
+
+        status = requests.get("https://api.example.com/jobs/latest").json()
+        corpus = requests.get("https://example.com/corpora/shakespeare/input.txt").text
+        urlretrieve("https://example.com/assets/california.png", "california.png")
+        """,
+        "MLS205",
+    )
+    assert [f.span.line for f in findings] == [5]
+
+
+def test_library_code_loading_whatever_it_is_given_is_not_reported():
+    findings = lint(
+        """
+        from transformers import AutoConfig, AutoModel
+
+        class Encoder:
+            @classmethod
+            def from_pretrained(cls, pretrained_model_name_or_path, **kwargs):
+                config = AutoConfig.from_pretrained(pretrained_model_name_or_path, **kwargs)
+                model = AutoModel.from_pretrained(pretrained_model_name_or_path, config=config)
+                return cls(model)
+        """,
+        "MLS205",
+    )
+    assert findings == []
+
+
+def test_settings_a_configurator_can_override_are_not_known():
+    findings = lint(
+        """
+        from datasets import load_dataset
+
+        dataset = "openwebtext"
+        exec(open("configurator.py").read())
+        corpus = load_dataset(dataset)
+        """,
+        "MLS205",
+    )
+    assert findings == []
+
+
+def test_notebook_downloads_and_constants_across_cells():
+    findings = lint_percent_notebook(
+        "# %% [1]\n!wget -q https://example.com/data/train.csv\n!wget https://example.com/data/v3/test.csv\n"
+        "!curl -fsSL https://get.example.com/install.sh | sh\n"
+        "# %% [2]\nMODEL = \"facebook/bart-large-mnli\"\n"
+        "# %% [3]\nfrom transformers import pipeline\nclassifier = pipeline(\"zero-shot-classification\", model=MODEL)\n",
+        "MLS205",
+    )
+    findings = sorted(findings, key=lambda finding: (finding.cell, finding.span))
+    assert [(f.cell, f.span.line) for f in findings] == [(1, 1), (3, 2)]

@@ -1,6 +1,8 @@
-"""MLS205-MLS208, the supply chain: what a program installs, downloads, loads and saves
-should be written down and fixed, not decided by whatever the network serves today
-(SLR-CM21, IND-2.5-unstable-data-dependencies)."""
+"""MLS205 and MLS206, the supply chain: what a program downloads and installs should be
+named at a fixed version, not decided by whatever a server, hub or package index holds on
+the day of the run. Both read the references the code writes out (a URL, a Hugging Face
+Hub id, an install command) and ask whether anything in them pins a version
+(IND-2.5-unstable-data-dependencies, SLR-CM21, META-D4)."""
 
 from __future__ import annotations
 
@@ -9,8 +11,11 @@ import shlex
 
 import libcst as cst
 
+from mlsmells.engine.calls import has_double_star, is_none, keyword_arg
+from mlsmells.engine.names import Scope
 from mlsmells.findings import Family, Severity
 from mlsmells.rule import Rule
+from mlsmells.rules.string_values import ValueRule, argument, is_url, short_code, shown
 
 _INSTALLERS = ("pip", "pip3", "conda", "mamba", "micromamba")
 #: Options that take a value, which is not a package.
@@ -165,3 +170,460 @@ class UnpinnedInstall(Rule):
                     self.file.report_cell(
                         self, magic.cell, _message(magic.command, packages), line=magic.cell_line, column=column
                     )
+
+
+# MLS205 ------------------------------------------------------------------------------------
+
+#: A version (`v2`, `1.0.3`), a year or date, or a commit or content hash in a URL.
+_PIN_IN_URL = re.compile(
+    r"(?<![a-z0-9])v\d+|\d+\.\d+|(?<!\d)(?:19[89]\d|20[0-4]\d)(?!\d)"
+    r"|(?<![0-9a-f])(?=[0-9a-f]*\d)(?=[0-9a-f]*[a-f])[0-9a-f]{7,64}(?![0-9a-f])",
+    re.IGNORECASE,
+)
+_PINNING_QUERY_KEYS = frozenset({"version", "versionid", "v", "rev", "revision", "ref", "sha", "commit", "generation"})
+_MOVING_REFS = frozenset({"main", "master", "head", "latest"})
+#: Files that hold data or models, for generic HTTP clients that also call web APIs.
+_DATA_FILE = re.compile(
+    r"\.(csv|tsv|txt|json|jsonl|ndjson|parquet|feather|arrow|orc|avro|xlsx?|xml|data|names|arff|libsvm|mat"
+    r"|zip|gz|tgz|tar|bz2|xz|7z|npy|npz|pkl|pickle|joblib|pt|pth|bin|ckpt|h5|hdf5|safetensors|onnx|pb|tflite"
+    r"|gguf|msgpack|model)$",
+    re.IGNORECASE,
+)
+#: Pictures fetched to show or to try a model on, not data it depends on.
+_PICTURE = re.compile(r"\.(png|jpe?g|gif|svg|ico|webp|bmp)$", re.IGNORECASE)
+
+
+def url_is_pinned(url: str) -> bool:
+    """Whether a URL names a fixed version of what it points to: a version, a date, a
+    commit or content hash, a numeric record id (Zenodo, OpenML, a TF Hub version), a
+    `repo@revision`, or a version query parameter (S3's `versionId`, GCS's `generation`)."""
+    _, _, rest = url.partition("://")
+    _, _, path = rest.partition("/")
+    path, _, query = path.partition("?")
+    segments = path.split("/")
+    if any(segment.isdigit() for segment in segments):
+        return True
+    if any("@" in segment and segment.rsplit("@", 1)[1].lower() not in _MOVING_REFS for segment in segments):
+        return True
+    keys = {pair.partition("=")[0].lower() for pair in query.split("&")}
+    return bool(keys & _PINNING_QUERY_KEYS) or bool(_PIN_IN_URL.search(path))
+
+
+#: Directory names that say a path is local (`outputs/final`), not a Hub `org/name`.
+_LOCAL_DIRECTORIES = frozenset(
+    {
+        "output", "outputs", "out", "checkpoint", "checkpoints", "ckpt", "ckpts", "model",
+        "models", "saved_model", "saved_models", "save", "saved", "weights", "pretrained",
+        "results", "result", "runs", "run", "tmp", "temp", "cache", "data", "dataset", "datasets",
+        "logs", "artifacts", "experiments", "exp", "local"
+    }
+)
+#: Words that make a one-part name a local directory (`checkpoint-500`, `my-model`).
+_LOCAL_WORDS = frozenset(
+    {
+        "output", "outputs", "out", "checkpoint", "checkpoints", "ckpt", "ckpts", "tmp", "temp",
+        "save", "saved", "my", "local", "results", "result", "runs", "logs", "cache", "best",
+        "last", "final", "model", "models", "weights"
+    }
+)
+_HUB_PART = re.compile(r"[A-Za-z0-9][\w.-]*")
+_LOCAL_FILE = re.compile(
+    r"\.(json|bin|pt|pth|ckpt|safetensors|h5|model|onnx|msgpack|txt|ya?ml|pkl|gguf|csv|parquet|arrow|jsonl|zip|gz|tar|py)$",
+    re.IGNORECASE,
+)
+#: `load_dataset` builders that read local files given as `data_files`.
+_PACKAGED_BUILDERS = frozenset(
+    {
+        "csv", "json", "parquet", "text", "arrow", "pandas", "imagefolder", "audiofolder",
+        "videofolder", "webdataset", "sql", "generator", "spark", "xml", "pdffolder",
+        "niftifolder", "cache", "hdf5", "lance"
+    }
+)
+
+
+def hub_repo_id(value: str, dataset: bool = False) -> bool:
+    """Whether a string names a Hugging Face Hub repository rather than a local path.
+
+    Hub ids are `org/name`, or one name for the old canonical repositories. Anything with
+    a path prefix (`./`, `/`, `~`), more than one `/`, a file suffix or a directory name
+    that says it is local (`outputs/final`, `checkpoint-500`) is a path. Old canonical
+    model names all have a `-` or a digit and no `_` (`bert-base-uncased`, `gpt2`);
+    dataset names may be plain words (`imdb`, `ag_news`).
+    """
+    parts = value.split("/")
+    if len(parts) > 2 or not all(_HUB_PART.fullmatch(part) for part in parts) or _LOCAL_FILE.search(value):
+        return False
+    if parts[0].lower() in _LOCAL_DIRECTORIES:
+        return False
+    if len(parts) == 2:
+        return True
+    if any(word in _LOCAL_WORDS for word in re.split(r"[-_.]", value.lower())):
+        return False
+    return dataset or ("_" not in value and bool(re.search(r"[-\d]", value)))
+
+
+def _unpinned_data_url(word: str) -> bool:
+    """A word of a shell command that is the URL of a data file, with nothing pinning it."""
+    if not is_url(word) or "{" in word or "$" in word:
+        return False
+    return bool(_DATA_FILE.search(word.partition("?")[0])) and not url_is_pinned(word)
+
+
+def _local_key(path: str) -> str:
+    return path.removeprefix("./").rstrip("/")
+
+
+#: Functions that read a URL they are given: qualified name -> (position, keywords).
+_URL_READERS = {
+    "urllib.request.urlretrieve": (0, ("url",)),
+    "urllib.urlretrieve": (0, ("url",)),
+    "wget.download": (0, ("url",)),
+    "torch.hub.load_state_dict_from_url": (0, ("url",)),
+    "torch.utils.model_zoo.load_url": (0, ("url",)),
+    "numpy.loadtxt": (0, ("fname",)),
+    "numpy.genfromtxt": (0, ("fname",)),
+}
+#: Downloads that verify a checksum when given one: qualified name -> (position, keywords, checksum keywords).
+_CHECKED_DOWNLOADS = {
+    "torch.hub.download_url_to_file": (0, ("url",), (2, "hash_prefix")),
+    "keras.utils.get_file": (1, ("origin",), (None, "file_hash", "md5_hash")),
+    "tensorflow.keras.utils.get_file": (1, ("origin",), (None, "file_hash", "md5_hash")),
+}
+#: HTTP clients that also call web APIs: only URLs of data or model files count.
+_HTTP_GETS = {
+    "requests.get": (0, ("url",)),
+    "urllib.request.urlopen": (0, ("url",)),
+}
+_PANDAS_SOURCES = ("filepath_or_buffer", "path", "io", "path_or_buf", "path_or_buffer")
+_HUB_LIBRARIES = ("transformers.", "diffusers.", "peft.", "sentence_transformers.")
+_HUB_DOWNLOADS = frozenset(
+    {
+        "huggingface_hub.hf_hub_download",
+        "huggingface_hub.snapshot_download",
+        "huggingface_hub.file_download.hf_hub_download",
+        "huggingface_hub._snapshot_download.snapshot_download",
+    }
+)
+#: `transformers.pipeline`, whose model is its second argument (MLS207 reads it too).
+PIPELINES = frozenset({"transformers.pipeline", "transformers.pipelines.pipeline"})
+_SHELL_DOWNLOADERS = frozenset({"wget", "curl"})
+
+
+def revision_problem(call: cst.Call) -> str | None:
+    """Why the call's `revision=` does not pin it, or None when it does (or may: a variable
+    or `**kwargs`). MLS207 asks it too, of `trust_remote_code=True` loads."""
+    if has_double_star(call):
+        return None
+    arg = keyword_arg(call, "revision")
+    if arg is None:
+        return "without `revision=`"
+    if is_none(arg.value):
+        return "with `revision=None`"
+    if isinstance(arg.value, cst.SimpleString) and str(arg.value.evaluated_value).lower() in _MOVING_REFS:
+        return f"with `revision={arg.value.value}`, a branch that moves"
+    return None
+
+
+class UnpinnedRemoteArtifact(ValueRule):
+    """
+    Data or a model is pulled from a remote reference that moves, so the same code gets
+    different bytes from one run to the next:
+
+    - a data file read from an `http(s)`, `s3`, `gs` or `hf` URL that names no version,
+      date, commit or content hash: `pd.read_*`, `np.loadtxt`/`np.genfromtxt`,
+      `urllib.request.urlretrieve`, `wget.download`, `torch.hub.load_state_dict_from_url`,
+      `torch.hub.download_url_to_file` and `keras.utils.get_file` without their checksum
+      argument, and `requests.get`/`urlopen` on the URL of a data or model file (by its
+      extension: `.csv`, `.zip`, `.pt`...); also `!wget`/`!curl` lines in notebooks that
+      fetch a data or model file. Pictures (`.png`, `.jpg`...) fetched to show or to try
+      a model on are left out;
+    - a Hugging Face Hub repository loaded without `revision=` (or with a branch such as
+      `revision="main"`): `datasets.load_dataset`, `from_pretrained` on any transformers,
+      diffusers, PEFT or sentence-transformers class (`AutoModelForCausalLM`,
+      `AutoTokenizer`, `BertModel`...), `pipeline(model=...)`, `SentenceTransformer(...)`,
+      `hf_hub_download` and `snapshot_download`;
+    - `torch.hub.load("owner/repo", ...)` without a `:tag` or `:commit`;
+    - `sklearn.datasets.fetch_openml(name)` without `version=` or `data_id=`.
+
+    Only references whose value is known are checked: literals, f-strings, module or
+    local constants, and paths joined from them. A name chosen at run time
+    (`from_pretrained(args.model_name)`) is the caller's choice and is not reported, nor
+    is a local path (`./checkpoints/run3`, `outputs/final`, a directory the file saves a
+    model to).
+    """
+
+    code = "MLS205"
+    name = "unpinned-remote-artifact"
+    family = Family.CONFIGURATION
+    severity = Severity.WARNING
+    summary = "Data or a model is pulled from a remote reference that can change without notice."
+    challenges = ("IND-2.5-unstable-data-dependencies", "META-D4", "SLR-CM11")
+    required_modules = frozenset(
+        {
+            "pandas", "numpy", "urllib", "requests", "wget", "torch", "keras", "tensorflow", "sklearn",
+            "datasets", "transformers", "diffusers", "peft", "sentence_transformers", "huggingface_hub",
+        }
+    )
+    why = (
+        "A URL without a version and a Hub repository without a revision are moving targets: "
+        "the owner fixes a label, re-uploads a checkpoint or changes a tokenizer, and the "
+        "same code trains on other data or evaluates another model, with nothing in the "
+        "repository showing that anything changed. IND-2.5 (Unstable Data Dependencies) "
+        "names inputs that change without notice; META-D4 and SLR-CM11 name the missing "
+        "versioning and provenance that let a team tell which data produced a model."
+    )
+    bad = (
+        '''
+        import pandas as pd
+        from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+        CHECKPOINT = "distilbert/distilbert-base-uncased"
+        reviews = pd.read_csv("https://raw.githubusercontent.com/acme/reviews/main/train.csv")
+                  ^^^^^^^^^^^
+        tokenizer = AutoTokenizer.from_pretrained(CHECKPOINT)
+                    ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^
+        model = AutoModelForSequenceClassification.from_pretrained(CHECKPOINT, num_labels=2)
+                ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^
+        ''',
+        '''
+        import torch
+        from datasets import load_dataset
+
+        squad = load_dataset("rajpurkar/squad", split="train")
+                ^^^^^^^^^^^^
+        detector = torch.hub.load("ultralytics/yolov5", "yolov5s")
+                   ^^^^^^^^^^^^^^
+        ''',
+    )
+    good = (
+        '''
+        import pandas as pd
+        from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+        CHECKPOINT = "distilbert/distilbert-base-uncased"
+        REVISION = "12040accade4e8a0f71eabdb258fecc2e7e948be"
+        reviews = pd.read_csv("https://raw.githubusercontent.com/acme/reviews/3f9c2e1/train.csv")
+        tokenizer = AutoTokenizer.from_pretrained(CHECKPOINT, revision=REVISION)
+        model = AutoModelForSequenceClassification.from_pretrained(CHECKPOINT, revision=REVISION)
+        ''',
+        '''
+        import torch
+        from datasets import load_dataset
+        from transformers import AutoModel
+
+        squad = load_dataset("rajpurkar/squad", split="train", revision="7b6d24c")
+        detector = torch.hub.load("ultralytics/yolov5:v7.0", "yolov5s")
+        finetuned = AutoModel.from_pretrained("./checkpoints/run3")
+
+        def load_backbone(args):
+            return AutoModel.from_pretrained(args.model_name)
+        ''',
+    )
+    use_instead = (
+        "Pin what you pull: a URL with a version, release tag or commit in it (or verify a "
+        "checksum after downloading), `revision=\"<commit sha>\"` for Hub models and "
+        "datasets, `owner/repo:<tag>` for `torch.hub.load`, `version=` for OpenML. Or keep "
+        "a copy of the data under data version control (DVC, LFS)."
+    )
+    notebook_behavior = (
+        "Code cells are analysed as one module, so a constant defined in one cell is known "
+        "in the next; `!wget URL` and `!curl URL` lines are checked when the URL is that of a "
+        "data or model file (`.csv`, `.zip`, `.pt`...), not of an installer or a key."
+    )
+    limitations = (
+        "URLs built at run time and model names passed in (arguments, configuration) are not "
+        "checked. A version, date, hash or numeric id anywhere in a URL's path counts as a "
+        "pin, even where a moving branch comes before it. Whether a string names a Hub "
+        "repository or a local directory is decided from its shape (`org/name` or an old "
+        "canonical name such as `bert-base-uncased`); a local directory named like a Hub id "
+        "and never saved to in the same file is reported. `np.load` is not checked: it "
+        "cannot open URLs."
+    )
+
+    def __init__(self, file, options) -> None:
+        super().__init__(file, options)
+        #: (node to report, scopes, expression, check): `check(value)` returns a message or None.
+        self.pending: list[tuple[cst.CSTNode, tuple[Scope, ...], cst.BaseExpression, object]] = []
+        #: Directories the file saves models to (`save_pretrained(x)`, `output_dir=x`).
+        self.local_directories: list[tuple[cst.BaseExpression, tuple[Scope, ...]]] = []
+        self.saved_locally: set[str] = set()
+
+    def visit_Call(self, node: cst.Call) -> None:
+        func = node.func
+        if isinstance(func, cst.Attribute) and func.attr.value in ("save_pretrained", "save_model"):
+            self._note_local(argument(node, 0, "save_directory", "output_dir"))
+        for arg in node.args:
+            if arg.keyword is not None and arg.keyword.value in ("output_dir", "save_directory"):
+                self._note_local(arg.value)
+        for name in self.file.qualified_names(func):
+            if self._check_call(node, name):
+                return
+
+    def _note_local(self, expr: cst.BaseExpression | None) -> None:
+        if expr is not None:
+            self.local_directories.append((expr, self.scopes))
+
+    def _expect(self, node: cst.Call, expr: cst.BaseExpression | None, check) -> None:
+        if expr is not None:
+            self.pending.append((node.func, self.scopes, expr, check))
+
+    def _check_call(self, node: cst.Call, name: str) -> bool:
+        """Note what to check about a call to `name`; False if `name` is none of ours."""
+        callee = node.func
+        if name.startswith("pandas.read_") and name.count(".") == 1:
+            self._expect(node, argument(node, 0, *_PANDAS_SOURCES), self._url_check(callee, "reads"))
+        elif name in _URL_READERS:
+            self._expect(node, argument(node, *_URL_READERS[name]), self._url_check(callee, "downloads", pictures=False))
+        elif name in _CHECKED_DOWNLOADS:
+            index, keywords, (checksum_index, *checksum_keywords) = _CHECKED_DOWNLOADS[name]
+            checksum = argument(node, checksum_index, *checksum_keywords)
+            if (checksum is None or is_none(checksum)) and not has_double_star(node):
+                url = argument(node, index, *keywords)
+                self._expect(node, url, self._url_check(callee, "downloads", pictures=False))
+        elif name in _HTTP_GETS:
+            self._expect(node, argument(node, *_HTTP_GETS[name]), self._url_check(callee, "downloads", data_only=True))
+        elif name == "datasets.load_dataset":
+            self._check_dataset(node, callee)
+        elif name.endswith(".from_pretrained") and name.startswith(_HUB_LIBRARIES):
+            # PEFT adapters load on top of a base model: `PeftModel.from_pretrained(base, "org/adapter")`.
+            index = 1 if name.split(".")[-2].startswith("PeftModel") else 0
+            model = argument(node, index, "pretrained_model_name_or_path", "model_id")
+            self._check_hub(node, model, callee)
+        elif name in PIPELINES:
+            self._check_hub(node, argument(node, 1, "model"), callee)
+        elif name == "sentence_transformers.SentenceTransformer":
+            self._check_hub(node, argument(node, 0, "model_name_or_path"), callee)
+        elif name in _HUB_DOWNLOADS:
+            self._check_hub(node, argument(node, 0, "repo_id"), callee)
+        elif name == "torch.hub.load":
+            self._check_torch_hub(node, callee)
+        elif name == "sklearn.datasets.fetch_openml":
+            self._check_openml(node, callee)
+        else:
+            return False
+        return True
+
+    def _url_check(self, callee: cst.BaseExpression, verb: str, data_only: bool = False, pictures: bool = True):
+        """A check for URLs: `data_only` takes only URLs of data or model files; `pictures`
+        False leaves out images, which generic downloaders fetch to show or to try a model on."""
+
+        def check(value: str) -> str | None:
+            if not is_url(value) or url_is_pinned(value):
+                return None
+            path = value.partition("?")[0]
+            if (data_only and not _DATA_FILE.search(path)) or (not pictures and _PICTURE.search(path)):
+                return None
+            return (
+                f"`{short_code(self.file, callee)}` {verb} {shown(value)}, a URL with no version, date, commit or checksum, so "
+                "the data can change under this code without notice; use a versioned or commit-pinned "
+                "URL, verify a checksum, or keep a versioned copy"
+            )
+
+        return check
+
+    def _check_dataset(self, node: cst.Call, callee: cst.BaseExpression) -> None:
+        files = argument(node, None, "data_files", "data_dir")
+        elements = [files]
+        if isinstance(files, cst.List | cst.Tuple | cst.Set | cst.Dict):
+            elements = [element.value for element in files.elements]
+        for element in elements:
+            self._expect(node, element, self._url_check(callee, "reads"))
+        problem = revision_problem(node)
+        if problem is None:
+            return
+
+        def check(value: str) -> str | None:
+            if value.lower() in _PACKAGED_BUILDERS or not hub_repo_id(value, dataset=True):
+                return None
+            return self._hub_message(callee, value, problem, "dataset")
+
+        self._expect(node, argument(node, 0, "path"), check)
+
+    def _check_hub(self, node: cst.Call, model: cst.BaseExpression | None, callee: cst.BaseExpression) -> None:
+        problem = revision_problem(node)
+        if problem is None:
+            return
+
+        def check(value: str) -> str | None:
+            if not hub_repo_id(value) or _local_key(value) in self.saved_locally:
+                return None
+            return self._hub_message(callee, value, problem, "model")
+
+        self._expect(node, model, check)
+
+    def _hub_message(self, callee: cst.BaseExpression, repo: str, problem: str, kind: str) -> str:
+        return (
+            f"`{short_code(self.file, callee)}` loads the Hub {kind} '{repo}' {problem}, so every run gets whatever its "
+            "repository holds that day; pin a commit: revision=\"<commit sha>\""
+        )
+
+    def _check_torch_hub(self, node: cst.Call, callee: cst.BaseExpression) -> None:
+        source = keyword_arg(node, "source")
+        if has_double_star(node) or (source is not None and not isinstance(source.value, cst.SimpleString)):
+            return
+        if source is not None and source.value.evaluated_value == "local":
+            return
+
+        def check(value: str) -> str | None:
+            repo, _, ref = value.partition(":")
+            if ref and ref.lower() not in _MOVING_REFS:
+                return None
+            return (
+                f"`{short_code(self.file, callee)}` fetches '{repo}' at its default branch, so the model code and weights change "
+                f"whenever the repository does; pin a release tag or commit: '{repo}:<tag>'"
+            )
+
+        self._expect(node, argument(node, 0, "repo_or_dir"), check)
+
+    def _check_openml(self, node: cst.Call, callee: cst.BaseExpression) -> None:
+        name = argument(node, 0, "name")
+        version = keyword_arg(node, "version")
+        if name is None or keyword_arg(node, "data_id") is not None or has_double_star(node):
+            return
+        if version is not None and not (isinstance(version.value, cst.SimpleString) and version.value.evaluated_value == "active"):
+            return
+        self.report(
+            node.func,
+            f"`{short_code(self.file, callee)}` without `version=` takes whichever version of the dataset OpenML marks active "
+            "today, which can change; pass the version you used: version=1",
+        )
+
+    def end_file(self) -> None:
+        self.saved_locally = {
+            _local_key(value)
+            for expr, scopes in self.local_directories
+            if (value := self.string(expr, scopes)) is not None
+        }
+        reported: set[cst.CSTNode] = set()
+        for node, scopes, expr, check in self.pending:
+            value = self.string(expr, scopes)
+            message = check(value) if value is not None and node not in reported else None
+            if message:
+                reported.add(node)
+                self.report(node, message)
+        self._check_shell_downloads()
+
+    def _check_shell_downloads(self) -> None:
+        notebook = self.file.notebook
+        if notebook is None:
+            return
+        for magic in notebook.magics:
+            if magic.kind != "shell":
+                continue
+            try:
+                words = shlex.split(magic.command, comments=True)
+            except ValueError:
+                continue
+            if not words or words[0] not in _SHELL_DOWNLOADERS:
+                continue
+            url = next((word for word in words[1:] if _unpinned_data_url(word)), None)
+            if url is None:
+                continue
+            text = notebook.cell(magic.cell).lines[magic.cell_line - 1]
+            message = (
+                f"`{words[0]}` downloads {shown(url)}, a URL with no version, date, commit or checksum, "
+                "so the data can change under this notebook without notice; use a versioned URL or "
+                "verify a checksum"
+            )
+            column = len(text) - len(text.lstrip()) + 1
+            self.file.report_cell(self, magic.cell, message, line=magic.cell_line, column=column)

@@ -1,0 +1,125 @@
+"""MLS207 (unsafe deserialization) beyond its documented examples."""
+
+from __future__ import annotations
+
+from conftest import lint, lint_percent_notebook
+
+
+def test_unsafe_loads_through_aliases_and_imports_in_functions():
+    findings = lint(
+        """
+        import sys
+
+        import numpy as np
+        import torch as T
+        import yaml
+        from pickle import load as pload
+
+        def restore(checkpoint):
+            from joblib import load
+            from yaml import CLoader as Loader
+
+            state = T.load(checkpoint, weights_only=False)
+            with open(sys.argv[2], "rb") as handle:
+                vocab = pload(handle)
+            encoder = load(sys.argv[3])
+            arrays = np.load("features.npz", allow_pickle=True)
+            settings = yaml.load(open("/etc/trainer/settings.yaml"), Loader=Loader)
+            defaults = yaml.load(sys.stdin)
+            return state, vocab, encoder, arrays, settings, defaults
+        """,
+        "MLS207",
+    )
+    assert [f.span.line for f in findings] == [12, 14, 15, 17, 18]
+    assert "with `weights_only=False`" in findings[0].message
+    assert "`sys.argv[2]`" in findings[1].message
+    assert "'/etc/trainer/settings.yaml', which is not a file inside this repository" in findings[3].message
+    assert "without a Loader" in findings[4].message
+
+
+def test_files_of_the_repository_or_written_by_the_program_are_trusted():
+    findings = lint(
+        """
+        import os
+        import pickle
+        from pathlib import Path
+
+        import joblib
+        import numpy as np
+        import pandas as pd
+        import torch
+        import yaml
+
+        HERE = os.path.dirname(os.path.abspath(__file__))
+        ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
+
+        def load_all(model, run_name, args, kwargs):
+            with open(os.path.join(HERE, "vocab.pkl"), "rb") as f:
+                vocab = pickle.load(f)
+            encoder = joblib.load(ARTIFACTS / "encoder.joblib")
+            frame = pd.read_pickle("data/processed/frame.pkl")
+            state = torch.load(f"checkpoints/{run_name}/last.pt")
+            weights = torch.load(args.checkpoint, weights_only=True)
+            resumed = torch.load(args.checkpoint, **kwargs)
+            arrays = np.load(args.features)
+            config = yaml.load(open(args.config), Loader=yaml.SafeLoader)
+            full = yaml.load(open(args.config), Loader=yaml.FullLoader)
+            copy = pickle.loads(pickle.dumps(model))
+            joblib.dump(model, args.output)
+            reloaded = joblib.load(args.output)
+            return vocab, encoder, frame, state, weights, resumed, arrays, config, full, copy, reloaded
+        """,
+        "MLS207",
+    )
+    assert findings == []
+
+
+def test_paths_leaving_the_repository_or_urls_are_reported():
+    findings = lint(
+        """
+        import os
+        import pickle
+        import sys
+
+        import pandas as pd
+
+        shared = pd.read_pickle("../shared/features.pkl")
+        remote = pd.read_pickle("https://example.com/exports/features.pkl")
+        with open("~/datasets/labels.pkl", "rb") as f:
+            labels = pickle.load(f)
+        beside_input = pd.read_pickle(os.path.join(os.path.dirname(sys.argv[1]), "meta.pkl"))
+        """,
+        "MLS207",
+    )
+    assert [f.span.line for f in findings] == [7, 8, 10, 11]
+    assert "a file downloaded from https://example.com/exports/features.pkl" in findings[1].message
+
+
+def test_trust_remote_code_is_reported_unless_local_or_pinned():
+    findings = lint(
+        """
+        from transformers import AutoModel, AutoModelForCausalLM, pipeline
+
+        def build(args):
+            chat = AutoModelForCausalLM.from_pretrained("acme/chat-7b", trust_remote_code=True)
+            custom = AutoModel.from_pretrained(args.model, trust_remote_code=True)
+            tagger = pipeline("token-classification", model="acme/tagger", trust_remote_code=True, revision="main")
+            local = AutoModel.from_pretrained("./models/custom-encoder", trust_remote_code=True)
+            pinned = AutoModel.from_pretrained("acme/encoder", trust_remote_code=True, revision="3e1f2d9")
+            default = pipeline("text-generation", trust_remote_code=True)
+            chosen = AutoModel.from_pretrained(args.model, trust_remote_code=args.trust_remote_code)
+        """,
+        "MLS207",
+    )
+    assert [(f.span.line, f.span.column) for f in findings] == [(4, 65), (5, 52), (6, 68)]
+    assert "the Hub repository 'acme/chat-7b'" in findings[0].message
+
+
+def test_notebook_unpickling_is_checked_across_cells():
+    findings = lint_percent_notebook(
+        "# %% [1]\nimport pickle\n"
+        "# %% [2]\nwith open(\"/data/shared/features.pkl\", \"rb\") as f:\n    features = pickle.load(f)\n"
+        "# %% [3]\nwith open(\"cache/features.pkl\", \"rb\") as f:\n    cached = pickle.load(f)\n",
+        "MLS207",
+    )
+    assert [(f.cell, f.span.line, f.span.column) for f in findings] == [(2, 2, 16)]
