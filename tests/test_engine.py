@@ -154,3 +154,23 @@ def test_positions_from_single_statements_match_the_whole_module():
         assert {node: near[node] for node in shared} == {node: everything[node] for node in shared}
         names = [node for node in everything if isinstance(node, cst.Name)]
         assert all(name in near for name in names)
+
+
+def test_a_secret_stays_masked_in_other_rules_findings_on_its_line():
+    from conftest import lint
+
+    key = "4f3c9a0e1b7d2c8f6a5e4d3c2b1a09f8e7d6c5b4"
+    findings = lint(
+        f"""
+        import pandas as pd
+        import wandb
+
+        wandb.login(key="{key}"); frame = pd.read_csv("/home/ana/churn/customers.csv")
+        """,
+        "MLS201",
+        "MLS204",
+    )
+    assert sorted(f.code for f in findings) == ["MLS201", "MLS204"]
+    for finding in findings:
+        assert key not in finding.source_line and key[:12] not in finding.source_line
+        assert "/home/ana/churn/customers.csv" in finding.source_line

@@ -26,6 +26,10 @@ class UnknownSelector(ValueError):
 
 
 def close_matches(word: str) -> list[str]:
+    """Rules the user may have meant: the first codes a prefix covers, else similar spellings."""
+    prefixed = [cls.code for cls in all_rules() if cls.code.startswith(word.strip().upper())]
+    if word.strip() and prefixed:
+        return prefixed[:3]
     candidates = [c for cls in all_rules() for c in (cls.code, cls.name)]
     return difflib.get_close_matches(word, candidates, n=3, cutoff=0.6)
 

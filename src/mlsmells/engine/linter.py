@@ -206,12 +206,33 @@ def _analyse(
         result.findings += [_cell_finding(path, report, notebook) for report in context.cell_reports]
     for report, finding in zip(held, located[len(context.reports):]):
         result.held.setdefault(report.rule, []).append(finding)
+    _mask_shared_lines(result, rules)
     result.facts = facts
     for rule, error in errors:
         result.findings.append(make_finding(InternalError, path, FALLBACK, _describe_failure(rule, error)))
     if result.findings or facts or result.held:
         result.directives = Directives.parse(text)
     return result
+
+
+def _mask_shared_lines(result: FileResult, rules: Sequence[type[Rule]]) -> None:
+    """A line a rule masks (a secret on it) is masked in every finding that shows it."""
+    by_code = {rule.code: rule for rule in rules}
+    maskers: dict[tuple[int | None, int], set[type[Rule]]] = {}
+    for finding in result.findings:
+        rule = by_code.get(finding.code)
+        if rule is not None and rule.shown_line.__func__ is not Rule.shown_line.__func__:
+            maskers.setdefault((finding.cell, finding.span.line), set()).add(rule)
+    if not maskers:
+        return
+
+    def masked(finding: Finding) -> Finding:
+        for rule in maskers.get((finding.cell, finding.span.line), ()):
+            finding = replace(finding, source_line=rule.shown_line(finding.source_line))
+        return finding
+
+    result.findings = [masked(finding) for finding in result.findings]
+    result.held = {rule: [masked(finding) for finding in held] for rule, held in result.held.items()}
 
 
 def _in_cell(finding: Finding, notebook: Notebook, rule: type[Rule]) -> Finding:
