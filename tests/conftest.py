@@ -31,6 +31,11 @@ def lint_percent_notebook(code: str, *rule_selectors: str, path: str = "analysis
     return lint_notebook(path, notebook, rules, {rule: rule.default_options() for rule in rules}).findings
 
 
+def lines(findings) -> list[int]:
+    """The lines findings point at, in order."""
+    return sorted(finding.span.line for finding in findings)
+
+
 def codes(findings) -> list[str]:
     return [finding.code for finding in findings]
 

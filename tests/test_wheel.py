@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -11,9 +12,13 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_wheel_installed_explain_reads_the_packaged_catalog(tmp_path):
-    wheels, site = tmp_path / "wheels", tmp_path / "site"
+    wheels, site, source = tmp_path / "wheels", tmp_path / "site", tmp_path / "source"
+    # A copy without build outputs: setuptools reuses `build/lib`, where modules since
+    # renamed would still sit and ship.
+    ignored = shutil.ignore_patterns("build", ".venv", ".git", ".corpora", "*.egg-info", "__pycache__", ".*_cache")
+    shutil.copytree(ROOT, source, ignore=ignored)
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "-w", str(wheels), str(ROOT)],
+        [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "-w", str(wheels), str(source)],
         check=True, capture_output=True, timeout=300,
     )
     (wheel,) = wheels.glob("mlsmells-*.whl")

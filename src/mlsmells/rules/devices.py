@@ -1,0 +1,282 @@
+"""MLS203: the accelerator hard-coded (`.cuda()`, `torch.device("cuda:1")`,
+`map_location="cuda"`, `CUDA_VISIBLE_DEVICES` set in code) in a file that never asks which
+one the machine has, so the code fails on a machine without it and pins every run to the
+same GPU (SLR-CS12, SLR-CM20, META-B3)."""
+
+from __future__ import annotations
+
+import re
+
+import libcst as cst
+
+from mlsmells.engine.calls import callee_name
+from mlsmells.engine.names import parameters
+from mlsmells.findings import Family, Severity
+from mlsmells.rule import Rule
+from mlsmells.rules.named_literals import (
+    assignments,
+    first_of,
+    literal_string,
+    short_text,
+    target_name,
+    words,
+)
+
+#: A device string naming one accelerator: `cuda`, `cuda:1`, `mps`.
+_ACCELERATOR = re.compile(r"(cuda|mps)(:\d+)?")
+#: TensorFlow device strings naming a GPU: `/GPU:0`, `/device:GPU:1`, `gpu:0`.
+_TF_GPU = re.compile(r"/?(device:)?gpu(:\d+)?", re.IGNORECASE)
+#: Calls that ask which accelerators the machine has.
+_AVAILABILITY_CHECKS = frozenset(
+    {
+        "torch.cuda.is_available", "torch.cuda.device_count", "torch.backends.mps.is_available",
+        "torch.accelerator.is_available", "torch.accelerator.current_accelerator", "torch.xpu.is_available",
+        "tensorflow.config.list_physical_devices", "tensorflow.config.experimental.list_physical_devices",
+        "tensorflow.config.list_logical_devices", "tensorflow.test.is_gpu_available",
+        "tensorflow.test.gpu_device_name", "tensorflow.test.is_built_with_cuda", "jax.devices",
+    }
+)
+#: Project helpers such as `is_torch_cuda_available()` or `gpu_available()`.
+_AVAILABILITY_HELPER = re.compile(r"(cuda|gpu|accelerator|mps|device).*available|available.*(cuda|gpu|device)|device_count")
+#: Settings and parameters that choose the device at run time: `args.cuda`, `cfg.device`, `def f(device)`.
+_DEVICE_SETTINGS = frozenset(
+    {
+        "device", "devices", "device_id", "device_ids", "cuda", "use_cuda", "no_cuda", "gpu", "gpus", "use_gpu",
+        "gpu_id", "gpu_ids", "local_rank", "accelerator",
+    }
+)
+#: Packages that place models and tensors on whatever the machine has, and packages that
+#: only run on NVIDIA GPUs: a file importing either has nothing left to choose.
+_DEVICE_MANAGERS = frozenset({"accelerate", "lightning", "pytorch_lightning"})
+_CUDA_ONLY = frozenset({"tensorrt", "torch_tensorrt", "pycuda", "cupy", "flash_attn", "apex"})
+#: Keyword arguments that take a device.
+_DEVICE_KEYWORDS = frozenset({"device", "map_location", "device_map"})
+_VISIBLE_DEVICES = "CUDA_VISIBLE_DEVICES"
+_GPU_WORDS = frozenset({"cuda", "gpu", "gpus"})
+_PICK_DEVICE = (
+    "choose the device once, from configuration or with "
+    "`torch.device(\"cuda\" if torch.cuda.is_available() else \"cpu\")`, and move to it with `.to(device)`"
+)
+
+
+def _visible_devices_problem(value: str) -> str | None:
+    """The message for setting CUDA_VISIBLE_DEVICES to `value` in code, if it is one:
+    hiding every GPU ("" or "-1") makes the program portable, not less."""
+    if value.strip() in ("", "-1"):
+        return None
+    return (
+        f"`{_VISIBLE_DEVICES}` is set to `{short_text(value, 20)}` in code, so every run takes the same GPUs "
+        "whatever the machine, the scheduler or the person launching it chose; set it when launching "
+        f"(`{_VISIBLE_DEVICES}=1 python train.py`) or take it from configuration"
+    )
+
+
+class HardCodedDevice(Rule):
+    """
+    The accelerator is hard-coded in a file that never asks which one the machine has:
+    `.cuda()`, `torch.device("cuda:1")`, `.to("cuda")`, `device="cuda"`,
+    `map_location="cuda:0"`, `device_map="cuda"`, `device = "mps"`,
+    `torch.cuda.set_device(0)` and `tf.device("/GPU:0")`. A file that checks availability
+    anywhere (`torch.cuda.is_available()`, `torch.cuda.device_count()`,
+    `tf.config.list_physical_devices()`, a helper such as `is_torch_cuda_available()`),
+    takes the device from settings or parameters (`args.cuda`, `cfg.device`, `def
+    train(model, device)`, an `add_argument("--device")` option), or imports `accelerate` or
+    Lightning, is taken to choose its device and is not reported; so is a file importing a
+    library that only runs on NVIDIA GPUs (TensorRT, CuPy, PyCUDA, FlashAttention, Apex). Neither is code in a
+    function or class that says it is for the GPU (`def cuda(self)` passing the call on,
+    `test_fused_kernel_cuda`, `to_gpu`, `@requires_cuda`, `@require_torch_gpu`), nor a
+    device computed at run time (`f"cuda:{rank}"`) or compared (`device.type == "cuda"`).
+
+    Setting `CUDA_VISIBLE_DEVICES` to a fixed GPU in code (`os.environ[...] = "0"`,
+    `%env CUDA_VISIBLE_DEVICES=0`) is reported in every file: an availability check does not
+    undo it. Hiding all GPUs (`""` or `"-1"`) is not reported.
+    """
+
+    code = "MLS203"
+    name = "hard-coded-device"
+    family = Family.CONFIGURATION
+    severity = Severity.WARNING
+    summary = "The accelerator is hard-coded instead of chosen from what the machine has."
+    challenges = ("SLR-CS12", "SLR-CM20", "META-B3")
+    required_modules = frozenset({"torch", "tensorflow", "keras", "transformers", "os"})
+    why = (
+        "Code that calls `.cuda()` or builds `torch.device(\"cuda:1\")` crashes on a laptop, a CPU "
+        "CI runner or a machine with one GPU, and pins every run to the same card on a shared "
+        "server. SLR-CM20 names the many hardware platforms models must run on, SLR-CS12 the "
+        "hardware-specific configuration cluster workloads need, and META-B3 the difficulty of "
+        "moving training and serving between hardware."
+    )
+    bad = (
+        '''
+        import torch
+
+        device = torch.device("cuda:0")
+                              ^^^^^^^^
+        model = Classifier().cuda()
+                             ^^^^
+        state = torch.load("best.pt", map_location="cuda")
+                                                   ^^^^^^
+        ''',
+        '''
+        import os
+
+        os.environ["CUDA_VISIBLE_DEVICES"] = "1"
+                                             ^^^
+        ''',
+    )
+    good = (
+        '''
+        import torch
+
+        device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+        model = Classifier().to(device)
+        state = torch.load("best.pt", map_location=device)
+        ''',
+        '''
+        def evaluate(model, loader, use_cuda):
+            if use_cuda:
+                model = model.cuda()
+            return [model(batch) for batch in loader]
+        ''',
+    )
+    use_instead = (
+        "Choose the device in one place, from configuration or from what is available "
+        "(`torch.device(\"cuda\" if torch.cuda.is_available() else \"cpu\")`, `accelerate`, "
+        "Lightning), move models and tensors with `.to(device)`, and pick GPUs when launching "
+        "(`CUDA_VISIBLE_DEVICES=1 python train.py`)."
+    )
+    notebook_behavior = (
+        "The code cells of a notebook are analysed as one module, in cell order: an availability "
+        "check in any cell counts for the whole notebook. `%env CUDA_VISIBLE_DEVICES=0` lines are "
+        "reported too."
+    )
+    limitations = (
+        "The check is per file: a file that checks availability or takes a device setting anywhere "
+        "is not reported, even for a `.cuda()` that ignores the check. A device chosen in another "
+        "module and imported is not seen."
+    )
+
+    def __init__(self, file, options) -> None:
+        super().__init__(file, options)
+        #: Hard-coded devices, reported at the end unless the file chooses its device.
+        self.candidates: list[tuple[cst.CSTNode, str]] = []
+        self.chooses_device = bool(file.imported_packages & (_DEVICE_MANAGERS | _CUDA_ONLY))
+        #: `x.cuda` callees and assignment targets: attributes that are not device settings read.
+        self.not_settings: set[cst.Attribute] = set()
+
+    def _candidate(self, node: cst.CSTNode, message: str) -> None:
+        if not self._in_gpu_code():
+            self.candidates.append((node, message))
+
+    def visit_Call(self, node: cst.Call) -> None:
+        func = node.func
+        names = self.file.qualified_names(func)
+        callee = callee_name(func) or ""
+        if any(name in _AVAILABILITY_CHECKS for name in names) or _AVAILABILITY_HELPER.search(callee.lower()):
+            self.chooses_device = True
+        positional = [arg.value for arg in node.args if arg.keyword is None and not arg.star]
+        first = positional[0] if positional else None
+        if "torch.cuda.set_device" in names and first is not None:
+            if isinstance(first, cst.Integer):
+                self._candidate(first, f"`torch.cuda.set_device({first.value})` always takes the same GPU; {_PICK_DEVICE}")
+            else:
+                self.chooses_device = True
+        elif callee == "add_argument" and first is not None and re.search(r"cuda|gpu|device", literal_string(first) or ""):
+            self.chooses_device = True
+        elif (device_call := first_of(names, ("torch.device", "tensorflow.device"))) and first is not None:
+            self._check_device_string(first, device_call.replace("tensorflow", "tf") + "({})")
+        elif callee == "to" and not names and first is not None:
+            self._check_device_string(first, ".to({})")
+        elif callee == "cuda" and isinstance(func, cst.Attribute) and not names:
+            self.not_settings.add(func)
+            self._candidate(
+                func.attr,
+                f"`.cuda()` moves to the GPU unconditionally, so this code fails on a machine without CUDA; "
+                f"{_PICK_DEVICE}",
+            )
+        for arg in node.args:
+            if arg.keyword is not None and arg.keyword.value in _DEVICE_KEYWORDS:
+                self._check_device_string(arg.value, arg.keyword.value + "={}")
+        setter = any(name in ("os.environ.setdefault", "os.putenv") for name in names)
+        if setter and len(positional) == 2 and literal_string(positional[0]) == _VISIBLE_DEVICES:
+            self._check_visible_devices(positional[1])
+
+    def _in_gpu_code(self) -> bool:
+        """Inside a function or class that says it is about the GPU, by its name or a
+        decorator: `def cuda(self)` passing the call on, `test_kernel_cuda`, `to_gpu`,
+        `@requires_cuda`, `@require_torch_gpu`. Its callers or the test runner decide."""
+        for scope in self.file.scopes:
+            node = scope.node
+            if isinstance(node, cst.FunctionDef | cst.ClassDef):
+                mentions = words(node.name.value)
+                for decorator in node.decorators:
+                    mentions += words(self.file.module.code_for_node(decorator.decorator))
+                if _GPU_WORDS.intersection(mentions):
+                    return True
+        return False
+
+    def _check_device_string(self, expr: cst.BaseExpression, template: str) -> None:
+        """A candidate if `expr` is a literal naming one accelerator; `template` shows where
+        it is passed (`torch.device({})`)."""
+        value = literal_string(expr)
+        if value is None:
+            return
+        shown = template.format(repr(value))
+        if template.startswith("tf."):
+            if _TF_GPU.fullmatch(value):
+                self._candidate(expr, f"`{shown}` pins these operations to one GPU; choose devices from "
+                                      "`tf.config.list_physical_devices(\"GPU\")` or let TensorFlow place them")
+        elif _ACCELERATOR.fullmatch(value):
+            self._candidate(expr, f"`{shown}` hard-codes the device, so this code fails on a machine without "
+                                  f"it; {_PICK_DEVICE}")
+
+    def _check_visible_devices(self, value: cst.BaseExpression) -> None:
+        text = literal_string(value)
+        message = _visible_devices_problem(text) if text is not None else None
+        if message:
+            self.report(value, message)
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        for target, value in assignments(node):
+            if isinstance(target, cst.Attribute):
+                self.not_settings.add(target)
+            if isinstance(target, cst.Subscript) and "os.environ" in self.file.qualified_names(target.value):
+                if target_name(target) == _VISIBLE_DEVICES:
+                    self._check_visible_devices(value)
+                continue
+            name = target_name(target)
+            text = literal_string(value)
+            if name and text is not None and "device" in words(name) and _ACCELERATOR.fullmatch(text):
+                self._candidate(value, f"`{name} = {text!r}` hard-codes the device, so this code fails on a "
+                                       f"machine without it; {_PICK_DEVICE}")
+
+    def visit_Attribute(self, node: cst.Attribute) -> None:
+        """`args.cuda`, `cfg.device`, `self.device`: the device comes from settings."""
+        if (
+            node.attr.value in _DEVICE_SETTINGS
+            and node not in self.not_settings
+            and isinstance(node.value, cst.Name | cst.Attribute)
+            and not self.file.qualified_names(node.value)
+        ):
+            self.chooses_device = True
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        if any(param.name.value in _DEVICE_SETTINGS for param in parameters(node.params)):
+            self.chooses_device = True
+
+    def end_file(self) -> None:
+        if not self.chooses_device:
+            for node, message in self.candidates:
+                self.report(node, message)
+        notebook = self.file.notebook
+        if notebook is None:
+            return
+        for magic in notebook.magics:
+            name, _, value = magic.command.partition(" ")
+            variable, _, setting = value.strip().replace("=", " ", 1).partition(" ")
+            if magic.kind == "line-magic" and name in ("env", "set_env") and variable == _VISIBLE_DEVICES:
+                message = _visible_devices_problem(setting.strip())
+                if message:
+                    text = notebook.cell(magic.cell).lines[magic.cell_line - 1]
+                    column = len(text) - len(text.lstrip()) + 1
+                    self.file.report_cell(self, magic.cell, message, line=magic.cell_line, column=column)
