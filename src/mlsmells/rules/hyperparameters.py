@@ -276,10 +276,15 @@ class ScatteredHyperparameters(Rule):
 
     def file_facts(self) -> Any:
         """Every file tells what it imports: the repository pass matches it to configuration modules."""
+        # Only a file importing a configuration module can be reported: only its places are
+        # held, since locating them costs a partial code generation.
+        reportable = not _is_configuration_module(self.file.path) and any(
+            _is_configuration_stem(part) for name in self.imported for part in name.split(".")
+        )
         places = []
         for node, hyperparameter, number, spelling, function in self.places:
-            held = None if self._bypasses_configuration(hyperparameter, number, function) else self.hold(node, "")
-            places.append([hyperparameter, number, spelling, held])
+            bypass = self._bypasses_configuration(hyperparameter, number, function)
+            places.append([hyperparameter, number, spelling, self.hold(node, "") if reportable and not bypass else None])
         return {"imports": sorted(self.imported), "places": places}
 
     @classmethod
@@ -317,7 +322,11 @@ def _dotted_parts(node: cst.Attribute | cst.Name) -> list[str]:
 
 
 def _is_configuration_module(path: str) -> bool:
-    stem = posixpath.splitext(posixpath.basename(path.replace("\\", "/")))[0].lower()
+    return _is_configuration_stem(posixpath.splitext(posixpath.basename(path.replace("\\", "/")))[0])
+
+
+def _is_configuration_stem(stem: str) -> bool:
+    stem = stem.lower()
     return stem in _CONFIGURATION_MODULES or stem.startswith(("config_", "configs_")) or stem.endswith(("_config", "_cfg"))
 
 
