@@ -11,7 +11,7 @@ import libcst as cst
 from mlsmells.engine.names import NameResolver, Scope
 from mlsmells.engine.positions import FALLBACK, all_spans
 from mlsmells.findings import Span
-from mlsmells.notebooks import Notebook
+from mlsmells.notebooks import MagicLine, Notebook
 
 if TYPE_CHECKING:
     from mlsmells.rule import Rule
@@ -105,6 +105,12 @@ class FileContext:
     def report_cell(self, rule: Rule, cell: int, message: str, line: int = 1, column: int = 1) -> None:
         """Report at a position in a notebook cell, for findings that have no syntax node."""
         self.cell_reports.append(CellReport(type(rule), cell, line, column, message))
+
+    def report_magic(self, rule: Rule, magic: MagicLine, message: str) -> None:
+        """Report at an IPython line (`!pip install x`, `%env KEY=...`), where its text starts."""
+        text = self.notebook.cell(magic.cell).lines[magic.cell_line - 1]
+        column = len(text) - len(text.lstrip()) + 1
+        self.report_cell(rule, magic.cell, message, line=magic.cell_line, column=column)
 
     # The walker's hooks -------------------------------------------------------------
 

@@ -277,6 +277,4 @@ class HardCodedDevice(Rule):
             if magic.kind == "line-magic" and name in ("env", "set_env") and variable == _VISIBLE_DEVICES:
                 message = _visible_devices_problem(setting.strip())
                 if message:
-                    text = notebook.cell(magic.cell).lines[magic.cell_line - 1]
-                    column = len(text) - len(text.lstrip()) + 1
-                    self.file.report_cell(self, magic.cell, message, line=magic.cell_line, column=column)
+                    self.file.report_magic(self, magic, message)

@@ -418,10 +418,8 @@ class HardCodedSecret(Rule):
             if magic.kind in ("shell", "line-magic"):
                 secrets = magic_secrets(magic.command)
                 if secrets:
-                    text = notebook.cell(magic.cell).lines[magic.cell_line - 1]
-                    column = len(text) - len(text.lstrip()) + 1
-                    self.file.report_cell(
-                        self, magic.cell, f"a credential is written into the notebook (`{_mask(secrets[0])}`): anyone "
+                    self.file.report_magic(
+                        self, magic, f"a credential is written into the notebook (`{_mask(secrets[0])}`): anyone "
                         "who can read it can use it; read it from the environment or a secrets manager, and "
-                        "revoke this one", line=magic.cell_line, column=column,
+                        "revoke this one",
                     )

@@ -165,11 +165,7 @@ class UnpinnedInstall(Rule):
             if magic.kind in ("shell", "line-magic"):
                 packages = unpinned_packages(magic.command)
                 if packages:
-                    text = notebook.cell(magic.cell).lines[magic.cell_line - 1]
-                    column = len(text) - len(text.lstrip()) + 1
-                    self.file.report_cell(
-                        self, magic.cell, _message(magic.command, packages), line=magic.cell_line, column=column
-                    )
+                    self.file.report_magic(self, magic, _message(magic.command, packages))
 
 
 # MLS205 ------------------------------------------------------------------------------------
@@ -619,11 +615,9 @@ class UnpinnedRemoteArtifact(ValueRule):
             url = next((word for word in words[1:] if _unpinned_data_url(word)), None)
             if url is None:
                 continue
-            text = notebook.cell(magic.cell).lines[magic.cell_line - 1]
             message = (
                 f"`{words[0]}` downloads {shown(url)}, a URL with no version, date, commit or checksum, "
                 "so the data can change under this notebook without notice; use a versioned URL or "
                 "verify a checksum"
             )
-            column = len(text) - len(text.lstrip()) + 1
-            self.file.report_cell(self, magic.cell, message, line=magic.cell_line, column=column)
+            self.file.report_magic(self, magic, message)
