@@ -1,6 +1,6 @@
-"""MLS202: hyperparameters written as literals in several places, so no one place says
-what a run used and a change has to be repeated everywhere (IND-3.4-configuration-debt,
-SCULLEY15-configuration-debt)."""
+"""MLS202: hyperparameters written as literals where the project's configuration already
+holds them, so two places claim to say what a run used, and a change made in one is
+silently ignored in the other (IND-3.4-configuration-debt, SCULLEY15-configuration-debt)."""
 
 from __future__ import annotations
 
