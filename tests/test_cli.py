@@ -129,6 +129,9 @@ def test_rules_and_explain(tmp_path):
     listing = run_mlsmells("rules", cwd=tmp_path)
     assert listing.returncode == 0
     assert any(line.split()[:2] == ["MLS101", "unseeded-random"] for line in listing.stdout.splitlines())
+    # Columns line up, whatever the longest name and family title.
+    severity_columns = {line.index(" warning ") for line in listing.stdout.splitlines() if " warning " in line}
+    assert len(severity_columns) == 1
     as_json = json.loads(run_mlsmells("rules", "--output-format", "json", cwd=tmp_path).stdout)
     assert {"MLS001", "MLS002", "MLS101", "MLS102"} <= {rule["code"] for rule in as_json}
     by_code = run_mlsmells("explain", "MLS102", cwd=tmp_path)

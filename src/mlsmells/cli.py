@@ -214,9 +214,13 @@ def list_rules(output_format: str) -> None:
             for r in rules
         ], indent=2))
         return
+    name_width = max(len(rule.name) for rule in rules)
+    family_width = max(len(rule.family.title) for rule in rules)
     for rule in rules:
         state = "on" if rule.is_default() else "off"
-        click.echo(f"{rule.code}  {rule.name:<28} {rule.family.title:<32} {rule.severity.value:<8} {state}")
+        click.echo(
+            f"{rule.code}  {rule.name:<{name_width}}  {rule.family.title:<{family_width}}  {rule.severity.value:<8} {state}"
+        )
 
 
 @main.command()
