@@ -91,7 +91,7 @@ class ScatteredHyperparameters(Rule):
     family = Family.CONFIGURATION
     severity = Severity.WARNING
     summary = "A hyperparameter is hard-coded where the project's configuration already holds it."
-    challenges = ("IND-3.4-configuration-debt", "SCULLEY15-configuration-debt", "SLR-CM15")
+    challenges = ("IND-3.4-configuration-debt", "SCULLEY15-configuration-debt")
     options = (
         Option(
             "hyperparameters",
@@ -105,8 +105,7 @@ class ScatteredHyperparameters(Rule):
         "and the evaluation notebook, changing it means finding every copy; the copies drift, and "
         "no single place says what a run used. Salehi's industry survey (IND-3.4) and Sculley et "
         "al. (SCULLEY15, configuration debt) describe configuration scattered through code as a "
-        "lasting maintenance cost of ML systems; SLR-CM15 lists hard-coded configuration among "
-        "the maintainability challenges."
+        "lasting maintenance cost of ML systems."
     )
     bad = (
         '''
