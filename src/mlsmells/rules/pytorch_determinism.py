@@ -14,15 +14,9 @@ from mlsmells.engine.calls import (
     keyword_literal,
 )
 from mlsmells.findings import Family, Severity
-from mlsmells.rule import Option, Rule
-from mlsmells.rules.randomness import Seeding, classify
+from mlsmells.rule import Rule
+from mlsmells.rules.randomness import SEED_FUNCTIONS_OPTION, Seeding, classify
 
-_SEED_FUNCTIONS_OPTION = Option(
-    "seed-functions",
-    "list[str]",
-    [],
-    "Qualified names of project helpers that seed every library (as for MLS101).",
-)
 _DATA_LOADERS = frozenset({"torch.utils.data.DataLoader", "torch.utils.data.dataloader.DataLoader"})
 _RANDOM_SAMPLERS = frozenset(
     f"torch.utils.data{module}.{sampler}"
@@ -40,7 +34,7 @@ class _TorchSeedTracking(Rule):
     """
 
     required_modules = frozenset({"torch"})
-    options = (_SEED_FUNCTIONS_OPTION,)
+    options = (SEED_FUNCTIONS_OPTION,)
 
     def __init__(self, file, options) -> None:
         super().__init__(file, options)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import libcst as cst
 
 from mlsmells.engine.calls import callee_name, is_none, keyword_arg
+from mlsmells.rule import Option
 
 _NUMPY_DRAWS = frozenset(
     "rand randn randint random random_sample ranf sample choice shuffle permutation normal "
@@ -70,6 +71,14 @@ SEEDERS: dict[str, frozenset[str]] = {
     "pytorch_lightning.seed_everything": ALL_LIBRARIES,
     "pytorch_lightning.utilities.seed.seed_everything": ALL_LIBRARIES,
 }
+#: The option of every rule that asks whether a file seeds: the project's own seeding helpers.
+SEED_FUNCTIONS_OPTION = Option(
+    "seed-functions",
+    "list[str]",
+    [],
+    "Qualified names of project helpers that seed every library "
+    "(for example `myproject.utils.fix_randomness`).",
+)
 #: Namespaces whose functions are known: the "a helper named *seed*" guess never applies.
 _KNOWN_NAMESPACES = ("numpy.", "random.", "torch.", "tensorflow.", "keras.", "jax.", "builtins.", "sklearn.")
 

@@ -17,9 +17,10 @@ from mlsmells.engine.calls import (
 )
 from mlsmells.engine.names import parameters
 from mlsmells.findings import Family, Severity
-from mlsmells.rule import Option, Rule
+from mlsmells.rule import Rule
 from mlsmells.rules.randomness import (
     LIBRARY_TITLES,
+    SEED_FUNCTIONS_OPTION,
     Draw,
     Seeding,
     classify,
@@ -56,13 +57,7 @@ class UnseededRandom(Rule):
     challenges = ("SLR-CM25", "SLR-CM30", "ZHANG22-14")
     required_modules = frozenset({"numpy", "random", "torch", "tensorflow"})
     options = (
-        Option(
-            "seed-functions",
-            "list[str]",
-            [],
-            "Qualified names of project helpers that seed every library "
-            "(for example `myproject.utils.fix_randomness`).",
-        ),
+        SEED_FUNCTIONS_OPTION,
     )
     why = (
         "Training runs, random splits and sampled test inputs cannot be repeated when the "
