@@ -439,3 +439,11 @@ def test_seed_after_use_skips_seed_choices_and_lambda_bodies():
         "MLS105",
     )
     assert findings == []
+
+
+def test_seed_after_use_summarises_each_function_once():
+    # Each function calls the next twice: following every call would take 2**40 steps.
+    chain = "".join(f"def stage{i}():\n    stage{i + 1}()\n    stage{i + 1}()\n" for i in range(40))
+    code = f"import numpy as np\n{chain}def stage40():\n    return np.random.rand()\nstage0()\nnp.random.seed(0)\n"
+    findings = lint(code, "MLS105")
+    assert [(f.span.line, f.context) for f in findings] == [(123, "stage40")]

@@ -647,6 +647,7 @@ class SeedAfterUse(Rule):
         #: Module-level code and each module-level function: what runs, in order.
         self.module_events: list[tuple] = []
         self.function_events: dict[str, list[tuple]] = {}
+        self.traces: dict[str, list[tuple]] = {}  # each function's `_trace`, once computed
         self.current: cst.FunctionDef | None = None
         #: Lambdas run when called, not where they are written: their calls are not events.
         self.lambda_depth = 0
@@ -692,20 +693,44 @@ class SeedAfterUse(Rule):
         elif not qualified and isinstance(node.func, cst.Name):
             events.append(("call", node.func.value))
 
-    def _run(self, events: list[tuple], calling: tuple[str, ...] = ()) -> list[tuple]:
-        """The seeds and draws of `events` in execution order, entering local functions."""
-        flat = []
+    def _trace(self, events: list[tuple], calling: tuple[str, ...] = ()) -> list[tuple]:
+        """The seeds and draws of `events` that can matter, in execution order, entering the
+        file's functions: per library, its first draw before it is seeded and the first seed.
+
+        Later draws and seeds change nothing, so a function's trace has at most two events
+        per library whatever calls it, and is computed once: a chain of functions each
+        calling the next twice costs linear time, not exponential.
+        """
+        trace: list[tuple] = []
+        drawn: set[str] = set()
+        seeded: set[str] = set()
         for event in events:
-            if event[0] != "call":
-                flat.append(event)
-            elif event[1] in self.function_events and event[1] not in calling:
-                flat += self._run(self.function_events[event[1]], (*calling, event[1]))
-        return flat
+            for step in self._steps(event, calling):
+                if step[0] == "seed":
+                    fresh = step[1] - seeded
+                    if fresh:
+                        trace.append(("seed", fresh, step[2]))
+                        seeded |= fresh
+                elif step[1] not in seeded and step[1] not in drawn:
+                    trace.append(step)
+                    drawn.add(step[1])
+        return trace
+
+    def _steps(self, event: tuple, calling: tuple[str, ...]) -> list[tuple]:
+        """`event` itself, or the trace of the local function it calls (none if recursive)."""
+        if event[0] != "call":
+            return [event]
+        name = event[1]
+        if name not in self.function_events or name in calling:
+            return []
+        if name not in self.traces:
+            self.traces[name] = self._trace(self.function_events[name], (*calling, name))
+        return self.traces[name]
 
     def end_file(self) -> None:
         seeded: set[str] = set()
         early: dict[str, tuple] = {}  # library -> its first draw before any seed
-        for event in self._run(self.module_events):
+        for event in self._trace(self.module_events):
             if event[0] == "seed":
                 for library in event[1] - seeded:
                     if library in early:
