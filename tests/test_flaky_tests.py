@@ -6,10 +6,10 @@ from __future__ import annotations
 import pytest
 from conftest import lint
 
+from mlsmells.engine.context import is_test_file
 from mlsmells.engine.linter import lint_notebook
 from mlsmells.notebooks import notebook_from_percent
 from mlsmells.registry import find_rule
-from mlsmells.rules.flaky_tests import is_test_file
 
 TEST_PATH = "tests/test_model.py"
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cached_property
+from pathlib import PurePath
 from typing import TYPE_CHECKING
 
 import libcst as cst
@@ -69,6 +71,11 @@ class FileContext:
         self.cell: int | None = None
         self._spans: Mapping[cst.CSTNode, Span] | None = None
 
+    @cached_property
+    def in_tests(self) -> bool:
+        """Whether this file is test code (see `is_test_file`)."""
+        return is_test_file(self.path)
+
     @property
     def imported_packages(self) -> set[str]:
         return self.names.imported_packages
@@ -130,6 +137,19 @@ class FileContext:
 
     def leave(self, node: cst.CSTNode) -> None:
         self.scopes.pop()
+
+
+def is_test_file(path: str) -> bool:
+    """`test_*.py`, `*_test.py`, `conftest.py` (or notebooks named so), or any file under a
+    `tests` or `test` directory. Rules that judge tests, or leave fixtures alone, ask this."""
+    pure = PurePath(path.replace("\\", "/"))
+    stem = pure.stem
+    return (
+        stem.startswith("test_")
+        or stem.endswith("_test")
+        or stem == "conftest"
+        or any(part in ("tests", "test") for part in pure.parts[:-1])
+    )
 
 
 def _statement_cells(module: cst.Module, notebook: Notebook, lines: list[int] | None) -> dict[cst.CSTNode, int]:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import math
 from fractions import Fraction
-from pathlib import PurePath
 
 import libcst as cst
 
@@ -14,8 +13,6 @@ from mlsmells.engine.calls import callee_name
 from mlsmells.engine.names import target_names
 from mlsmells.findings import Family, Severity
 from mlsmells.rule import Rule
-
-_TEST_DIRECTORIES = frozenset({"tests", "test"})
 
 #: Literals a test reaches by exact arithmetic: whole numbers and halves, quarters, ...
 #: down to 1/1024 (`0.0`, `1.0`, `0.5`, `0.75`, `12.5`). Sums of small integers, counts
@@ -132,18 +129,6 @@ _ALL_FUNCTIONS = frozenset({"builtins.all", "numpy.all", "torch.all", "tensorflo
 _CONDITION_METHODS = frozenset({"assertTrue", "assert_", "failUnless"})
 _CONDITION_FUNCTIONS = frozenset({"numpy.testing.assert_"})
 _SET_UP_METHODS = frozenset({"setUp", "setUpClass", "setup_method", "setup_class", "setup", "setUpModule", "setup_module"})
-
-
-def is_test_file(path: str) -> bool:
-    """`test_*.py`, `*_test.py`, `conftest.py`, or any file under a `tests` or `test` directory."""
-    pure = PurePath(path.replace("\\", "/"))
-    stem = pure.stem
-    return (
-        stem.startswith("test_")
-        or stem.endswith("_test")
-        or stem == "conftest"
-        or any(part in _TEST_DIRECTORIES for part in pure.parts[:-1])
-    )
 
 
 def _float_literal(expr: cst.BaseExpression) -> float | None:
@@ -316,7 +301,7 @@ class ExactFloatAssert(Rule):
 
     def __init__(self, file, options) -> None:
         super().__init__(file, options)
-        self.active = is_test_file(file.path)
+        self.active = file.in_tests
         #: Per scope (function or module): names bound to computed values or to ML objects.
         self.computed: dict[cst.CSTNode, set[str]] = {}
         self.models: dict[cst.CSTNode, set[str]] = {}

@@ -5,7 +5,6 @@ silently ignored in the other (IND-3.4-configuration-debt, SCULLEY15-configurati
 from __future__ import annotations
 
 import posixpath
-import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -38,7 +37,6 @@ _CONFIGURATION_MODULES = frozenset(
     "config configs configuration settings hparams hyperparameters hyperparams params parameters "
     "constants defaults cfg conf".split()
 )
-_TEST_FILE = re.compile(r"(^|/)(tests?/|test_[^/]*\.py$|[^/]*_test\.py$|conftest\.py$)")
 
 
 def _number(expr: cst.BaseExpression) -> str | None:
@@ -170,7 +168,6 @@ class ScatteredHyperparameters(Rule):
     def __init__(self, file, options) -> None:
         super().__init__(file, options)
         self.spellings = {name: _SPELLINGS.get(name, name) for name in self.settings["hyperparameters"]}
-        self.in_tests = bool(_TEST_FILE.search(file.path.replace("\\", "/")))
         self.is_program = file.notebook is not None
         #: Every literal hyperparameter: (node, hyperparameter, value, spelling, function),
         #: where `function` is set for keyword arguments inside a function.
@@ -244,7 +241,7 @@ class ScatteredHyperparameters(Rule):
         self, node: cst.CSTNode, spelling: str, value: cst.BaseExpression, function: _Function | None = None
     ) -> None:
         hyperparameter = self.spellings.get(spelling)
-        if hyperparameter is None or self.in_tests:
+        if hyperparameter is None or self.file.in_tests:
             return
         number = _number(value)
         if number is not None:

@@ -75,19 +75,6 @@ def first_of(names: tuple[str, ...], wanted: tuple[str, ...]) -> str | None:
     return next((name for name in names if name in wanted), None)
 
 
-def in_tests(path: str) -> bool:
-    """Whether `path` is test code (`tests/...`, `test_*.py`, `*_test.py`, `conftest.py`),
-    where paths and credentials are mostly made-up fixtures."""
-    parts = re.split(r"[\\/]", path)
-    name = parts[-1]
-    return (
-        any(part in ("test", "tests") for part in parts[:-1])
-        or name.startswith("test_")
-        or name.endswith("_test.py")
-        or name == "conftest.py"
-    )
-
-
 def short_text(text: str, limit: int = 60) -> str:
     """`text` for a message: control characters escaped, cut at `limit`."""
     text = re.sub(r"[\x00-\x1f]", lambda match: repr(match.group(0))[1:-1], text)

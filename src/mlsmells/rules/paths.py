@@ -16,7 +16,6 @@ from mlsmells.rule import Option
 from mlsmells.rules.named_literals import (
     assignments,
     dict_entries,
-    in_tests,
     literal_string,
     short_text,
     target_name,
@@ -286,7 +285,6 @@ class HardCodedPath(ValueRule):
     def __init__(self, file, options) -> None:
         super().__init__(file, options)
         self.allowed = tuple(self.settings["allowed-prefixes"])
-        self.in_tests = in_tests(file.path)
         self.reported: set[cst.CSTNode] = set()
         #: The literal machine path each assigned value starts with (`self.bindings` says
         #: which value a name holds).
@@ -372,7 +370,7 @@ class HardCodedPath(ValueRule):
         """How to name `func` in a message if it reads, writes or lists files, else None."""
         names = self.file.qualified_names(func)
         for name in names:
-            if self.in_tests and name in _PATH_MAKERS:
+            if self.file.in_tests and name in _PATH_MAKERS:
                 continue  # `Path("/home/user/x")` in a test is a fixture for path logic
             if name in _IO_CALLS or name.startswith(_IO_PREFIXES):
                 return name.removeprefix("builtins.")
@@ -417,7 +415,7 @@ class HardCodedPath(ValueRule):
             return
         text = _leading_text(literal)
         kind = machine_path(text, self.allowed) if text is not None else None
-        if kind is None or (by_name and (self.in_tests or not clearly_a_location(text))):
+        if kind is None or (by_name and (self.file.in_tests or not clearly_a_location(text))):
             return
         self.reported.add(literal)
         self.report(

@@ -17,7 +17,6 @@ from mlsmells.rules.named_literals import (
     assignments,
     dict_entries,
     first_of,
-    in_tests,
     literal_string,
     target_name,
     words,
@@ -307,8 +306,6 @@ class HardCodedSecret(Rule):
         super().__init__(file, options)
         #: Literals already reported, and docstrings, whose examples are not scanned.
         self.done: set[cst.CSTNode] = set()
-        #: In tests, only keys of a known shape count: named values are fixtures.
-        self.in_tests = in_tests(file.path)
 
     def _report(self, node: cst.CSTNode, what: str, secret: str) -> None:
         if node in self.done:
@@ -323,7 +320,7 @@ class HardCodedSecret(Rule):
     def _check_named(self, name: str, value: cst.BaseExpression) -> None:
         """`name = "literal"`, `name="literal"`, `{"name": "literal"}`."""
         text = literal_string(value)
-        if text is None or self.in_tests:
+        if text is None or self.file.in_tests:
             return
         kind = credential_kind(name)
         if kind is not None and maybe_secret(text) and (kind == "password" or len(text) >= 8):
@@ -374,12 +371,12 @@ class HardCodedSecret(Rule):
 
     def _check_login(self, value: cst.BaseExpression, call: str) -> None:
         text = literal_string(value)
-        if text is not None and not self.in_tests and maybe_secret(text) and len(text) >= 8:
+        if text is not None and not self.file.in_tests and maybe_secret(text) and len(text) >= 8:
             self._report(value, f"the key passed to `{call}`", text)
 
     def _check_password(self, value: cst.BaseExpression, where: str) -> None:
         text = literal_string(value)
-        if text is not None and not self.in_tests and maybe_secret(text):
+        if text is not None and not self.file.in_tests and maybe_secret(text):
             self._report(value, f"the password of {where}", text)
 
     def visit_Dict(self, node: cst.Dict) -> None:
@@ -407,7 +404,7 @@ class HardCodedSecret(Rule):
             self._report(node, shape[0], shape[1])
             return
         password = url_password(text)
-        if password is not None and not self.in_tests:
+        if password is not None and not self.file.in_tests:
             self._report(node, "the password of a connection string", password)
 
     def end_file(self) -> None:
