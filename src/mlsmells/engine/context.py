@@ -70,6 +70,7 @@ class FileContext:
         self._statement_cells = _statement_cells(module, notebook, statement_lines) if notebook is not None else None
         self.cell: int | None = None
         self._spans: Mapping[cst.CSTNode, Span] | None = None
+        self._qualified: dict[tuple[cst.CSTNode, Scope | None], tuple[str, ...]] = {}
 
     @cached_property
     def in_tests(self) -> bool:
@@ -86,8 +87,15 @@ class FileContext:
         return len(self.scopes) == 1
 
     def qualified_names(self, expr: cst.BaseExpression) -> tuple[str, ...]:
-        """The qualified names `expr` may refer to here (`np.random.rand` -> `numpy.random.rand`)."""
-        return self.names.qualified_names(expr, self.scopes)
+        """The qualified names `expr` may refer to here (`np.random.rand` -> `numpy.random.rand`).
+
+        Most rules ask this of every call's callee: the answer is kept per node and scope.
+        """
+        key = (expr, self.scopes[-1] if self.scopes else None)
+        names = self._qualified.get(key)
+        if names is None:
+            names = self._qualified[key] = self.names.qualified_names(expr, self.scopes)
+        return names
 
     def qualified_name(self, expr: cst.BaseExpression) -> str | None:
         """The qualified name of `expr` if it has exactly one, else None."""
