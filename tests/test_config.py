@@ -90,6 +90,8 @@ def test_unused_per_file_ignores_pattern_warns(tmp_path, write):
         ("[tool.mlsmells.rules.unseeded-random]\nseed-functions = 'x.y'\n", "tool.mlsmells.rules.unseeded-random.seed-functions: expected list[str], got a string"),
         ("[tool.mlsmells.rules.unseeded-random]\nseeds = []\n", "rules.unseeded-random.seeds: unknown option (seed-functions)"),
         ("[tool.mlsmells.rules.no-such-rule]\nx = 1\n", "tool.mlsmells.rules.no-such-rule: unknown rule"),
+        ("[tool.mlsmells.rules.hard-coded-path]\nallowed-prefixes = '/kaggle'\n", "tool.mlsmells.rules.hard-coded-path.allowed-prefixes: expected list[str], got a string"),
+        ("[tool.mlsmells.rules.MLS202]\nhyperparameters = [1e-3]\n", "tool.mlsmells.rules.MLS202.hyperparameters: expected list[str]"),
         ("[tool.mlsmells\nselect = []\n", "invalid TOML"),
     ],
 )

@@ -103,6 +103,22 @@ def test_corrupt_and_foreign_entries_are_ignored_and_rewritten(tmp_path, write):
     assert json.loads(entries[0].read_text())["identity"][0]  # rewritten
 
 
+def test_entries_without_held_findings_are_analysed_again(tmp_path, write):
+    """An entry written before held findings existed, or with broken ones, is a miss."""
+    project(write)
+    cache = tmp_path / "cache"
+    _, expected = checked(tmp_path, cache)
+    entries = sorted(cache.rglob("*.json"))
+    old = json.loads(entries[0].read_text())
+    del old["result"]["held"]
+    entries[0].write_text(json.dumps(old))
+    broken = json.loads(entries[1].read_text())
+    broken["result"]["held"] = {"MLS797": [{"span": "nowhere"}]}
+    entries[1].write_text(json.dumps(broken))
+    analysed, findings = checked(tmp_path, cache)
+    assert len(analysed) == 2 and findings == expected
+
+
 def test_parallel_runs_find_exactly_what_serial_runs_find(tmp_path, write):
     for index in range(40):
         write(f"pkg/m{index:02}.py", "import numpy as np\n\nx = np.random.rand(3)\n" if index % 3 else "x = 1\n")
