@@ -87,6 +87,9 @@ class Rule:
     #: Rules about notebooks themselves (cells, outputs): they never run on Python files,
     #: and their examples are notebooks written in the percent format (`# %% [3]`).
     notebooks_only: ClassVar[bool] = False
+    #: Rules that follow values through assignments read `self.file.flow` (engine/dataflow.py);
+    #: the engine records it only for files some such rule checks.
+    uses_dataflow: ClassVar[bool] = False
     #: The path the examples are checked as, for rules that look at some files only (tests).
     example_path: ClassVar[str] = "example.py"
     why: ClassVar[str] = ""

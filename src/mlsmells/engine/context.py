@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import PurePath
@@ -16,6 +16,7 @@ from mlsmells.findings import Span
 from mlsmells.notebooks import MagicLine, Notebook
 
 if TYPE_CHECKING:
+    from mlsmells.engine.dataflow import DataFlow
     from mlsmells.rule import Rule
 
 
@@ -71,6 +72,8 @@ class FileContext:
         self.cell: int | None = None
         self._spans: Mapping[cst.CSTNode, Span] | None = None
         self._qualified: dict[tuple[cst.CSTNode, Scope | None], tuple[str, ...]] = {}
+        #: Where values came from (engine/dataflow.py); set when a rule uses it.
+        self.flow: DataFlow | None = None
 
     @cached_property
     def in_tests(self) -> bool:
@@ -86,15 +89,17 @@ class FileContext:
         """True while the walk is outside every function and class body."""
         return len(self.scopes) == 1
 
-    def qualified_names(self, expr: cst.BaseExpression) -> tuple[str, ...]:
-        """The qualified names `expr` may refer to here (`np.random.rand` -> `numpy.random.rand`).
+    def qualified_names(self, expr: cst.BaseExpression, scopes: Sequence[Scope] | None = None) -> tuple[str, ...]:
+        """The qualified names `expr` may refer to here (`np.random.rand` -> `numpy.random.rand`),
+        or where `scopes` (a scope chain, innermost last) sees it.
 
         Most rules ask this of every call's callee: the answer is kept per node and scope.
         """
-        key = (expr, self.scopes[-1] if self.scopes else None)
+        chain = self.scopes if scopes is None else scopes
+        key = (expr, chain[-1] if chain else None)
         names = self._qualified.get(key)
         if names is None:
-            names = self._qualified[key] = self.names.qualified_names(expr, self.scopes)
+            names = self._qualified[key] = self.names.qualified_names(expr, list(chain))
         return names
 
     def qualified_name(self, expr: cst.BaseExpression) -> str | None:

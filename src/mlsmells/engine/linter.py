@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import traceback
-from dataclasses import replace
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import libcst as cst
 
 from mlsmells.engine.context import CellReport, FileContext, Report
+from mlsmells.engine.dataflow import DataFlow
 from mlsmells.engine.names import NameResolver
 from mlsmells.engine.parsing import ParseFailure, parse_module, parse_with_statement_lines
 from mlsmells.engine.suppression import Directives
@@ -171,15 +171,23 @@ def _analyse(
     ]
     if active:
         dispatcher = Dispatcher()
+        if any(rule.uses_dataflow for rule in active):
+            context.flow = DataFlow(context)
+            context.flow.register(dispatcher)
         for rule in active:
             for node_type, method in type(rule).visit_handlers.items():
                 dispatcher.on_visit(node_type, getattr(rule, method))
             for node_type, method in type(rule).leave_handlers.items():
                 dispatcher.on_leave(node_type, getattr(rule, method))
 
-        def rule_failed(rule: Rule, error: BaseException) -> None:
-            errors.append((type(rule), error))
-            dispatcher.drop(rule)
+        def rule_failed(owner: Rule | DataFlow, error: BaseException) -> None:
+            """A rule's bug ends that rule; the dataflow layer's ends every rule reading it."""
+            failing = [rule for rule in active if rule.uses_dataflow] if owner is context.flow else [owner]
+            dispatcher.drop(owner)
+            for rule in failing:
+                dispatcher.drop(rule)
+                if all(failed is not type(rule) for failed, _ in errors):
+                    errors.append((type(rule), error))
 
         track_cell = context.track_cell if notebook is not None else None
         walk(module, dispatcher, context.enter, context.leave, rule_failed, track_cell)
