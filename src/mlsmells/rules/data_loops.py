@@ -1,0 +1,597 @@
+"""MLS324 and MLS325: Python loops over data that pandas, NumPy and the tensor libraries
+do in one vectorised call (SLR-CS13, ZHANG22-1, ZHANG22-17)."""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from mlsmells.engine.calls import keyword_arg
+from mlsmells.engine.names import Scope
+from mlsmells.engine.walker import children_of
+from mlsmells.findings import Family, Severity
+from mlsmells.rule import Rule
+from mlsmells.rules.pandas_objects import PandasObjects
+
+#: Functions that return a new array or frame holding all of their inputs: called on an
+#: accumulator in every iteration, each call copies everything gathered so far.
+_CONCATENATIONS = frozenset(
+    {
+        "pandas.concat",
+        *(
+            f"numpy.{name}"
+            for name in ["concatenate", "vstack", "hstack", "row_stack", "column_stack", "dstack"]
+        ),
+        *(
+            f"torch.{name}"
+            for name in ["cat", "concat", "concatenate", "vstack", "hstack", "row_stack", "column_stack", "dstack"]
+        ),
+        "tensorflow.concat",
+    }
+)
+#: `np.append(arr, values)`: the accumulator is either of the first two arguments.
+_APPENDS = frozenset({"numpy.append"})
+
+
+#: Methods that loop over a DataFrame's rows (no other common library names a method so).
+_ROW_ITERATORS = frozenset({"iterrows", "itertuples"})
+#: Indexers that read one row or cell: `df.loc[i]`, `df.iat[i, 0]`.
+_ROW_INDEXERS = frozenset({"loc", "iloc", "at", "iat"})
+#: Builtins with a column form (`abs(s)`, `s.round()`, `np.maximum(a, b)`, `s.astype(float)`).
+_VECTORIZABLE_BUILTINS = frozenset(
+    f"builtins.{name}" for name in ["abs", "round", "min", "max", "float", "int", "bool", "len"]
+)
+#: Methods that collect a computed value: the loop builds a column or a lookup.
+_COLLECTING_METHODS = frozenset({"append", "add"})
+#: NumPy functions that are not element-wise arithmetic.
+_NUMPY_SIDE_EFFECTS = ("numpy.random", "numpy.save", "numpy.load", "numpy.savetxt", "numpy.loadtxt")
+
+
+class RowIteration(Rule):
+    """
+    A Python loop over the rows of a DataFrame whose body is arithmetic that pandas does
+    for whole columns at once: `for _, row in df.iterrows():` or `df.itertuples()`, or
+    `for i in range(len(df)):` reading `df.loc[i]`, `df.iloc[i]`, `df.at[i, c]` or
+    `df[c][i]` of a frame known to be pandas, when the body only computes with numbers,
+    comparisons, `abs`/`round`/`min`/`max`, NumPy functions, and stores the results
+    (into the frame, a list, a dict). Also `df.apply(lambda row: ..., axis=1)` whose
+    lambda is such arithmetic on the row's fields.
+    """
+
+    code = "MLS324"
+    name = "row-iteration"
+    family = Family.DATA
+    severity = Severity.WARNING
+    summary = "A Python loop over DataFrame rows computes what column operations do at once."
+    challenges = ("ZHANG22-1", "SLR-CS13")
+    required_modules = frozenset({"pandas"})
+    uses_dataflow = True
+    why = (
+        "Each row that `iterrows`, `itertuples` or `apply(axis=1)` hands to Python is built "
+        "as a new object, and each field read goes through pandas' indexing machinery; the "
+        "same arithmetic on whole columns runs in compiled code, typically a hundred times "
+        "faster or more, and says what it computes in one line. ZHANG22-1 (Unnecessary "
+        "Iteration) catalogues the smell; SLR-CS13 notes that the productivity of Python "
+        "is paid for with interpreter overhead and lost performance."
+    )
+    bad = (
+        '''
+        import pandas as pd
+
+        trips = pd.read_parquet("trips.parquet")
+        speeds = []
+        for _, trip in trips.iterrows():
+                       ^^^^^^^^^^^^^^
+            speeds.append(trip["distance_km"] / (trip["duration_s"] / 3600))
+        trips["speed_kmh"] = speeds
+        ''',
+        '''
+        import pandas as pd
+
+        orders = pd.read_csv("orders.csv")
+        orders["total"] = orders.apply(lambda row: row["price"] * row["quantity"] * (1 - row["discount"]), axis=1)
+                          ^^^^^^^^^^^^
+        ''',
+    )
+    good = (
+        '''
+        import pandas as pd
+
+        trips = pd.read_parquet("trips.parquet")
+        trips["speed_kmh"] = trips["distance_km"] / (trips["duration_s"] / 3600)
+        ''',
+        '''
+        import matplotlib.pyplot as plt
+        import pandas as pd
+
+        cities = pd.read_csv("cities.csv")
+        fig, ax = plt.subplots()
+        ax.scatter(cities["lon"], cities["lat"])
+        for _, city in cities.iterrows():
+            ax.annotate(city["name"], (city["lon"], city["lat"]))
+        ''',
+        '''
+        import pandas as pd
+        from PIL import Image
+
+        index = pd.read_csv("images.csv")
+        sizes = []
+        for row in index.itertuples():
+            with Image.open(row.path) as image:
+                sizes.append(image.size)
+        ''',
+    )
+    use_instead = (
+        "Compute on whole columns: `df[\"a\"] * df[\"b\"]`, `np.where(df[\"a\"] > 0, x, y)`, "
+        "`df[\"a\"].clip(lower=0)`, `np.maximum(df[\"a\"], df[\"b\"])`; for lookups, `dict(zip("
+        "df[\"key\"], df[\"value\"]))` or `df.set_index(\"key\")[\"value\"]`."
+    )
+    limitations = (
+        "Loops whose body calls anything else (a plotting or I/O function, a model, a helper "
+        "of the project, a string method) or formats strings are not reported, though some "
+        "of them could be vectorised too: a loop that does per-row work which has no column "
+        "form is the right tool, and telling the two apart needs more than syntax. "
+        "Loops that carry state from one row to the next (a variable read before the body "
+        "assigns it) and loops that read attributes of cell values are left alone too. "
+        "`for i in range(len(df))` loops are reported only when the frame is known to be "
+        "pandas from the file's own assignments. Cell types are not known: `row[\"a\"] - "
+        "row[\"b\"]` on columns holding sets (set difference) is reported although no column "
+        "operation does it; `&`, `|` and `^` between fields are taken to be set operations "
+        "and not reported."
+    )
+
+    def __init__(self, file, options) -> None:
+        super().__init__(file, options)
+        self.pandas = PandasObjects(file)
+        #: Loops over rows, innermost last: (the loop, the expression to report, the frame
+        #: for `range(len(df))` loops or None, the loop variable).
+        self.loops: list[tuple[cst.For, cst.BaseExpression, cst.Name | None, str | None]] = []
+
+    def visit_For(self, node: cst.For) -> None:
+        source = node.iter
+        if not isinstance(source, cst.Call):
+            return
+        func = source.func
+        if isinstance(func, cst.Attribute) and func.attr.value in _ROW_ITERATORS:
+            self.loops.append((node, func, None, None))
+            return
+        frame = self._range_of_len(source)
+        if frame is not None and isinstance(node.target, cst.Name):
+            self.loops.append((node, source, frame, node.target.value))
+
+    def _range_of_len(self, call: cst.Call) -> cst.Name | None:
+        """`df` in `range(len(df))` or `range(df.shape[0])`, when `df` holds a pandas frame."""
+        if "builtins.range" not in self.file.qualified_names(call.func) or len(call.args) != 1:
+            return None
+        size = call.args[0].value
+        frame = None
+        if isinstance(size, cst.Call) and "builtins.len" in self.file.qualified_names(size.func) and len(size.args) == 1:
+            frame = size.args[0].value
+        elif (
+            isinstance(size, cst.Subscript)
+            and isinstance(size.value, cst.Attribute)
+            and size.value.attr.value == "shape"
+        ):
+            frame = size.value.value
+        if isinstance(frame, cst.Name) and self.pandas.holds_pandas(frame):
+            return frame
+        return None
+
+    def leave_For(self, node: cst.For) -> None:
+        if not self.loops or self.loops[-1][0] is not node:
+            return
+        _, reported, frame, index = self.loops.pop()
+        if frame is not None and not _reads_rows(node.body, frame.value, index):
+            return
+        if not self._vectorizable(node.body):
+            return
+        if frame is None:
+            self.report(
+                reported,
+                f"`{_code(reported)}()` loops over the rows in Python to compute what column "
+                "arithmetic does at once; compute on whole columns instead",
+            )
+        else:
+            self.report(
+                reported,
+                f"this loop reads `{frame.value}` one row at a time by position to compute what "
+                "column arithmetic does at once; compute on whole columns instead",
+            )
+
+    def visit_Call(self, node: cst.Call) -> None:
+        func = node.func
+        if not (isinstance(func, cst.Attribute) and func.attr.value == "apply"):
+            return
+        axis = keyword_arg(node, "axis")
+        if axis is None or not _is_row_axis(axis.value):
+            return
+        function = node.args[0].value if node.args and node.args[0].keyword is None else None
+        if not isinstance(function, cst.Lambda):
+            return
+        params = function.params.params
+        if len(params) != 1 or function.params.star_arg not in (None, cst.MaybeSentinel.DEFAULT):
+            return
+        if self._row_arithmetic(function.body, params[0].name.value):
+            self.report(
+                func,
+                "`apply(..., axis=1)` calls this lambda once per row for arithmetic that works "
+                "on whole columns; write it with the columns directly (`np.where` for conditions)",
+            )
+
+    def _row_arithmetic(self, expr: cst.BaseExpression, row: str) -> bool:
+        """Whether `expr` computes with operators on fields of `row`, and nothing else."""
+        operators = 0
+        fields = 0
+        stack: list[cst.CSTNode] = [expr]
+        while stack:
+            node = stack.pop()
+            if isinstance(node, cst.BinaryOperation) and _set_operation(node):
+                return False
+            if isinstance(node, cst.BinaryOperation | cst.UnaryOperation | cst.Comparison | cst.BooleanOperation | cst.IfExp):
+                operators += 1
+                stack.extend(children_of(node))
+            elif isinstance(node, cst.Subscript | cst.Attribute) and _is_name(node.value, row):
+                if isinstance(node, cst.Subscript) and not all(
+                    isinstance(element.slice, cst.Index) and isinstance(element.slice.value, cst.SimpleString | cst.Integer)
+                    for element in node.slice
+                ):
+                    return False
+                fields += 1
+            elif isinstance(node, cst.Call):
+                if not self._elementwise(node.func):
+                    return False
+                stack.extend(arg.value for arg in node.args)
+            elif isinstance(node, cst.Name):
+                if node.value == row:
+                    return False  # the whole row is used: not a column expression
+            elif isinstance(node, cst.ComparisonTarget):
+                stack.append(node.comparator)
+            elif not isinstance(node, cst.Integer | cst.Float | cst.SimpleString):
+                return False
+        return operators > 0 and fields > 0
+
+    def _elementwise(self, func: cst.BaseExpression) -> bool:
+        names = self.file.qualified_names(func)
+        return bool(names) and all(
+            name in _VECTORIZABLE_BUILTINS or (name.startswith("numpy.") and not name.startswith(_NUMPY_SIDE_EFFECTS))
+            for name in names
+        )
+
+    def _vectorizable(self, body: cst.BaseSuite) -> bool:
+        """Whether a loop body only computes and stores: no calls but element-wise functions
+        and collecting methods, no attributes of cell values, no string formatting, no
+        `yield`, `with`, `try` or nested definitions, and no state carried from one row to
+        the next (`if row["team"] != previous: ... previous = row["team"]`), which needs
+        more than one column operation."""
+        first_use: dict[str, str] = {}
+        stack: list[cst.CSTNode | str] = [body]  # in source order; a str is a name being bound
+        while stack:
+            node = stack.pop()
+            if isinstance(node, str):
+                first_use.setdefault(node, "bound")
+                continue
+            if isinstance(node, _PER_ROW_WORK):
+                return False
+            if isinstance(node, cst.Attribute) and (
+                isinstance(node.value, cst.Subscript | cst.Attribute)
+                or (isinstance(node.value, cst.Name) and first_use.get(node.value.value) == "bound")
+            ):
+                return False  # `row["rating"].mu`, `cell = row.iloc[0]; cell.value`: cells hold objects
+            if isinstance(node, cst.Name):
+                first_use.setdefault(node.value, "read")
+            elif isinstance(node, cst.Assign):
+                names = [t.target.value for t in node.targets if isinstance(t.target, cst.Name)]
+                others = [t.target for t in node.targets if not isinstance(t.target, cst.Name)]
+                stack.extend([*names, *reversed(others), node.value])  # the value is read first
+                if any(first_use.get(name) == "read" for name in names):
+                    return False
+            elif isinstance(node, cst.Call):
+                func = node.func
+                collecting = (
+                    isinstance(func, cst.Attribute)
+                    and func.attr.value in _COLLECTING_METHODS
+                    and isinstance(func.value, cst.Name)
+                )
+                if not collecting and not self._elementwise(func):
+                    return False
+                stack.extend(reversed([arg.value for arg in node.args]))
+            elif isinstance(node, cst.Attribute):
+                stack.append(node.value)
+            else:
+                stack.extend(reversed(children_of(node)))
+        return True
+
+
+#: Statements and expressions that do per-row work no column operation replaces: a
+#: generator feeding rows to a model, resources, error handling, string formatting.
+_PER_ROW_WORK = (
+    cst.With, cst.Try, cst.TryStar, cst.FunctionDef, cst.ClassDef, cst.FormattedString, cst.Lambda,
+    cst.Await, cst.Yield,
+)
+
+
+def _set_operation(node: cst.BinaryOperation) -> bool:
+    """`row["a"] & row["b"]` between fields is set intersection (or union, difference)
+    more often than a bitwise operation on numbers; on comparisons it is a logical and."""
+    return isinstance(node.operator, cst.BitAnd | cst.BitOr | cst.BitXor) and not (
+        isinstance(node.left, cst.Comparison) and isinstance(node.right, cst.Comparison)
+    )
+
+
+def _is_row_axis(value: cst.BaseExpression) -> bool:
+    return (isinstance(value, cst.Integer) and value.value == "1") or (
+        isinstance(value, cst.SimpleString) and value.evaluated_value == "columns"
+    )
+
+
+def _code(expr: cst.BaseExpression) -> str:
+    return cst.Module([]).code_for_node(expr)
+
+
+def _reads_rows(body: cst.BaseSuite, frame: str, index: str) -> bool:
+    """Whether a `for index in range(len(frame))` body reads `frame.loc[index]`,
+    `frame.iloc[index, ...]`, `frame.at[index, c]` or `frame[c][index]`."""
+    stack: list[cst.CSTNode] = [body]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, cst.Subscript) and _indexes_with(node, index):
+            base = node.value
+            if isinstance(base, cst.Attribute) and base.attr.value in _ROW_INDEXERS and _is_name(base.value, frame):
+                return True
+            if isinstance(base, cst.Subscript) and _is_name(base.value, frame):
+                return True
+        stack.extend(children_of(node))
+    return False
+
+
+def _indexes_with(subscript: cst.Subscript, index: str) -> bool:
+    """`x[i]`, `x[i, "col"]`: the first element of the subscript is the variable `index`."""
+    first = subscript.slice[0].slice if subscript.slice else None
+    return isinstance(first, cst.Index) and _is_name(first.value, index)
+
+
+class _Loop:
+    """A `for` or `while` loop being walked, with what grows in it."""
+
+    __slots__ = ("growths", "node", "scope")
+
+    def __init__(self, node: cst.For | cst.While, scope: Scope) -> None:
+        self.node = node
+        self.scope = scope
+        #: (the accumulator, its growing assignment, the call that grows it)
+        self.growths: list[tuple[str, cst.Assign, cst.Call]] = []
+
+
+class GrowingInLoop(Rule):
+    """
+    A loop grows an array, tensor or DataFrame by concatenating it with a new piece in every
+    iteration: `acc = pd.concat([acc, part])`, `acc = np.append(acc, x)`,
+    `acc = np.vstack((acc, x))` (and `concatenate`, `hstack`, `column_stack`...),
+    `acc = torch.cat([acc, x])`, `acc = tf.concat([acc, x], 0)`, or `df = df.append(row)`
+    on a pandas frame. `acc` must hold a value from before the loop (the loop carries it
+    from one iteration to the next), and the loop must not read the grown value for
+    anything else: a loop that feeds the growing sequence back into a model, as
+    autoregressive generation does, needs it whole in every step.
+    """
+
+    code = "MLS325"
+    name = "growing-in-loop"
+    family = Family.DATA
+    severity = Severity.WARNING
+    summary = "An array, tensor or DataFrame is grown by concatenation inside a loop."
+    challenges = ("SLR-CS13", "ZHANG22-17")
+    required_modules = frozenset({"pandas", "numpy", "torch", "tensorflow"})
+    uses_dataflow = True
+    why = (
+        "Concatenation allocates a new object and copies both inputs into it, so growing an "
+        "accumulator one piece per iteration copies everything gathered so far in every "
+        "iteration: the loop takes quadratic time and memory traffic, which goes unnoticed "
+        "on a sample and dominates on the full dataset. Collecting the pieces in a list and "
+        "concatenating once is linear. ZHANG22-17 (TensorArray Not Used) catalogues the "
+        "smell for tensors grown in a loop; SLR-CS13 notes that the productivity of Python "
+        "is paid for with lost performance, which this pattern makes quadratic."
+    )
+    bad = (
+        '''
+        import glob
+        import pandas as pd
+
+        frames = pd.DataFrame()
+        for shard in sorted(glob.glob("data/train-*.csv")):
+            part = pd.read_csv(shard)
+            frames = pd.concat([frames, part], ignore_index=True)
+                     ^^^^^^^^^
+        ''',
+        '''
+        import torch
+
+        def collect_logits(model, loader):
+            logits = None
+            with torch.no_grad():
+                for inputs, _ in loader:
+                    out = model(inputs)
+                    logits = out if logits is None else torch.cat([logits, out])
+                                                        ^^^^^^^^^
+            return logits
+        ''',
+    )
+    good = (
+        '''
+        import glob
+        import pandas as pd
+
+        parts = []
+        for shard in sorted(glob.glob("data/train-*.csv")):
+            parts.append(pd.read_csv(shard))
+        frames = pd.concat(parts, ignore_index=True)
+        ''',
+        '''
+        import torch
+
+        def collect_logits(model, loader):
+            with torch.no_grad():
+                outputs = [model(inputs) for inputs, _ in loader]
+            return torch.cat(outputs)
+        ''',
+        '''
+        import torch
+
+        def generate(model, tokens, steps):
+            for _ in range(steps):
+                logits = model(tokens)[:, -1, :]
+                next_token = logits.argmax(dim=-1, keepdim=True)
+                tokens = torch.cat([tokens, next_token], dim=1)
+            return tokens
+        ''',
+    )
+    use_instead = (
+        "Append the pieces to a Python list inside the loop and concatenate once after it "
+        "(`pd.concat(parts)`, `np.concatenate(parts)`, `torch.cat(parts)`), or preallocate "
+        "the result when its size is known. In a `tf.function`, use a `tf.TensorArray`."
+    )
+    limitations = (
+        "Only accumulators that are plain variables are followed: `self.buffer = torch.cat("
+        "[self.buffer, x])` is not reported. Growth through a helper function "
+        "(`acc = merge(acc, x)`) and `acc += [x]` on lists (which is amortised linear) are "
+        "not reported, nor are loops over a literal collection or `range(n)` with a literal "
+        "`n` up to 16, whose few iterations make the cost negligible. A loop that reads the accumulator for anything but an `is None` test, "
+        "`len()` or `.shape` is left alone, even when that read would not need the whole value."
+    )
+
+    def __init__(self, file, options) -> None:
+        super().__init__(file, options)
+        self.loops: list[_Loop] = []
+        self.pandas = PandasObjects(file)
+
+    def visit_For(self, node: cst.For) -> None:
+        self.loops.append(_Loop(node, self.file.scopes[-1]))
+
+    def visit_While(self, node: cst.While) -> None:
+        self.loops.append(_Loop(node, self.file.scopes[-1]))
+
+    def leave_For(self, node: cst.For) -> None:
+        self._close(self.loops.pop())
+
+    def leave_While(self, node: cst.While) -> None:
+        self._close(self.loops.pop())
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        if not self.loops or len(node.targets) != 1 or not isinstance(node.targets[0].target, cst.Name):
+            return
+        loop = self.loops[-1]
+        if loop.scope is not self.file.scopes[-1]:
+            return  # a function defined in the loop body: it runs when called, not per iteration
+        if _few_iterations(loop.node, self.file.qualified_names):
+            return
+        accumulator = node.targets[0].target.value
+        call = self._growing_call(node.value, accumulator)
+        if call is not None and self._carried_into(loop, accumulator):
+            loop.growths.append((accumulator, node, call))
+
+    def _growing_call(self, value: cst.BaseExpression, accumulator: str) -> cst.Call | None:
+        """The call in `value` that returns `accumulator` joined with something new."""
+        if isinstance(value, cst.IfExp):  # `acc = x if acc is None else torch.cat([acc, x])`
+            return self._growing_call(value.body, accumulator) or self._growing_call(value.orelse, accumulator)
+        if not isinstance(value, cst.Call):
+            return None
+        positional = [arg.value for arg in value.args if arg.keyword is None and not arg.star]
+        names = self.file.qualified_names(value.func)
+        if _CONCATENATIONS.intersection(names):
+            pieces = positional[0] if positional else None
+            if isinstance(pieces, cst.List | cst.Tuple) and any(
+                _is_name(element.value, accumulator) for element in pieces.elements
+            ):
+                return value
+        elif _APPENDS.intersection(names):
+            if any(_is_name(arg, accumulator) for arg in positional[:2]):
+                return value
+        elif self._is_frame_append(value, accumulator):
+            return value
+        return None
+
+    def _is_frame_append(self, call: cst.Call, accumulator: str) -> bool:
+        """`df = df.append(row)` (pandas < 2): on a list, `append` returns None, so the
+        receiver must be known to be pandas or the call must pass pandas' own keywords."""
+        func = call.func
+        if not (isinstance(func, cst.Attribute) and func.attr.value == "append" and _is_name(func.value, accumulator)):
+            return False
+        return keyword_arg(call, "ignore_index") is not None or self.pandas.holds_pandas(func.value)
+
+    def _carried_into(self, loop: _Loop, accumulator: str) -> bool:
+        """Whether `accumulator` may hold, here, a value bound before `loop` started."""
+        flow = self.file.flow
+        if flow is None:
+            return False
+        return any(id(loop.node) not in definition.path for definition in flow.reaching(accumulator))
+
+    def _close(self, loop: _Loop) -> None:
+        for accumulator, assignment, call in loop.growths:
+            if _read_elsewhere(loop.node, accumulator, assignment):
+                continue
+            self.report(
+                call.func,
+                f"`{accumulator}` is grown by concatenation in every iteration of this loop, "
+                "which copies everything gathered so far each time (quadratic); append the "
+                "pieces to a list and concatenate once after the loop",
+            )
+
+
+#: Loops over `range(n)` with a literal `n` up to this run too few times for growth to matter.
+_FEW = 16
+
+
+def _few_iterations(loop: cst.For | cst.While, qualified_names) -> bool:
+    """`for f in ["a.csv", "b.csv"]`, `for k in range(4)`: a handful of pieces, written out."""
+    if not isinstance(loop, cst.For):
+        return False
+    source = loop.iter
+    if isinstance(source, cst.List | cst.Tuple | cst.Set):
+        return len(source.elements) <= _FEW and not any(isinstance(e, cst.StarredElement) for e in source.elements)
+    if isinstance(source, cst.Call) and "builtins.range" in qualified_names(source.func) and source.args:
+        bounds = [arg.value for arg in source.args]
+        return all(isinstance(bound, cst.Integer) for bound in bounds[:2]) and int(bounds[min(1, len(bounds) - 1)].value) <= _FEW
+    return False
+
+
+def _is_name(expr: cst.BaseExpression, name: str) -> bool:
+    return isinstance(expr, cst.Name) and expr.value == name
+
+
+def _read_elsewhere(loop: cst.For | cst.While, accumulator: str, assignment: cst.Assign) -> bool:
+    """Whether the loop's body reads `accumulator` outside its growing assignment, other than
+    to test it for None, take its `len()` or `.shape`: then the loop needs the grown value.
+
+    Called only for loops that grow something, so walking the body here costs little.
+    """
+    stack: list[cst.CSTNode] = [loop.body]
+    while stack:
+        node = stack.pop()
+        if node is assignment or _harmless_read(node, accumulator):
+            continue
+        if isinstance(node, cst.Attribute):
+            stack.append(node.value)  # `x.acc` does not read `acc`
+        elif isinstance(node, cst.Assign):  # `acc = first_piece` binds `acc` without reading it
+            stack.append(node.value)
+            stack.extend(target.target for target in node.targets if not isinstance(target.target, cst.Name))
+        elif isinstance(node, cst.Name):
+            if node.value == accumulator:
+                return True
+        else:
+            stack.extend(children_of(node))
+    return False
+
+
+def _harmless_read(node: cst.CSTNode, accumulator: str) -> bool:
+    """`acc is None`, `acc is not None`, `len(acc)`, `acc.shape`: reads that do not use the data."""
+    if isinstance(node, cst.Comparison):
+        return _is_name(node.left, accumulator) and all(
+            isinstance(target.operator, cst.Is | cst.IsNot) for target in node.comparisons
+        )
+    if isinstance(node, cst.Call):
+        return (
+            _is_name(node.func, "len")
+            and len(node.args) == 1
+            and _is_name(node.args[0].value, accumulator)
+        )
+    if isinstance(node, cst.Attribute):
+        return node.attr.value in ("shape", "size") and _is_name(node.value, accumulator)
+    return False
