@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import enum
 from collections import deque
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING
 
 import libcst as cst
@@ -267,9 +267,15 @@ class DataFlow:
         self._defined_by.setdefault(node, []).append(definition)
 
 
-def ancestry(definitions: Iterable[Definition], limit: int = 2000) -> Iterator[Definition]:
+def ancestry(
+    definitions: Iterable[Definition],
+    follow: Callable[[Definition], Iterable[Definition]] | None = None,
+    limit: int = 2000,
+) -> Iterator[Definition]:
     """`definitions` and every definition they were derived from, nearest first, each once.
 
+    `follow(definition)` picks the sources to go on to (all of them by default): rules that
+    only care about the data itself skip the names that index or configure it.
     `limit` bounds the search in very long notebooks; what lies beyond it is not reported.
     """
     queue = deque(definitions)
@@ -280,7 +286,7 @@ def ancestry(definitions: Iterable[Definition], limit: int = 2000) -> Iterator[D
             continue
         seen.add(id(definition))
         yield definition
-        queue.extend(definition.sources)
+        queue.extend(definition.sources if follow is None else follow(definition))
 
 
 def base_name(expr: cst.BaseExpression) -> cst.Name | None:

@@ -1,0 +1,813 @@
+"""MLS301 to MLS303, missing data validation: data read from outside a program is trusted
+as it comes. Teams "make but do not check assumptions about the data" (META-D1,
+COLLAB-6.2-evolving-data), and validation is the step they most often skip (SLR-CM08,
+SLR-CM09). The rules follow a loaded frame through the file's own assignments
+(engine/dataflow.py) to the place a model learns from it or predicts on it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+
+import libcst as cst
+
+from mlsmells.engine.calls import callee_name, has_double_star, is_true, keyword_arg
+from mlsmells.engine.dataflow import Definition, Kind, ancestry
+from mlsmells.findings import Family, Severity
+from mlsmells.rule import Rule
+from mlsmells.rules.ml_api import (
+    CROSS_VALIDATION,
+    FIT_METHODS,
+    PREDICT_METHODS,
+    SPLIT_FUNCTIONS,
+    first_argument,
+    is_loader,
+    method_call,
+)
+from mlsmells.rules.pandas_objects import PandasObjects
+
+#: Constructors that wrap data for a training loop: their arguments are what it trains on.
+DATA_WRAPPERS = frozenset(
+    {
+        "torch.utils.data.DataLoader",
+        "torch.utils.data.TensorDataset",
+        "torch.utils.data.dataloader.DataLoader",
+        "tensorflow.data.Dataset.from_tensor_slices",
+        "tensorflow.data.Dataset.from_tensors",
+        "datasets.Dataset.from_pandas",
+        "datasets.Dataset.from_dict",
+    }
+)
+#: Base classes of datasets a project defines itself (`class Reviews(Dataset)`).
+DATASET_BASES = frozenset({"torch.utils.data.Dataset", "torch.utils.data.IterableDataset"})
+#: Cross-validation helpers that are functions taking (estimator, X, y): classes such as
+#: `GridSearchCV` take only the estimator and train through `.fit`.
+_CROSS_VALIDATION_FUNCTIONS = frozenset(name for name in CROSS_VALIDATION if not name.endswith("CV"))
+
+#: Libraries whose every call given data validates it.
+VALIDATION_LIBRARIES = ("pandera", "great_expectations", "jsonschema", "tensorflow_data_validation", "deepchecks")
+#: Base classes whose construction validates the fields it is given.
+SCHEMA_BASES = frozenset(
+    {"pydantic.BaseModel", "pandera.DataFrameModel", "pandera.SchemaModel", "pandera.api.pandas.model.DataFrameModel"}
+)
+#: Parts of a function's name that say it validates its arguments: `validate_frame`,
+#: `check_array`, `verify_schema`, `expect_column_values_to_not_be_null`.
+_VALIDATING_WORDS = ("validat", "check", "verify", "expect", "ensure", "assert", "sanitiz", "sanitis")
+#: pydantic's methods that validate without "validate" in their name.
+_PARSING_METHODS = frozenset({"parse_obj", "parse_raw", "parse_file", "model_validate_json"})
+#: What a condition reads of data when it checks it: nulls, types, columns, shape, range.
+INSPECTIONS = frozenset(
+    {
+        "isna", "isnull", "notna", "notnull", "hasnans", "isnan", "isfinite", "isinf", "dtypes", "dtype",
+        "columns", "shape", "empty", "duplicated", "is_unique", "nunique", "between", "min", "max",
+    }
+)
+#: Functions and methods that write a file the program may read back later.
+_WRITERS = frozenset(
+    {
+        "save", "savez", "savez_compressed", "savetxt", "tofile", "to_csv", "to_parquet", "to_pickle",
+        "to_feather", "to_json", "to_hdf", "to_excel", "dump",
+    }
+)
+#: In-memory buffers: reading from them loads nothing from outside.
+_BUFFERS = frozenset({"io.StringIO", "io.BytesIO"})
+#: Keyword arguments that carry the data itself, not options about it.
+_DATA_KEYWORDS = frozenset({"X", "x", "data", "dataset", "frame", "df"})
+
+
+def data_names(expr: cst.CSTNode) -> set[str]:
+    """The variables whose contents `expr` is made of: not those that only pick parts of
+    it (`df[config["features"]]`, `data[idx]`) or set options (`drop(columns=cols)`)."""
+    found: set[str] = set()
+    stack: list[cst.CSTNode] = [expr]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, cst.Name):
+            found.add(node.value)
+        elif isinstance(node, cst.Attribute | cst.Subscript):
+            stack.append(node.value)
+        elif isinstance(node, cst.Arg):
+            if node.keyword is None or node.keyword.value in _DATA_KEYWORDS:
+                stack.append(node.value)
+        elif isinstance(node, cst.Lambda):
+            continue
+        else:
+            stack.extend(node.children)
+    return found
+
+
+def data_ancestry(
+    definitions: Iterable[Definition],
+    stop: Callable[[Definition], bool] = lambda definition: False,
+    limit: int = 2000,
+) -> Iterator[Definition]:
+    """`definitions` and the definitions their contents came from, nearest first: like
+    `dataflow.ancestry`, but not through names that only index or configure the data, nor
+    past a definition `stop` accepts."""
+
+    def follow(definition: Definition) -> Iterable[Definition]:
+        if stop(definition):
+            return ()
+        if definition.kind is Kind.ASSIGN and definition.value is not None:
+            names = data_names(definition.value)
+            return [source for source in definition.sources if source.name in names]
+        return definition.sources
+
+    return ancestry(definitions, follow, limit)
+
+
+def loader_call(file, definition: Definition) -> cst.Call | None:
+    """The loading call a definition's value is made by: `pd.read_csv(...)` in
+    `df = pd.read_csv(path).dropna()[cols]`, or None."""
+    if definition.kind is not Kind.ASSIGN:
+        return None
+    value = definition.value
+    while value is not None:
+        if isinstance(value, cst.Call):
+            if is_loader(file, value, definition.scopes):
+                return value
+            value = value.func.value if isinstance(value.func, cst.Attribute) else None
+        elif isinstance(value, cst.Subscript | cst.Attribute):
+            value = value.value
+        else:
+            return None
+    return None
+
+
+def training_data(file, call: cst.Call, dataset_classes: set[str]) -> list[cst.BaseExpression]:
+    """The data a call trains or predicts on, if it is such a call; `dataset_classes` are
+    the `torch.utils.data.Dataset` subclasses the file defines."""
+    if method_call(call, FIT_METHODS | PREDICT_METHODS):
+        if any(name.startswith("scipy.") for name in file.qualified_names(call.func.value)):
+            return []  # `scipy.stats.norm.fit(sample)` fits a distribution, not a model
+        data = first_argument(call)
+        return [data] if data is not None else []
+    positional = [arg.value for arg in call.args if arg.keyword is None and not arg.star]
+    if isinstance(call.func, cst.Name) and call.func.value in dataset_classes:
+        return positional
+    qualified = set(file.qualified_names(call.func))
+    if qualified & (SPLIT_FUNCTIONS | DATA_WRAPPERS):
+        return positional[:1] if "torch.utils.data.DataLoader" in qualified else positional
+    if qualified & _CROSS_VALIDATION_FUNCTIONS:
+        return positional[1:]
+    return []
+
+
+def loads_reaching(file, call: cst.Call, dataset_classes: set[str]) -> Iterator[tuple[Definition, cst.Call]]:
+    """The loads whose data a call trains or predicts on: each definition that holds a
+    load, with its loading call. What the loader was given (a path) is not followed."""
+    for data in training_data(file, call, dataset_classes):
+        names = data_names(data)
+        sources = [d for d in file.flow.sources(data) if d.name in names]
+        for definition in data_ancestry(sources, stop=lambda d: loader_call(file, d) is not None):
+            load = loader_call(file, definition)
+            if load is not None and not _from_memory(file, load, definition):
+                yield definition, load
+
+
+def _from_memory(file, load: cst.Call, definition: Definition) -> bool:
+    """Whether a load reads an in-memory buffer (`pd.read_csv(io.StringIO(text))`)."""
+    source = first_argument(load, "filepath_or_buffer")
+    return isinstance(source, cst.Call) and bool(_BUFFERS.intersection(file.qualified_names(source.func, definition.scopes)))
+
+
+def is_dataset_class(file, node: cst.ClassDef) -> bool:
+    """Whether a class the file defines is a `torch.utils.data.Dataset`."""
+    return any(DATASET_BASES.intersection(file.qualified_names(base.value)) for base in node.bases)
+
+
+def place(file, node: cst.CSTNode) -> str:
+    """Where a node is, as a reader finds it: `line 12`, or `cell 4, line 2` in a notebook."""
+    span = file.span_of(node)
+    if file.notebook is None:
+        return f"line {span.line}"
+    cell, line, _ = file.notebook.locate(span.line, span.column)
+    return f"cell {cell}, line {line}"
+
+
+def _code(node: cst.CSTNode) -> str:
+    return cst.Module([]).code_for_node(node)
+
+
+class UnvalidatedData(Rule):
+    """
+    Data read from outside the program (`pd.read_csv` and the other pandas readers,
+    `np.load`/`loadtxt`/`genfromtxt`, `json.load`, `datasets.load_dataset`,
+    `spark.read.*`) reaches model training or inference in the same module or notebook
+    (`.fit`, `.fit_transform`, `.partial_fit`, `.predict*`, `.score`, `.evaluate`,
+    `train_test_split`, `cross_val_score` and the like, `DataLoader`/`TensorDataset`/
+    `tf.data.Dataset.from_tensor_slices`, or a `torch.utils.data.Dataset` the file
+    defines) with no check of it anywhere: no schema validation (pandera, pydantic,
+    great_expectations, jsonschema, TFDV, or a function whose name says it validates or
+    checks), no `assert` on it, no `if` that raises on it, and no condition that inspects
+    its nulls, dtypes, columns, shape or range (`if df.isna().any().any():`). One finding
+    per load, at the load call, naming the first place the data reaches a model.
+    """
+
+    code = "MLS301"
+    name = "unvalidated-data"
+    family = Family.DATA
+    severity = Severity.WARNING
+    summary = "Data loaded from outside reaches training or inference without any check."
+    challenges = ("META-D1", "SLR-CM08", "SLR-CM09", "COLLAB-6.2-evolving-data")
+    required_modules = frozenset({"pandas", "numpy", "json", "datasets", "polars", "pyspark"})
+    uses_dataflow = True
+    why = (
+        "A model trained on a file it never checked learns whatever the file holds today: a "
+        "renamed column, a unit change, a new category or a column of nulls shifts the model "
+        "without an error, and the drop in quality is found, if ever, long after. Practitioners "
+        "call data quality important but hard to check and poorly supported by tools (META-D1); "
+        "teams make assumptions about data that evolves without checking them "
+        "(COLLAB-6.2-evolving-data); and keeping data validation in place is a named maintenance "
+        "challenge that many teams skip altogether (SLR-CM08, SLR-CM09)."
+    )
+    bad = (
+        '''
+        import pandas as pd
+        from sklearn.linear_model import LogisticRegression
+
+        churn = pd.read_csv("customers.csv")
+                ^^^^^^^^^^^^^^^^^^^^^^^^^^^^
+        features = churn.drop(columns=["churned"])
+        model = LogisticRegression().fit(features, churn["churned"])
+        ''',
+    )
+    good = (
+        '''
+        import pandas as pd
+        import pandera as pa
+        from sklearn.linear_model import LogisticRegression
+
+        schema = pa.DataFrameSchema({
+            "tenure_months": pa.Column(int, pa.Check.ge(0)),
+            "monthly_fee": pa.Column(float, pa.Check.gt(0)),
+            "churned": pa.Column(bool),
+        })
+
+        churn = schema.validate(pd.read_csv("customers.csv"))
+        features = churn.drop(columns=["churned"])
+        model = LogisticRegression().fit(features, churn["churned"])
+        ''',
+        '''
+        import pandas as pd
+        from sklearn.linear_model import LogisticRegression
+
+        EXPECTED = {"tenure_months", "monthly_fee", "churned"}
+
+        churn = pd.read_csv("customers.csv")
+        missing = EXPECTED - set(churn.columns)
+        if missing or churn.isna().any().any():
+            raise ValueError(f"customers.csv: missing columns {missing} or null values")
+        model = LogisticRegression().fit(churn.drop(columns=["churned"]), churn["churned"])
+        ''',
+    )
+    use_instead = (
+        "Check the data before the model sees it: validate it against a schema (a pandera "
+        "`DataFrameSchema` or `DataFrameModel`, a pydantic model per record, great_expectations, "
+        "TFDV), or at least `assert` (or `if ...: raise`) the columns, dtypes, value ranges and "
+        "absence of nulls the training code relies on."
+    )
+    limitations = (
+        "Data is followed through assignments in one module or notebook; data that reaches a "
+        "model through a function's parameters, an attribute of an object, or another module "
+        "is not followed, and calling a model directly (`model(batch)`) is not a sink. Any check "
+        "on the data or on anything derived from it counts, wherever it is in the file, so a "
+        "weak check (`assert len(df) > 0`) silences the rule; so does passing the data to any "
+        "function whose name contains `validate`, `check`, `verify`, `expect` or `ensure`."
+    )
+
+    def __init__(self, file, options) -> None:
+        super().__init__(file, options)
+        #: Each load call that reaches a sink, with the first sink it reaches, in walk order.
+        self.reached: dict[cst.Call, tuple[Definition, cst.Call]] = {}
+        #: Ids of every definition some check read, with everything it was derived from.
+        self.checked: set[int] = set()
+        #: Calls to local functions, with the definitions of their arguments: a check when
+        #: the function checks its parameters.
+        self.local_calls: list[tuple[str, tuple[Definition, ...]]] = []
+        #: Local functions that check one of their parameters.
+        self.checking_functions: set[str] = set()
+        #: Local classes that validate what they are built from, or wrap data for training.
+        self.schema_classes: set[str] = set()
+        self.dataset_classes: set[str] = set()
+        #: Paths written as literals to files the program saves: reading them back is not
+        #: reading data from outside.
+        self.written: set[str] = set()
+
+    # -- checks ---------------------------------------------------------------------------
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        bases = {name for base in node.bases for name in self.file.qualified_names(base.value)}
+        if bases & SCHEMA_BASES:
+            self.schema_classes.add(node.name.value)
+        if is_dataset_class(self.file, node):
+            self.dataset_classes.add(node.name.value)
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        decorators = (name for d in node.decorators for name in self.file.qualified_names(_callee(d.decorator)))
+        if any(name.startswith("pandera.") for name in decorators):
+            self.checking_functions.add(node.name.value)  # @pa.check_types, @pa.check_input
+
+    def visit_Assert(self, node: cst.Assert) -> None:
+        self._check(node.test)
+
+    def visit_If(self, node: cst.If) -> None:
+        if _raises(node.body) or _inspects(node.test):
+            self._check(node.test)
+
+    def _check(self, expr: cst.BaseExpression) -> None:
+        """A condition checks the data it reads; in a function, checking a parameter makes
+        the function a check for what its callers pass."""
+        definitions = self.file.flow.sources(expr)
+        for definition in data_ancestry(definitions):
+            if definition.kind is Kind.PARAM:
+                function = definition.scopes[-1].node
+                if isinstance(function, cst.FunctionDef):
+                    self.checking_functions.add(function.name.value)
+        self._mark(definitions)
+
+    def _mark(self, definitions: Iterable[Definition]) -> None:
+        for definition in data_ancestry(definitions):
+            self.checked.add(id(definition))
+
+    def _validates(self, call: cst.Call) -> bool:
+        name = callee_name(call.func) or ""
+        lowered = name.lower()
+        if any(word in lowered for word in _VALIDATING_WORDS) or name in _PARSING_METHODS:
+            return True
+        if isinstance(call.func, cst.Name) and name in self.schema_classes:
+            return True
+        qualified = self.file.qualified_names(call.func)
+        return any(q.split(".")[0] in VALIDATION_LIBRARIES for q in qualified)
+
+    def visit_ListComp(self, node: cst.ListComp) -> None:
+        self._check_elements(node)
+
+    def visit_GeneratorExp(self, node: cst.GeneratorExp) -> None:
+        self._check_elements(node)
+
+    def _check_elements(self, node: cst.ListComp | cst.GeneratorExp) -> None:
+        """`[Ticket(**row) for row in rows]`: each element of `rows` is validated."""
+        if isinstance(node.elt, cst.Call) and self._validates(node.elt):
+            self._mark(self.file.flow.sources(node.for_in.iter))
+
+    # -- loads and sinks --------------------------------------------------------------------
+
+    def visit_Call(self, node: cst.Call) -> None:
+        flow = self.file.flow
+        if callee_name(node.func) in _WRITERS:
+            self.written.update(_literal_paths(node))
+        if self._validates(node):
+            self._mark(d for arg in node.args for d in flow.sources(arg.value))
+            return
+        if isinstance(node.func, cst.Name):
+            self.local_calls.append((node.func.value, flow.sources(node)))
+        for definition, load in loads_reaching(self.file, node, self.dataset_classes):
+            if load not in self.reached:
+                self.reached[load] = (definition, node)
+
+    def end_file(self) -> None:
+        for name, definitions in self.local_calls:
+            if name in self.checking_functions:
+                self._mark(definitions)
+        for load, (definition, sink) in self.reached.items():
+            if id(definition) in self.checked or self.written.intersection(_literal_paths(load)):
+                continue  # checked, or a file the program wrote itself
+            self.report(
+                load,
+                f"data loaded by `{_code(load.func)}` reaches `{_sink_name(sink)}` ({place(self.file, sink)}) "
+                "without any check: validate it against a schema (pandera, pydantic) or assert the "
+                "columns, dtypes, ranges and nulls the model relies on",
+            )
+
+
+def _callee(expr: cst.BaseExpression) -> cst.BaseExpression:
+    return expr.func if isinstance(expr, cst.Call) else expr
+
+
+def _literal_paths(call: cst.Call) -> set[str]:
+    """The string literals a call is given as its positional arguments, directly or
+    through `open("...")`: the paths it reads or writes."""
+    paths = set()
+    for arg in call.args:
+        value = arg.value
+        if isinstance(value, cst.Call) and callee_name(value.func) == "open" and value.args:
+            value = value.args[0].value
+        if arg.keyword is None and isinstance(value, cst.SimpleString):
+            paths.add(str(value.evaluated_value))
+    return paths
+
+
+def _raises(body: cst.BaseSuite) -> bool:
+    """Whether a block stops on what its condition found: it raises or exits."""
+    statements = body.body
+    for statement in statements:
+        small = statement.body if isinstance(statement, cst.SimpleStatementLine) else ()
+        for part in small:
+            if isinstance(part, cst.Raise):
+                return True
+            if isinstance(part, cst.Expr) and isinstance(part.value, cst.Call) and (
+                callee_name(part.value.func) in ("exit", "abort", "warn")
+            ):
+                return True
+    return False
+
+
+def _inspects(test: cst.BaseExpression) -> bool:
+    """Whether a condition looks at the nulls, types, columns, shape or range of data."""
+    stack: list[cst.CSTNode] = [test]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, cst.Attribute) and node.attr.value in INSPECTIONS:
+            return True
+        if isinstance(node, cst.Call) and callee_name(node.func) in INSPECTIONS:
+            return True
+        if not isinstance(node, cst.Lambda):
+            stack.extend(node.children)
+    return False
+
+
+def _sink_name(call: cst.Call) -> str:
+    """`model.fit` for `model.fit(X, y)`, `.fit` when the receiver is long, else the callee."""
+    func = call.func
+    if isinstance(func, cst.Attribute):
+        receiver = _code(func.value)
+        return f"{receiver}.{func.attr.value}" if len(receiver) <= 30 else f"….{func.attr.value}"
+    return _code(func)
+
+
+#: pandas parsers that turn what they cannot parse into NaN (or NaT) with `errors="coerce"`.
+COERCING_PARSERS = frozenset({"pandas.to_numeric", "pandas.to_datetime", "pandas.to_timedelta"})
+#: Methods that apply a function given as their first argument (`df.apply(pd.to_numeric, errors="coerce")`).
+_APPLIERS = frozenset({"apply", "applymap", "map", "transform", "agg"})
+#: What looks at, or deliberately handles, the nulls a coercion made.
+NULL_HANDLING = frozenset(
+    {
+        "isna", "isnull", "notna", "notnull", "hasnans", "isnan", "dropna", "fillna", "interpolate",
+        "ffill", "bfill", "count", "info",
+    }
+)
+#: pandas readers whose bad-line options drop rows.
+_READERS = frozenset(f"pandas.{name}" for name in ("read_csv", "read_table", "read_fwf"))
+
+
+class SilentDataCoercion(Rule):
+    """
+    Options and calls that silently drop or corrupt data. `pd.to_numeric`, `pd.to_datetime`
+    or `pd.to_timedelta` called with `errors="coerce"` (directly or through
+    `df.apply(pd.to_numeric, errors="coerce")`) and assigned to a variable that nothing
+    afterwards checks for nulls: no `isna`/`notna`/`dropna`/`fillna`/`count`/`info` on it
+    or on anything derived from it, no `assert` or raising `if` about it. And
+    `pd.read_csv`/`read_table`/`read_fwf` told to skip malformed lines with
+    `on_bad_lines="skip"`, or `error_bad_lines=False` with `warn_bad_lines=False` (alone,
+    `error_bad_lines=False` still warns about each line it skips). And a blanket `frame.dropna()` or
+    `frame.fillna(0)` on a whole DataFrame (no `subset=`, `thresh=` or `how=`) that holds
+    data loaded from outside (not a frame a join, pivot or reindex just made), whose nulls
+    nothing looked at before, and whose result reaches model training (`.fit` and the
+    other sinks of MLS301).
+    """
+
+    code = "MLS302"
+    name = "silent-data-coercion"
+    family = Family.DATA
+    severity = Severity.WARNING
+    summary = "Unparsable values become NaN, bad lines are skipped, or every null is dropped or zeroed, uncounted."
+    challenges = ("META-D1", "SLR-CM04")
+    required_modules = frozenset({"pandas"})
+    uses_dataflow = True
+    why = (
+        "`errors=\"coerce\"` replaces every value that does not parse with NaN, and "
+        "`on_bad_lines=\"skip\"` drops every row that does not fit: when an upstream export "
+        "changes its decimal separator or date format, the column quietly becomes mostly "
+        "null and training goes on with what is left. Practitioners find data quality hard to "
+        "check and handle data errors by hand (META-D1); missing values and errors have to be "
+        "handled during preprocessing without hurting data quality (SLR-CM04), which requires "
+        "knowing how many there are."
+    )
+    bad = (
+        '''
+        import pandas as pd
+
+        orders = pd.read_csv("orders.csv", on_bad_lines="skip")
+                                           ^^^^^^^^^^^^^^^^^^^
+        orders["amount"] = pd.to_numeric(orders["amount"], errors="coerce")
+                                                           ^^^^^^^^^^^^^^^
+        revenue_by_day = orders.groupby("day")["amount"].sum()
+        ''',
+        '''
+        import pandas as pd
+        from sklearn.ensemble import GradientBoostingRegressor
+
+        visits = pd.read_csv("visits.csv")
+        visits = visits.fillna(0)
+                 ^^^^^^^^^^^^^^^^
+        model = GradientBoostingRegressor().fit(visits.drop(columns="spend"), visits["spend"])
+        ''',
+    )
+    good = (
+        '''
+        import pandas as pd
+
+        orders = pd.read_csv("orders.csv")
+        amounts = pd.to_numeric(orders["amount"], errors="coerce")
+        unparsed = amounts.isna() & orders["amount"].notna()
+        if unparsed.mean() > 0.01:
+            raise ValueError(f"{unparsed.sum()} amounts do not parse, e.g. {orders.loc[unparsed, 'amount'].head(3).tolist()}")
+        orders["amount"] = amounts
+        ''',
+        '''
+        import pandas as pd
+        from sklearn.ensemble import GradientBoostingRegressor
+
+        visits = pd.read_csv("visits.csv")
+        visits = visits.dropna(subset=["spend"])
+        visits["pages"] = visits["pages"].fillna(0)
+        model = GradientBoostingRegressor().fit(visits.drop(columns="spend"), visits["spend"])
+        ''',
+    )
+    use_instead = (
+        "Let parsing fail loudly (`errors=\"raise\"`, the default; `on_bad_lines=\"error\"`), "
+        "or keep `errors=\"coerce\"` and count what it turned into NaN right after: assert the "
+        "share is below a threshold, log it, and drop or fill those rows deliberately."
+    )
+    limitations = (
+        "A coercion whose result is returned or passed on without being assigned is not "
+        "reported: the caller may check it. Any later look at the nulls of the result "
+        "(`isna`, `dropna`, `fillna`, `count`, `info`) counts as a check, even a `fillna` that "
+        "hides them as silently; imputers (`SimpleImputer`) are not recognised as handling them. "
+        "A blanket `dropna()`/`fillna(0)` is accepted once the nulls of the frame, or of any frame "
+        "it was derived from, were looked at (`df.isnull().sum()`), even only printed; `fillna` "
+        "with values other than 0 and frames not known to be pandas are not reported."
+    )
+
+    def __init__(self, file, options) -> None:
+        super().__init__(file, options)
+        #: Coercions inside the assignment being walked, innermost assignment last.
+        self.assigning: list[list[cst.Arg]] = []
+        #: Each assigned coercion with the ids of the definitions holding its result.
+        self.coerced: list[tuple[cst.Arg, set[int]]] = []
+        #: Coercions handled in place (`pd.to_numeric(s, errors="coerce").fillna(0)`).
+        self.handled_calls: set[cst.Call] = set()
+        #: Ids of definitions some null check or check reads, with their data ancestry.
+        self.checked: set[int] = set()
+        #: Blanket `dropna()`/`fillna(0)` calls, with the ids of the definitions holding
+        #: their result, and those already reported.
+        self.blanket: list[tuple[cst.Call, set[int]]] = []
+        self.blanket_in_assignment: list[list[cst.Call]] = []
+        self.reported: set[cst.Call] = set()
+        self.dataset_classes: set[str] = set()
+        self.pandas = PandasObjects(file)
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        if is_dataset_class(self.file, node):
+            self.dataset_classes.add(node.name.value)
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        self.assigning.append([])
+        self.blanket_in_assignment.append([])
+
+    def leave_Assign(self, node: cst.Assign) -> None:
+        arguments = self.assigning.pop()
+        blanket = self.blanket_in_assignment.pop()
+        if arguments or blanket:
+            results = {id(definition) for definition in self.file.flow.defined_by(node)}
+            self.coerced.extend((argument, results) for argument in arguments)
+            self.blanket.extend((call, results) for call in blanket)
+
+    def visit_Assert(self, node: cst.Assert) -> None:
+        self._mark(node.test)
+
+    def visit_If(self, node: cst.If) -> None:
+        self._mark(node.test)
+
+    def visit_Call(self, node: cst.Call) -> None:
+        func = node.func
+        name = callee_name(func)
+        if self.blanket:
+            self._check_training(node)
+        if self._is_blanket(node) and not self._inspected(func.value):
+            if is_true(_keyword_value(node, "inplace")):
+                receiver = self.file.flow.definitions(func.value)
+                self.blanket.append((node, {id(definition) for definition in receiver}))
+            elif self.blanket_in_assignment:
+                self.blanket_in_assignment[-1].append(node)
+        if name in NULL_HANDLING:
+            if isinstance(func, cst.Attribute):
+                if isinstance(func.value, cst.Call):
+                    self.handled_calls.add(func.value)
+                self._mark(func.value)
+            for arg in node.args:
+                self._mark(arg.value)
+            return
+        if _READERS.intersection(self.file.qualified_names(func)):
+            self._check_bad_lines(node)
+            return
+        coerce = keyword_arg(node, "errors")
+        if coerce is None or _literal(coerce.value) != "coerce" or not self._parses(node):
+            return
+        if node in self.handled_calls:
+            return
+        if self.assigning:
+            self.assigning[-1].append(coerce)
+
+    def _parses(self, call: cst.Call) -> bool:
+        """`pd.to_numeric(...)`, or `frame.apply(pd.to_numeric, ...)`."""
+        if COERCING_PARSERS.intersection(self.file.qualified_names(call.func)):
+            return True
+        return (
+            callee_name(call.func) in _APPLIERS
+            and bool(call.args)
+            and call.args[0].keyword is None
+            and bool(COERCING_PARSERS.intersection(self.file.qualified_names(call.args[0].value)))
+        )
+
+    def _is_blanket(self, call: cst.Call) -> bool:
+        """`frame.dropna()` or `frame.fillna(0)` on a whole DataFrame variable: every column
+        at once, with no `subset=`, `thresh=` or `how=` saying which nulls matter."""
+        func = call.func
+        if not (isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name)):
+            return False
+        options = [arg for arg in call.args if not (arg.keyword is not None and arg.keyword.value == "inplace")]
+        if func.attr.value == "dropna":
+            blanket = not options
+        elif func.attr.value == "fillna":
+            keyword = options[0].keyword.value if len(options) == 1 and options[0].keyword else None
+            blanket = len(options) == 1 and keyword in (None, "value") and _is_zero(options[0].value)
+        else:
+            return False
+        return blanket and self.pandas.holds_pandas(func.value) and self._missing_from_the_source(func.value)
+
+    def _missing_from_the_source(self, frame: cst.Name) -> bool:
+        """Whether the frame's nulls can be missing data: it was loaded from outside, and was
+        not just made by a join, pivot or reindex, whose nulls mean "no such pair" (a count
+        of 0 after `counts.join(other, how="outer")` is right)."""
+        definitions = self.file.flow.definitions(frame)
+        if any(_reshaped(definition) for definition in definitions):
+            return False
+        return any(loader_call(self.file, d) is not None for d in data_ancestry(definitions))
+
+    def _inspected(self, frame: cst.BaseExpression) -> bool:
+        """Whether the nulls of this frame, or of one it was derived from, were looked at
+        before (`print(df.isnull().sum())`): the drop or fill is then a decision, not silent."""
+        return any(id(d) in self.checked for d in data_ancestry(self.file.flow.definitions(frame)))
+
+    def _check_training(self, call: cst.Call) -> None:
+        """Report the blanket drops and fills whose result this call trains on."""
+        trained_on = training_data(self.file, call, self.dataset_classes)
+        pending = {key: blanket for blanket, ids in self.blanket if blanket not in self.reported for key in ids}
+        if not (trained_on and pending):
+            return
+        for data in trained_on:
+            names = data_names(data)
+            sources = [d for d in self.file.flow.sources(data) if d.name in names]
+            for definition in data_ancestry(sources):
+                blanket = pending.get(id(definition))
+                if blanket is None or blanket in self.reported:
+                    continue
+                self.reported.add(blanket)
+                what = (
+                    "`dropna()` drops every row with a null in any column"
+                    if blanket.func.attr.value == "dropna"
+                    else "`fillna(0)` turns every missing value of every column into a real-looking 0"
+                )
+                self.report(
+                    blanket,
+                    f"{what}, with no look at the nulls first, and the result reaches `{_sink_name(call)}` ({place(self.file, call)}): "
+                    "handle nulls per column (`subset=`, a fill value that means something, an imputer "
+                    "with missing indicators) and count what changes",
+                )
+
+    def _check_bad_lines(self, call: cst.Call) -> None:
+        skip = keyword_arg(call, "on_bad_lines")
+        if skip is not None and _literal(skip.value) == "skip":
+            self.report(skip, "rows that do not parse are dropped without a word: read with "
+                        "`on_bad_lines=\"warn\"` or a callable that counts them, and fail when there are too many")
+        old, warn = keyword_arg(call, "error_bad_lines"), keyword_arg(call, "warn_bad_lines")
+        if old is not None and _is_false(old.value) and warn is not None and _is_false(warn.value):
+            self.report(old, "`error_bad_lines=False` with `warn_bad_lines=False` drops the rows that do not "
+                        "parse without a word: let them warn, or count them and fail when there are too many")
+
+    def _mark(self, expr: cst.BaseExpression) -> None:
+        for definition in data_ancestry(self.file.flow.sources(expr)):
+            self.checked.add(id(definition))
+
+    def end_file(self) -> None:
+        for argument, results in self.coerced:
+            if results and not results & self.checked:
+                self.report(
+                    argument,
+                    "values that do not parse become NaN here and nothing afterwards checks how many: "
+                    "count them and fail above a threshold, or drop or fill them deliberately",
+                )
+
+
+def _keyword_value(call: cst.Call, name: str) -> cst.BaseExpression | None:
+    arg = keyword_arg(call, name)
+    return arg.value if arg is not None else None
+
+
+#: Methods whose result has nulls where there was no matching row or column.
+_RESHAPING = frozenset(
+    {"join", "merge", "pivot", "pivot_table", "unstack", "reindex", "crosstab", "concat", "align", "combine_first"}
+)
+
+
+def _reshaped(definition: Definition) -> bool:
+    value = definition.value
+    return isinstance(value, cst.Call) and callee_name(value.func) in _RESHAPING
+
+
+def _is_false(value: cst.BaseExpression) -> bool:
+    return isinstance(value, cst.Name) and value.value == "False"
+
+
+def _is_zero(value: cst.BaseExpression) -> bool:
+    return isinstance(value, cst.Integer | cst.Float) and float(value.evaluated_value) == 0
+
+
+def _literal(value: cst.BaseExpression) -> object:
+    return value.evaluated_value if isinstance(value, cst.SimpleString) else None
+
+
+#: Readers that infer every column's type unless told: `dtype=` or `usecols=` says what to expect.
+_TYPE_INFERRING_READERS = frozenset({"pandas.read_csv", "pandas.read_table", "pandas.read_excel"})
+
+
+class ReadWithoutDtype(Rule):
+    """
+    `pd.read_csv`, `pd.read_table` or `pd.read_excel` is called without `dtype=` and
+    without `usecols=` (nor `**options` that may hold them), and the frame it reads
+    reaches model training or inference in the same module or notebook (the sinks of
+    MLS301). One finding per read.
+    """
+
+    code = "MLS303"
+    name = "read-without-dtype"
+    family = Family.DATA
+    severity = Severity.ADVICE
+    summary = "A CSV or Excel file read for training leaves its columns and their types to inference."
+    challenges = ("ZHANG22-4",)
+    required_modules = frozenset({"pandas"})
+    uses_dataflow = True
+    why = (
+        "Without `dtype=`, pandas guesses each column's type from the values in this file: an "
+        "identifier with leading zeros becomes an integer, a column with one stray string becomes "
+        "`object`, and a new column in the export appears among the features. Choosing the columns "
+        "and their types makes the schema explicit and makes a change in the file fail at the read "
+        "(ZHANG22-4, Columns and DataType Not Explicitly Set)."
+    )
+    bad = (
+        '''
+        import pandas as pd
+        from sklearn.linear_model import LogisticRegression
+
+        loans = pd.read_csv("loans.csv")
+                ^^^^^^^^^^^^^^^^^^^^^^^^
+        LogisticRegression().fit(loans[["income", "term"]], loans["default"])
+        ''',
+    )
+    good = (
+        '''
+        import pandas as pd
+        from sklearn.linear_model import LogisticRegression
+
+        COLUMNS = {"income": "float64", "term": "int32", "default": "bool"}
+
+        loans = pd.read_csv("loans.csv", usecols=list(COLUMNS), dtype=COLUMNS)
+        LogisticRegression().fit(loans[["income", "term"]], loans["default"])
+        ''',
+    )
+    use_instead = (
+        "Name the columns the model uses and their types where the file is read: "
+        "`pd.read_csv(path, usecols=[...], dtype={...})` (with `parse_dates=` for dates), "
+        "or validate the frame against a schema right after the read."
+    )
+    limitations = (
+        "Only reads whose frame reaches a model through assignments in the same module or "
+        "notebook are reported (see MLS301). `usecols=` alone is accepted: it fixes which "
+        "columns are read, though not their types."
+    )
+
+    def __init__(self, file, options) -> None:
+        super().__init__(file, options)
+        self.reported: set[cst.Call] = set()
+        self.dataset_classes: set[str] = set()
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        if is_dataset_class(self.file, node):
+            self.dataset_classes.add(node.name.value)
+
+    def visit_Call(self, node: cst.Call) -> None:
+        for definition, load in loads_reaching(self.file, node, self.dataset_classes):
+            if load in self.reported or not self._infers_types(load, definition):
+                continue
+            self.reported.add(load)
+            self.report(
+                load,
+                f"`{_code(load.func)}` guesses which columns there are and their types, and this frame "
+                f"reaches `{_sink_name(node)}` ({place(self.file, node)}): pass `usecols=` and `dtype=`",
+            )
+
+    def _infers_types(self, load: cst.Call, definition: Definition) -> bool:
+        if not _TYPE_INFERRING_READERS.intersection(self.file.qualified_names(load.func, definition.scopes)):
+            return False
+        return not (has_double_star(load) or keyword_arg(load, "dtype") or keyword_arg(load, "usecols"))

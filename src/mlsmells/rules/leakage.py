@@ -1,0 +1,847 @@
+"""MLS311 to MLS313 and MLS315: leakage between the data a model learns from and the data
+it is judged on, and the scaling that belongs in the same pipeline. A preprocessor fitted
+before the split, or anything fitted on the held-out part, lets test rows shape training,
+and the reported score flatters the model (SLR-CM06, ZHANG22-21, META-E1); a
+scale-sensitive model trained without a scaler learns mostly from the widest feature
+(ZHANG22-10).
+
+The rules follow values with the def-use layer (engine/dataflow.py) and agree on the
+ML APIs through ml_api.py: which calls split data, which classes are preprocessors.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import libcst as cst
+
+from mlsmells.engine.dataflow import Definition, Kind, ancestry, names_read
+from mlsmells.findings import Family, Severity
+from mlsmells.rule import Rule
+from mlsmells.rules.ml_api import (
+    CROSS_VALIDATION,
+    PREPROCESSORS,
+    SPLIT_FUNCTIONS,
+    SPLITTER_CLASSES,
+    constructed_classes,
+    first_argument,
+    is_loader,
+    method_call,
+)
+
+#: Methods that learn from the data they are given (`partial_fit` and `fit_predict` are
+#: left out: streaming updates and clustering a set are not what these rules are about).
+_LEARNING = frozenset({"fit", "fit_transform", "fit_resample"})
+#: Methods whose result is a model's output, not the data it was given: a calibrator or a
+#: stacked model fitted on held-out predictions is the usual, correct design.
+_PREDICTIONS = frozenset(
+    {"predict", "predict_proba", "predict_log_proba", "decision_function", "score", "evaluate"}
+)
+#: Preprocessors that learn nothing from the rows they are fitted on: they work row by
+#: row or only count the input features.
+_STATELESS = frozenset(
+    {
+        *(
+            f"sklearn.preprocessing.{name}"
+            for name in ("Normalizer", "Binarizer", "FunctionTransformer", "PolynomialFeatures")
+        ),
+        "sklearn.feature_extraction.text.HashingVectorizer",
+    }
+)
+#: Label encoders are meant for the target: encoding the whole target before a split
+#: learns its classes, nothing about the features.
+_LABEL_ENCODERS = frozenset(
+    f"sklearn.preprocessing.{name}" for name in ("LabelEncoder", "LabelBinarizer", "MultiLabelBinarizer")
+)
+#: Encoders that only learn a vocabulary or a list of categories unless told to drop rare
+#: ones (the keywords): a word or category seen only in test rows gets a column that is
+#: zero in every training row, so fitting them before the split changes no model.
+_VOCABULARY_ONLY = {
+    "sklearn.feature_extraction.text.CountVectorizer": frozenset({"max_features", "min_df", "max_df"}),
+    "sklearn.feature_extraction.DictVectorizer": frozenset(),
+    "sklearn.preprocessing.OneHotEncoder": frozenset({"min_frequency", "max_categories"}),
+    "sklearn.preprocessing.OrdinalEncoder": frozenset({"min_frequency", "max_categories"}),
+}
+#: Keras' image generator learns statistics in `fit` only when asked to (the keywords).
+_IMAGE_GENERATORS = frozenset(
+    {
+        "keras.preprocessing.image.ImageDataGenerator",
+        "tensorflow.keras.preprocessing.image.ImageDataGenerator",
+        "keras.src.legacy.preprocessing.image.ImageDataGenerator",
+    }
+)
+_IMAGE_STATISTICS = frozenset({"featurewise_center", "featurewise_std_normalization", "zca_whitening"})
+#: Functions that build an array from a shape: `np.empty((len(X_val), 3))` holds none of
+#: `X_val`'s values.
+_FROM_SHAPE = frozenset(
+    f"numpy.{name}"
+    for name in ("empty", "zeros", "ones", "full", "empty_like", "zeros_like", "ones_like", "full_like")
+)
+
+
+def _short(qualified: str) -> str:
+    return qualified.rpartition(".")[2]
+
+
+def _data_names(expr: cst.BaseExpression) -> set[str] | None:
+    """The variables whose data a chain of subscripts, attributes and method calls reads:
+    `X` in `X[cols].values.reshape(-1, 1)` (not `cols`, which only picks columns), `scaler`
+    and `X` in `scaler.transform(X)`. None when the chain does not start at a variable."""
+    names: set[str] = set()
+    while True:
+        if isinstance(expr, cst.Name):
+            names.add(expr.value)
+            return names
+        if isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute):
+            names.update(name.value for arg in expr.args for name in names_read(arg.value))
+            expr = expr.func.value
+        elif isinstance(expr, cst.Attribute | cst.Subscript):
+            expr = expr.value
+        else:
+            return None
+
+
+def _argument(call: cst.Call, position: int, keyword: str) -> cst.BaseExpression | None:
+    """The argument at `position` or named `keyword`."""
+    for arg in call.args:
+        if arg.keyword is not None and arg.keyword.value == keyword:
+            return arg.value
+    positional = [arg.value for arg in call.args if arg.keyword is None and not arg.star]
+    return positional[position] if position < len(positional) else None
+
+
+def _integer(expr: cst.BaseExpression) -> int | None:
+    """The value of an integer literal such as `1` or `-1`."""
+    if isinstance(expr, cst.UnaryOperation) and isinstance(expr.operator, cst.Minus):
+        value = _integer(expr.expression)
+        return None if value is None else -value
+    return int(expr.value) if isinstance(expr, cst.Integer) and expr.value.isdigit() else None
+
+
+def _one_feature(expr: cst.BaseExpression) -> bool:
+    """Whether `expr` selects a single feature, which no scale can outweigh:
+    `df[["gdp"]]`, `df[["gdp"]].values` or `x.reshape(-1, 1)`."""
+    while True:
+        if isinstance(expr, cst.Subscript):
+            if len(expr.slice) == 1 and isinstance(expr.slice[0].slice, cst.Index):
+                index = expr.slice[0].slice.value
+                if isinstance(index, cst.List) and len(index.elements) == 1:
+                    return True
+            expr = expr.value
+        elif isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute):
+            if expr.func.attr.value == "reshape" and [_integer(arg.value) for arg in expr.args] == [-1, 1]:
+                return True
+            expr = expr.func.value
+        elif isinstance(expr, cst.Attribute):
+            expr = expr.value
+        else:
+            return False
+
+
+def _receiver_name(receiver: cst.BaseExpression) -> str | None:
+    """`model` for `model` or `self.model`: what a fitted object is called."""
+    if isinstance(receiver, cst.Name):
+        return receiver.value
+    if isinstance(receiver, cst.Attribute):
+        return receiver.attr.value
+    return None
+
+
+class _LeakageRule(Rule):
+    """What the leakage rules share: knowing split outputs and where data came from."""
+
+    family = Family.DATA
+    uses_dataflow = True
+    required_modules = frozenset({"sklearn", "imblearn"})
+
+    def _split_part(self, definition: Definition) -> str | None:
+        """"test" or "train" when `definition` is an output of `train_test_split`
+        unpacked into names (`X_train, X_test, y_train, y_test = ...`), else None."""
+        value = definition.value
+        if definition.kind is not Kind.ASSIGN or definition.index is None or not isinstance(value, cst.Call):
+            return None
+        if not SPLIT_FUNCTIONS.intersection(self.file.qualified_names(value.func, definition.scopes)):
+            return None
+        return "test" if definition.index % 2 else "train"
+
+    def lineage(self, definitions: Iterable[Definition], limit: int = 2000) -> Iterator[Definition]:
+        """`definitions` and the definitions holding the data they were computed from, like
+        `dataflow.ancestry` but along the data only: `X_train[cols]` comes from `X_train`, not
+        from `cols`; an output of `train_test_split` from the array it splits. Not through a
+        model's predictions (`model.predict(X_test)` is new data), arrays built from a shape
+        (`np.zeros(len(X_test))`) or loop variables (`for X in (X_train, X_test)` does not say
+        which one an iteration holds)."""
+        return ancestry(definitions, self._data_sources, limit)
+
+    def _data_sources(self, definition: Definition) -> tuple[Definition, ...]:
+        """The sources of `definition` that its data comes from (see `lineage`)."""
+        if definition.kind is Kind.LOOP:
+            return ()
+        value = definition.value
+        if value is None or definition.kind not in (Kind.ASSIGN, Kind.UPDATE):
+            return definition.sources
+        if isinstance(value, cst.Call) and (
+            method_call(value, _PREDICTIONS)
+            or _FROM_SHAPE.intersection(self.file.qualified_names(value.func, definition.scopes))
+        ):
+            if definition.kind is Kind.ASSIGN:
+                return ()
+            # `preds[:, i] = model.predict(X_val)` keeps only what `preds` held before.
+            return tuple(source for source in definition.sources if source.name == definition.name)
+        if definition.kind is Kind.UPDATE:
+            return definition.sources
+        if isinstance(value, cst.Call) and self._split_part(definition) is not None:
+            arrays = [arg.value for arg in value.args if arg.keyword is None and not arg.star]
+            index = definition.index // 2
+            if index >= len(arrays):
+                return ()
+            names = {name.value for name in names_read(arrays[index])}
+            return tuple(source for source in definition.sources if source.name in names)
+        if isinstance(value, cst.Subscript | cst.Attribute | cst.Call):
+            names = _data_names(value)
+            if names is not None:
+                return tuple(source for source in definition.sources if source.name in names)
+        return definition.sources
+
+    def _constructor_keywords(self, receiver: cst.BaseExpression) -> set[str]:
+        """The keywords the object `receiver` holds was constructed with."""
+        calls = [receiver] if isinstance(receiver, cst.Call) else []
+        if isinstance(receiver, cst.Name) and self.file.flow is not None:
+            calls = [d.value for d in self.file.flow.reaching(receiver.value) if isinstance(d.value, cst.Call)]
+        return {arg.keyword.value for call in calls for arg in call.args if arg.keyword is not None}
+
+    def _leaky_preprocessor(self, receiver: cst.BaseExpression, classes: Iterable[str]) -> str | None:
+        """The short class name when `receiver` is a preprocessor whose fit on held-out rows
+        changes what it does to training rows; None for anything else, label encoders,
+        stateless preprocessors and vocabulary-only encoders."""
+        classes = tuple(classes)
+        preprocessors = [name for name in classes if name in PREPROCESSORS]
+        if not preprocessors or _LABEL_ENCODERS.intersection(classes) or self._learns_nothing(receiver, classes):
+            return None
+        rare_options = _VOCABULARY_ONLY.get(preprocessors[0])
+        if rare_options is not None and not self._constructor_keywords(receiver) & rare_options:
+            return None
+        return _short(preprocessors[0])
+
+    def _learns_nothing(self, receiver: cst.BaseExpression, classes: Iterable[str]) -> bool:
+        """Whether fitting the object on test rows could not change what it does to others."""
+        classes = set(classes)
+        if classes & _STATELESS:
+            return True
+        if classes & _IMAGE_GENERATORS:
+            return not self._constructor_keywords(receiver) & _IMAGE_STATISTICS
+        return False
+
+    def _data_definitions(self, expr: cst.BaseExpression) -> tuple[Definition, ...]:
+        """The definitions of the variable holding the data `expr` passes on: `X` for `X`,
+        `df[cols]`, `X.values` or `np.asarray(X)`."""
+        flow = self.file.flow
+        while flow is not None:
+            found = flow.definitions(expr)
+            if found or not (isinstance(expr, cst.Call) and expr.args) or expr.args[0].keyword or expr.args[0].star:
+                return found
+            expr = expr.args[0].value
+        return ()
+
+    def _where(self, node: cst.CSTNode) -> str:
+        """Where the walk is, for naming a place in a message: a cell or a line."""
+        if self.file.notebook is not None and self.file.cell is not None:
+            return f"cell {self.file.cell}"
+        return f"line {self.file.span_of(node).line}"
+
+
+class FitOnTest(_LeakageRule):
+    """
+    `fit`, `fit_transform` or `fit_resample` called on data that came from the held-out
+    part of a `train_test_split`: the second (fourth, ...) output it was unpacked into, or
+    anything computed from it, such as `scaler.fit_transform(X_test)` or
+    `model.fit(X_test, y_test)`. The data is followed through assignments in the same
+    module or notebook; a variable merely *named* `X_test` is not enough.
+    """
+
+    code = "MLS312"
+    name = "fit-on-test"
+    severity = Severity.WARNING
+    summary = "A model or preprocessor is fitted on the test or validation part of a split."
+    challenges = ("SLR-CM06",)
+    why = (
+        "The held-out part of a split is there to measure how the model does on data it has "
+        "not seen. Fitting anything on it, even a scaler refitted with `fit_transform(X_test)`, "
+        "puts test information into the pipeline: the test score is no longer an honest "
+        "estimate, and a refitted scaler also maps test rows differently from training rows. "
+        "SLR-CM06 names leakage between training and validation data as a challenge."
+    )
+    bad = (
+        '''
+        import pandas as pd
+        from sklearn.linear_model import LogisticRegression
+        from sklearn.model_selection import train_test_split
+        from sklearn.preprocessing import StandardScaler
+
+        frame = pd.read_csv("churn.csv")
+        X_train, X_test, y_train, y_test = train_test_split(
+            frame.drop(columns="churned"), frame["churned"], test_size=0.2, random_state=7
+        )
+        scaler = StandardScaler()
+        X_train = scaler.fit_transform(X_train)
+        X_test = scaler.fit_transform(X_test)
+                 ^^^^^^^^^^^^^^^^^^^^
+        model = LogisticRegression().fit(X_train, y_train)
+        print(model.score(X_test, y_test))
+        ''',
+    )
+    good = (
+        '''
+        import pandas as pd
+        from sklearn.linear_model import LogisticRegression
+        from sklearn.model_selection import train_test_split
+        from sklearn.preprocessing import StandardScaler
+
+        frame = pd.read_csv("churn.csv")
+        X_train, X_test, y_train, y_test = train_test_split(
+            frame.drop(columns="churned"), frame["churned"], test_size=0.2, random_state=7
+        )
+        scaler = StandardScaler()
+        X_train = scaler.fit_transform(X_train)
+        X_test = scaler.transform(X_test)
+        model = LogisticRegression().fit(X_train, y_train)
+        print(model.score(X_test, y_test))
+        ''',
+    )
+    use_instead = (
+        "Fit on the training part only and apply the fitted object to the held-out part: "
+        "`scaler.fit_transform(X_train)` then `scaler.transform(X_test)`. Pass validation "
+        "data as such (`validation_data=`, `eval_set=`), never as what is fitted."
+    )
+    limitations = (
+        "Only `train_test_split` outputs unpacked into names are known as held-out parts; index "
+        "arrays from `KFold.split` and manual slicing are not followed. Data that combines both "
+        "parts of a split (a vectorizer fitted on train and test text together, a final model "
+        "refitted on everything) is not reported, and neither is anything fitted on a model's "
+        "predictions for the held-out part (calibration, stacking), a model that is fitted on one "
+        "half and then predicts the other half (two-fold cross-fitting), a part whose name says "
+        "`train` (`df_test, df_train = train_test_split(df, test_size=0.7)`), or a preprocessor "
+        "that learns nothing from rows (`PolynomialFeatures`, `Normalizer`, an "
+        "`ImageDataGenerator` without feature-wise statistics)."
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        #: Fits on a held-out part: (call, method, held-out definition, receiver name).
+        self._pending: list[tuple[cst.Call, str, Definition, str | None]] = []
+
+    def visit_Call(self, node: cst.Call) -> None:
+        method = method_call(node, _LEARNING)
+        if method:
+            self._check_fit(node, method)
+
+    def leave_Call(self, node: cst.Call) -> None:
+        # On leaving, so that in `model.fit(X2, y2).predict(X1)` the fit is seen first.
+        if self._pending and method_call(node, _PREDICTIONS):
+            self._note_prediction(node)
+
+    def _check_fit(self, node: cst.Call, method: str) -> None:
+        data = first_argument(node)
+        flow = self.file.flow
+        if data is None or flow is None:
+            return
+        receiver = node.func.value
+        if self._learns_nothing(receiver, constructed_classes(self.file, receiver)):
+            return
+        held_out: Definition | None = None
+        splits_with_train: set[int] = set()
+        for definition in self.lineage(flow.sources(data)):
+            part = self._split_part(definition)
+            if part == "test" and held_out is None and "train" not in definition.name.lower():
+                # `df_test, df_train = train_test_split(df, test_size=0.7)`: the parts swapped
+                held_out = definition
+            elif part == "train":
+                splits_with_train.add(id(definition.value))
+        if held_out is None or id(held_out.value) in splits_with_train:
+            return  # not held-out data, or both parts recombined (a final refit on everything)
+        self._pending.append((node, method, held_out, _receiver_name(receiver)))
+
+    def _note_prediction(self, node: cst.Call) -> None:
+        """A model fitted on one half of a split that then predicts the other half is two-fold
+        cross-fitting (`model.fit(X2, y2).predict(X1)`, out-of-fold stacking), not a leak."""
+        receiver = node.func.value
+        if isinstance(receiver, cst.Call) and method_call(receiver, _LEARNING):
+            receiver = receiver.func.value
+        name = _receiver_name(receiver)
+        data = first_argument(node)
+        if name is None or data is None or self.file.flow is None:
+            return
+        splits = {
+            id(definition.value)
+            for definition in self.lineage(self.file.flow.sources(data))
+            if self._split_part(definition) == "train"
+        }
+        self._pending = [
+            fit for fit in self._pending if not (fit[3] == name and id(fit[2].value) in splits)
+        ]
+
+    def end_file(self) -> None:
+        for node, method, held_out, _ in self._pending:
+            self.report(
+                node.func,
+                f"`{method}` learns from data derived from `{held_out.name}`, the held-out part of a "
+                "`train_test_split`, so test information leaks into the pipeline; fit on the training "
+                f"part and only transform or predict on `{held_out.name}`",
+            )
+
+
+@dataclass
+class _Fit:
+    """A preprocessor fitted on some data, waiting to see whether that data is split later."""
+
+    call: cst.Call
+    preprocessor: str
+    data: frozenset[int]
+    reported: bool = False
+
+
+class FitBeforeSplit(_LeakageRule):
+    """
+    A preprocessor or resampler (a scaler, encoder, imputer, feature selector, PCA or other
+    decomposition, a text vectorizer, `SMOTE` and the other imbalanced-learn samplers) is
+    fitted with `fit`, `fit_transform` or `fit_resample` on data that is split into train
+    and test afterwards, by `train_test_split` or a cross-validation splitter's `.split`.
+    The data is followed through assignments, so `X = scaler.fit_transform(X)` followed by
+    `train_test_split(X, y)` is found, in one module or across notebook cells. The finding
+    is at the fit and names the split.
+    """
+
+    code = "MLS311"
+    name = "fit-before-split"
+    severity = Severity.WARNING
+    summary = "A preprocessor is fitted on data that is split into train and test afterwards."
+    challenges = ("SLR-CM06", "ZHANG22-21", "META-E1")
+    why = (
+        "A scaler fitted on all rows learns the mean and spread of the test rows too; an imputer "
+        "learns their medians, a feature selector picks features by how they correlate with the "
+        "test labels, and SMOTE before the split puts synthetic copies of test rows into "
+        "training. The test score then measures a model that has already seen the test data. "
+        "SLR-CM06 names leakage between training and validation data as a challenge, ZHANG22-21 "
+        "catalogues the smell, and META-E1 covers evaluation that overstates model quality."
+    )
+    bad = (
+        '''
+        import pandas as pd
+        from sklearn.model_selection import train_test_split
+        from sklearn.preprocessing import StandardScaler
+        from sklearn.svm import SVC
+
+        frame = pd.read_csv("sensors.csv")
+        X = frame.drop(columns="fault")
+        X = StandardScaler().fit_transform(X)
+            ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^
+        X_train, X_test, y_train, y_test = train_test_split(X, frame["fault"], random_state=0)
+        model = SVC().fit(X_train, y_train)
+        ''',
+    )
+    good = (
+        '''
+        import pandas as pd
+        from sklearn.model_selection import train_test_split
+        from sklearn.preprocessing import LabelEncoder, StandardScaler
+        from sklearn.svm import SVC
+
+        frame = pd.read_csv("sensors.csv")
+        X = frame.drop(columns="fault")
+        y = LabelEncoder().fit_transform(frame["fault"])
+        X_train, X_test, y_train, y_test = train_test_split(X, y, random_state=0)
+        scaler = StandardScaler().fit(X_train)
+        model = SVC().fit(scaler.transform(X_train), y_train)
+        ''',
+    )
+    use_instead = (
+        "Split first, then fit preprocessors on the training part only, or put them in a "
+        "`Pipeline` with the model so that every fit sees training rows only."
+    )
+    limitations = (
+        "Splits by manual slicing (`X[:800]`) and by index arrays are not recognised. Label "
+        "encoders (`LabelEncoder`, `LabelBinarizer`) are not reported, because they are meant "
+        "for the target, and neither are preprocessors that learn nothing from the rows "
+        "(`Normalizer`, `Binarizer`, `FunctionTransformer`, `PolynomialFeatures`, "
+        "`HashingVectorizer`) or only a vocabulary or category list (`CountVectorizer`, "
+        "`OneHotEncoder`, `OrdinalEncoder`, `DictVectorizer`, unless `min_df`, `max_df`, "
+        "`max_features`, `min_frequency` or `max_categories` make them drop rare values): a word or "
+        "category seen only in test rows gets a column that is zero in every training row. A fit "
+        "is matched with a later split only through the variables of one module or notebook; "
+        "fitting on the labelled data of a competition and then splitting it for validation is "
+        "reported like any other split."
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._fits: list[_Fit] = []
+
+    def visit_Call(self, node: cst.Call) -> None:
+        if method_call(node, _LEARNING):
+            self._note_fit(node)
+        elif self._fits:
+            splitter, inputs = self._split_inputs(node)
+            if inputs:
+                self._check_split(node, splitter, inputs)
+
+    def _note_fit(self, call: cst.Call) -> None:
+        data = first_argument(call)
+        if data is None:
+            return
+        preprocessor = self._leaky_preprocessor(call.func.value, constructed_classes(self.file, call.func.value))
+        if preprocessor is None:
+            return
+        definitions = self._data_definitions(data)
+        if definitions:
+            self._fits.append(_Fit(call, preprocessor, frozenset(map(id, definitions))))
+
+    def _split_inputs(self, call: cst.Call) -> tuple[str, list[cst.BaseExpression]]:
+        """The splitter's name and the data a split call divides: the arrays given to
+        `train_test_split`, or the `X` of `KFold(...).split(X, y)`."""
+        if SPLIT_FUNCTIONS.intersection(self.file.qualified_names(call.func)):
+            return "train_test_split", [arg.value for arg in call.args if arg.keyword is None and not arg.star]
+        if method_call(call, frozenset({"split"})):
+            splitters = SPLITTER_CLASSES.intersection(constructed_classes(self.file, call.func.value))
+            data = first_argument(call)
+            if splitters and data is not None:
+                return f"{_short(min(splitters))}.split", [data]
+        return "", []
+
+    def _check_split(self, call: cst.Call, splitter: str, inputs: list[cst.BaseExpression]) -> None:
+        flow = self.file.flow
+        if flow is None:
+            return
+        history = {id(definition) for data in inputs for definition in self.lineage(flow.sources(data))}
+        for fit in self._fits:
+            if not fit.reported and fit.data & history:
+                fit.reported = True
+                self.report(
+                    fit.call,
+                    f"`{fit.preprocessor}` is fitted on data that is split into train and test later "
+                    f"(`{splitter}` at {self._where(call)}), so test rows shape what it learns; split "
+                    "first and fit it on the training part only, or put it in a `Pipeline`",
+                )
+
+
+#: What a preprocessor's output is produced by.
+_TRANSFORMING = frozenset({"transform", "fit_transform", "fit_resample"})
+#: Scalers that map each feature through an increasing linear function, and those that map
+#: it through any increasing function. Tree models split on the order of values only and
+#: Gaussian naive Bayes fits each feature's own mean and spread, so what such a scaler
+#: learned from a fold cannot reach them.
+_LINEAR_SCALERS = frozenset(
+    f"sklearn.preprocessing.{name}" for name in ("StandardScaler", "MinMaxScaler", "MaxAbsScaler", "RobustScaler")
+)
+_ORDER_PRESERVING = _LINEAR_SCALERS | {
+    "sklearn.preprocessing.QuantileTransformer",
+    "sklearn.preprocessing.PowerTransformer",
+}
+_TREE_MODELS = frozenset(
+    {
+        *(f"sklearn.tree.{name}" for name in ("DecisionTreeClassifier", "DecisionTreeRegressor")),
+        *(
+            f"sklearn.ensemble.{name}"
+            for name in (
+                "RandomForestClassifier", "RandomForestRegressor", "ExtraTreesClassifier", "ExtraTreesRegressor",
+                "GradientBoostingClassifier", "GradientBoostingRegressor",
+                "HistGradientBoostingClassifier", "HistGradientBoostingRegressor",
+            )
+        ),
+        "xgboost.XGBClassifier", "xgboost.XGBRegressor", "xgboost.sklearn.XGBClassifier",
+        "xgboost.sklearn.XGBRegressor", "lightgbm.LGBMClassifier", "lightgbm.LGBMRegressor",
+        "catboost.CatBoostClassifier", "catboost.CatBoostRegressor",
+    }
+)
+_NAIVE_BAYES = frozenset({"sklearn.naive_bayes.GaussianNB"})
+
+
+class PreprocessingOutsidePipeline(_LeakageRule):
+    """
+    Data that a fitted preprocessor or resampler produced (`scaler.fit_transform(X)`,
+    `selector.transform(X)`, `SMOTE().fit_resample(X, y)`, or anything computed from such
+    output) is cross-validated: passed to `cross_val_score`, `cross_validate`,
+    `cross_val_predict`, `learning_curve`, `validation_curve` or `permutation_test_score`,
+    or to the `fit` of a `GridSearchCV`, `RandomizedSearchCV` or halving search. The
+    preprocessor was fitted once, outside the folds, so every fold's held-out rows shaped it.
+    """
+
+    code = "MLS313"
+    name = "preprocessing-outside-pipeline"
+    severity = Severity.ADVICE
+    precision = "medium"
+    summary = "Preprocessed data is cross-validated instead of a Pipeline that preprocesses per fold."
+    challenges = ("ZHANG22-21", "SLR-CM06")
+    why = (
+        "Cross-validation estimates how a model does on rows it has not learned from. When the "
+        "features were scaled, imputed, selected or oversampled before the folds are cut, each "
+        "validation fold has already influenced that step, so the scores overstate the model; "
+        "with feature selection or oversampling the gap can be large. ZHANG22-21 catalogues "
+        "preprocessing outside the pipeline as a leakage smell; SLR-CM06 names leakage between "
+        "training and validation data as a challenge."
+    )
+    bad = (
+        '''
+        from sklearn.feature_selection import SelectKBest
+        from sklearn.linear_model import LogisticRegression
+        from sklearn.model_selection import cross_val_score
+        from sklearn.preprocessing import StandardScaler
+
+        X, y = load_expression_matrix()
+        X_scaled = StandardScaler().fit_transform(X)
+        X_selected = SelectKBest(k=20).fit_transform(X_scaled, y)
+        scores = cross_val_score(LogisticRegression(), X_selected, y, cv=5)
+                 ^^^^^^^^^^^^^^^
+        ''',
+    )
+    good = (
+        '''
+        from sklearn.feature_selection import SelectKBest
+        from sklearn.linear_model import LogisticRegression
+        from sklearn.model_selection import cross_val_score
+        from sklearn.pipeline import make_pipeline
+        from sklearn.preprocessing import StandardScaler
+
+        X, y = load_expression_matrix()
+        model = make_pipeline(StandardScaler(), SelectKBest(k=20), LogisticRegression())
+        scores = cross_val_score(model, X, y, cv=5)
+        ''',
+    )
+    use_instead = (
+        "Put the preprocessing steps and the model in one `Pipeline` (or imbalanced-learn's "
+        "`Pipeline` for samplers) and cross-validate or grid-search the pipeline, so that "
+        "every step is fitted on the training folds only."
+    )
+    limitations = (
+        "Advice: how much a fold leaks depends on the step (a scaler on many rows leaks little, "
+        "feature selection and oversampling leak a lot). Scalers are not reported when the "
+        "cross-validated estimator is a tree model (decision trees, forests, gradient boosting, "
+        "XGBoost, LightGBM, CatBoost), which only sees the order of values, nor linear scalers "
+        "for `GaussianNB`. Only output reached through the "
+        "variables of one module or notebook is found; label encoders, vocabulary-only "
+        "encoders and preprocessors that learn nothing from rows are not counted."
+    )
+
+    def visit_Call(self, node: cst.Call) -> None:
+        data, estimator = self._cross_validated(node)
+        flow = self.file.flow
+        if data is None or flow is None:
+            return
+        models = set(constructed_classes(self.file, estimator)) if estimator is not None else set()
+        unaffected = _ORDER_PRESERVING if models & _TREE_MODELS else _LINEAR_SCALERS if models & _NAIVE_BAYES else ()
+        for definition in self.lineage(flow.sources(data)):
+            preprocessor = self._preprocessor_output(definition)
+            if preprocessor and f"sklearn.preprocessing.{preprocessor}" not in unaffected:
+                self.report(
+                    node.func,
+                    f"cross-validates `{definition.name}`, the output of `{preprocessor}` fitted outside "
+                    "the folds, so every validation fold already shaped it; cross-validate a `Pipeline` "
+                    f"of `{preprocessor}` and the model instead",
+                )
+                return
+
+    def _cross_validated(self, call: cst.Call) -> tuple[cst.BaseExpression | None, cst.BaseExpression | None]:
+        """The features and the estimator a cross-validation call is given:
+        `cross_val_score(model, X, y)`, or `GridSearchCV(model, grid).fit(X, y)`."""
+        if CROSS_VALIDATION.intersection(self.file.qualified_names(call.func)):
+            return _argument(call, 1, "X"), _argument(call, 0, "estimator")
+        if not method_call(call, frozenset({"fit"})):
+            return None, None
+        receiver = call.func.value
+        if not any(
+            name in CROSS_VALIDATION and name.endswith("SearchCV") for name in constructed_classes(self.file, receiver)
+        ):
+            return None, None
+        search = receiver
+        if isinstance(receiver, cst.Name) and self.file.flow is not None:
+            constructions = [d.value for d in self.file.flow.reaching(receiver.value) if isinstance(d.value, cst.Call)]
+            search = constructions[0] if len(constructions) == 1 else None
+        estimator = _argument(search, 0, "estimator") if isinstance(search, cst.Call) else None
+        return first_argument(call), estimator
+
+    def _preprocessor_output(self, definition: Definition) -> str | None:
+        """The preprocessor whose output `definition` holds, also when wrapped in a call
+        (`pd.DataFrame(scaler.transform(X))`), or None."""
+        value = definition.value
+        while isinstance(value, cst.Call) and value.args and self.file.qualified_names(value.func, definition.scopes):
+            value = value.args[0].value  # `pd.DataFrame(...)`, `np.asarray(...)`: a library wrapper
+        if definition.kind is not Kind.ASSIGN or not isinstance(value, cst.Call):
+            return None
+        if not method_call(value, _TRANSFORMING):
+            return None
+        receiver = value.func.value
+        if isinstance(receiver, cst.Call):
+            classes = self.file.qualified_names(receiver.func, definition.scopes)
+        elif isinstance(receiver, cst.Name) and self.file.flow is not None:
+            reaching = self.file.flow.reaching(receiver.value, definition.scopes)
+            classes = tuple(
+                name
+                for d in reaching
+                if isinstance(d.value, cst.Call)
+                for name in self.file.qualified_names(d.value.func, d.scopes)
+            )
+        else:
+            return None
+        return self._leaky_preprocessor(receiver, classes)
+
+
+# MLS315 ------------------------------------------------------------------------------------
+
+#: Estimators whose result depends on the scale of each feature: distances (neighbours,
+#: k-means, RBF kernels), a penalty shared by all weights, or gradient steps.
+_SCALE_SENSITIVE = frozenset(
+    {
+        *(f"sklearn.svm.{name}" for name in ("SVC", "SVR", "NuSVC", "NuSVR", "LinearSVC", "LinearSVR")),
+        *(
+            f"sklearn.neighbors.{name}"
+            for name in (
+                "KNeighborsClassifier", "KNeighborsRegressor",
+                "RadiusNeighborsClassifier", "RadiusNeighborsRegressor",
+            )
+        ),
+        "sklearn.neural_network.MLPClassifier",
+        "sklearn.neural_network.MLPRegressor",
+        "sklearn.linear_model.SGDClassifier",
+        "sklearn.linear_model.SGDRegressor",
+        "sklearn.linear_model.LogisticRegression",
+        "sklearn.cluster.KMeans",
+        "sklearn.cluster.MiniBatchKMeans",
+        "sklearn.decomposition.PCA",
+    }
+)
+#: Bundled datasets whose features have very different ranges (others, such as the digits
+#: or the already standardised diabetes data, do not need scaling).
+_UNSCALED_DATASETS = frozenset(
+    f"sklearn.datasets.{name}"
+    for name in ("load_breast_cancer", "load_wine", "fetch_california_housing", "fetch_covtype", "load_boston")
+)
+#: Functions that rescale their argument without a fitted object.
+_SCALING_FUNCTIONS = frozenset(
+    f"sklearn.preprocessing.{name}"
+    for name in ("scale", "minmax_scale", "maxabs_scale", "robust_scale", "normalize", "quantile_transform", "power_transform")
+)
+
+
+class ScalerMissing(_LeakageRule):
+    """
+    A scale-sensitive estimator (`SVC`/`SVR` and the other SVMs, `KNeighbors*`,
+    `RadiusNeighbors*`, `MLP*`, `SGD*`, `LogisticRegression`, `KMeans`, `PCA`) is fitted
+    directly, not inside a `Pipeline`, on features that come from a file (`pd.read_csv`,
+    `np.load`, ...) or from a bundled dataset with unequal feature ranges
+    (`load_breast_cancer`, `load_wine`, `fetch_california_housing`), with no scaling on the
+    way: no scaler or other preprocessor output, no `scale`/`normalize` function, and no
+    division or subtraction (`X / 255`, `(X - mean) / std`).
+    """
+
+    code = "MLS315"
+    name = "scaler-missing"
+    severity = Severity.ADVICE
+    precision = "low"
+    summary = "A scale-sensitive estimator is trained on features that were never scaled."
+    challenges = ("ZHANG22-10",)
+    bad = (
+        '''
+        import pandas as pd
+        from sklearn.model_selection import train_test_split
+        from sklearn.neighbors import KNeighborsClassifier
+
+        patients = pd.read_csv("patients.csv")  # age in years, income in dollars, bmi
+        X_train, X_test, y_train, y_test = train_test_split(
+            patients[["age", "income", "bmi"]], patients["readmitted"], random_state=3
+        )
+        knn = KNeighborsClassifier(n_neighbors=7)
+        knn.fit(X_train, y_train)
+        ^^^^^^^
+        ''',
+    )
+    good = (
+        '''
+        import pandas as pd
+        from sklearn.model_selection import train_test_split
+        from sklearn.neighbors import KNeighborsClassifier
+        from sklearn.pipeline import make_pipeline
+        from sklearn.preprocessing import StandardScaler
+
+        patients = pd.read_csv("patients.csv")
+        X_train, X_test, y_train, y_test = train_test_split(
+            patients[["age", "income", "bmi"]], patients["readmitted"], random_state=3
+        )
+        knn = make_pipeline(StandardScaler(), KNeighborsClassifier(n_neighbors=7))
+        knn.fit(X_train, y_train)
+        ''',
+    )
+    why = (
+        "Distances, kernels, a penalty shared by all weights and gradient steps treat every "
+        "feature on the same scale: a feature measured in dollars outweighs one measured in "
+        "years, and SGD or an MLP converge slowly or not at all. ZHANG22-10 catalogues the "
+        "missing scaler before scale-sensitive operations as a code smell."
+    )
+    use_instead = (
+        "Put a scaler before the estimator in a `Pipeline` (`make_pipeline(StandardScaler(), "
+        "SVC())`), so that it is also fitted on the training data only."
+    )
+    limitations = (
+        "Advice, and often wrong: some data needs no scaling (all features in the same unit, such "
+        "as coordinates or pixel counts, one-hot columns, features already binned into small "
+        "integers), and the rule does not know column ranges. A single selected feature "
+        "(`df[[\"gdp\"]]`, `x.reshape(-1, 1)`) is not reported. Features whose origin is not a file or a "
+        "known dataset (parameters, generated data) are not checked, and scaling done by "
+        "helper functions of the project is not recognised unless it divides or subtracts in "
+        "the same module."
+    )
+
+    def visit_Call(self, node: cst.Call) -> None:
+        method = method_call(node, frozenset({"fit", "fit_transform", "fit_predict"}))
+        data = first_argument(node) if method else None
+        flow = self.file.flow
+        if data is None or flow is None:
+            return
+        estimators = _SCALE_SENSITIVE.intersection(constructed_classes(self.file, node.func.value))
+        if not estimators:
+            return
+        if _one_feature(data):
+            return
+        origin: str | None = None
+        for definition in self.lineage(flow.sources(data)):
+            if self._scales(definition) or (definition.value is not None and _one_feature(definition.value)):
+                return
+            origin = origin or self._unscaled_origin(definition)
+        if origin is not None:
+            self.report(
+                node.func,
+                f"`{_short(min(estimators))}` is sensitive to feature scale, but its features come "
+                f"from `{origin}` without passing through a scaler; put a `StandardScaler` before it "
+                "in a `Pipeline`",
+            )
+
+    def _scales(self, definition: Definition) -> bool:
+        """Whether `definition`'s value rescales data: preprocessor output, a scaling
+        function, or arithmetic that divides or subtracts."""
+        value = definition.value
+        if isinstance(value, cst.BinaryOperation) and isinstance(value.operator, cst.Divide | cst.Subtract):
+            return True
+        if isinstance(definition.node, cst.AugAssign) and isinstance(
+            definition.node.operator, cst.DivideAssign | cst.SubtractAssign
+        ):
+            return True
+        while isinstance(value, cst.Call):
+            names = self.file.qualified_names(value.func, definition.scopes)
+            if _SCALING_FUNCTIONS.intersection(names):
+                return True
+            if method_call(value, _TRANSFORMING):
+                return True  # any fitted transformer's output: scaled, encoded or projected
+            if not (names and value.args):
+                return False
+            value = value.args[0].value
+        return False
+
+    def _unscaled_origin(self, definition: Definition) -> str | None:
+        value = definition.value
+        if definition.kind is not Kind.ASSIGN or not isinstance(value, cst.Call):
+            return None
+        names = self.file.qualified_names(value.func, definition.scopes)
+        found = _UNSCALED_DATASETS.intersection(names)
+        if found or is_loader(self.file, value, definition.scopes):
+            return _short(min(found or names or ("a file",)))
+        return None

@@ -1,0 +1,368 @@
+"""MLS311 and MLS312 (leakage between training and held-out data) beyond their examples."""
+
+from __future__ import annotations
+
+from conftest import lines, lint, lint_percent_notebook
+
+HEADER = """\
+import numpy as np
+import pandas as pd
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import KFold, train_test_split
+from sklearn.preprocessing import LabelEncoder, OneHotEncoder, StandardScaler
+"""
+
+
+def _lint(body: str, code: str):
+    return lint(HEADER + body, code)
+
+
+def _line(body: str, text: str) -> int:
+    """The line of `text` in HEADER + body, 1-based."""
+    return (HEADER + body).splitlines().index(text) + 1
+
+
+# MLS312 fit-on-test -------------------------------------------------------------------------
+
+
+def test_model_fitted_on_the_test_part_is_reported():
+    body = (
+        "frame = pd.read_csv('loans.csv')\n"
+        "X_train, X_test, y_train, y_test = train_test_split(frame.drop(columns='default'), frame['default'])\n"
+        "clf = LogisticRegression()\n"
+        "clf.fit(X_test, y_test)\n"
+    )
+    [finding] = _lint(body, "MLS312")
+    assert finding.span.line == _line(body, "clf.fit(X_test, y_test)")
+    assert "`X_test`" in finding.message
+
+
+def test_data_derived_from_the_test_part_is_followed():
+    body = (
+        "X_tr, X_ho, y_tr, y_ho = train_test_split(X, y, test_size=0.3)\n"
+        "holdout_numeric = X_ho.select_dtypes('number').fillna(0)\n"
+        "scaled = StandardScaler().fit_transform(holdout_numeric.values)\n"
+    )
+    assert lines(_lint(body, "MLS312")) == [_line(body, "scaled = StandardScaler().fit_transform(holdout_numeric.values)")]
+
+
+def test_transform_and_predict_on_the_test_part_and_validation_data_are_fine():
+    body = (
+        "X_train, X_val, y_train, y_val = train_test_split(X, y)\n"
+        "scaler = StandardScaler().fit(X_train)\n"
+        "X_val = scaler.transform(X_val)\n"
+        "clf = LogisticRegression().fit(scaler.transform(X_train), y_train)\n"
+        "print(clf.score(X_val, y_val))\n"
+        "net.fit(X_train, y_train, validation_data=(X_val, y_val), epochs=5)\n"
+        "booster.fit(X_train, y_train, eval_set=[(X_val, y_val)])\n"
+    )
+    assert _lint(body, "MLS312") == []
+
+
+def test_a_name_alone_does_not_make_data_held_out():
+    body = (
+        "X_test = pd.read_csv('competition_test.csv')\n"
+        "scaler = StandardScaler().fit(X_test)\n"
+    )
+    assert _lint(body, "MLS312") == []
+
+
+def test_refit_on_both_parts_together_is_not_reported():
+    body = (
+        "X_train, X_test, y_train, y_test = train_test_split(X, y, random_state=1)\n"
+        "final = LogisticRegression().fit(np.vstack([X_train, X_test]), np.concatenate([y_train, y_test]))\n"
+    )
+    assert _lint(body, "MLS312") == []
+
+
+def test_meta_model_on_held_out_predictions_is_not_reported():
+    body = (
+        "X_train, X_blend, y_train, y_blend = train_test_split(X, y, test_size=0.25)\n"
+        "base = LogisticRegression().fit(X_train, y_train)\n"
+        "blend_features = np.empty((len(X_blend), 2))\n"
+        "for column, model in enumerate([base, base]):\n"
+        "    blend_features[:, column] = model.predict(X_blend)\n"
+        "meta = LogisticRegression().fit(blend_features, y_blend)\n"
+    )
+    assert _lint(body, "MLS312") == []
+
+
+def test_two_fold_cross_fitting_is_not_reported():
+    body = (
+        "X1, X2, y1, y2 = train_test_split(X, y, train_size=0.5, random_state=0)\n"
+        "model = LogisticRegression()\n"
+        "pred2 = model.fit(X1, y1).predict(X2)\n"
+        "pred1 = model.fit(X2, y2).predict(X1)\n"
+    )
+    assert _lint(body, "MLS312") == []
+
+
+def test_stateless_preprocessor_on_the_test_part_is_not_reported():
+    code = (
+        "from sklearn.model_selection import train_test_split\n"
+        "from sklearn.preprocessing import PolynomialFeatures\n"
+        "X_train, X_test, y_train, y_test = train_test_split(X, y)\n"
+        "poly = PolynomialFeatures(degree=3)\n"
+        "X_test_poly = poly.fit_transform(X_test)\n"
+    )
+    assert lint(code, "MLS312") == []
+
+
+def test_split_of_the_test_part_keeps_the_test_origin():
+    body = (
+        "X_train, X_rest, y_train, y_rest = train_test_split(X, y, test_size=0.4)\n"
+        "X_val, X_test, y_val, y_test = train_test_split(X_rest, y_rest, test_size=0.5)\n"
+        "encoder = OneHotEncoder(handle_unknown='ignore').fit(X_val)\n"
+    )
+    [finding] = _lint(body, "MLS312")
+    assert "`X_rest`" in finding.message
+
+
+def test_fit_on_test_across_notebook_cells():
+    findings = lint_percent_notebook(
+        "# %% [1]\nfrom sklearn.model_selection import train_test_split as tts\n"
+        "from sklearn import preprocessing as pp\n"
+        "# %% [2]\nX_train, X_test, y_train, y_test = tts(features, target)\n"
+        "# %% [3]\nsc = pp.MinMaxScaler()\nX_test = sc.fit_transform(X_test)\n",
+        "MLS312",
+    )
+    assert [(finding.cell, finding.span.line) for finding in findings] == [(3, 2)]
+
+
+# MLS311 fit-before-split --------------------------------------------------------------------
+
+
+def test_scaler_fitted_before_train_test_split_is_reported_at_the_fit():
+    body = (
+        "frame = pd.read_csv('sensors.csv')\n"
+        "features = frame.drop(columns='fault')\n"
+        "scaler = StandardScaler()\n"
+        "scaler.fit(features)\n"
+        "scaled = scaler.transform(features)\n"
+        "parts = train_test_split(scaled, frame['fault'])\n"
+    )
+    [finding] = _lint(body, "MLS311")
+    assert finding.span.line == _line(body, "scaler.fit(features)")
+    split_line = _line(body, "parts = train_test_split(scaled, frame['fault'])")
+    assert f"at line {split_line}" in finding.message
+
+
+def test_fit_on_a_column_before_a_kfold_split_of_the_frame():
+    body = (
+        "frame = pd.read_csv('houses.csv')\n"
+        "frame[['area']] = StandardScaler().fit_transform(frame[['area']])\n"
+        "folds = KFold(n_splits=5, shuffle=True, random_state=0)\n"
+        "for train_idx, valid_idx in folds.split(frame):\n"
+        "    pass\n"
+    )
+    [finding] = _lint(body, "MLS311")
+    assert "KFold.split" in finding.message
+
+
+def test_scaler_fitted_on_the_training_part_only_is_fine():
+    body = (
+        "X_train, X_test, y_train, y_test = train_test_split(X, y)\n"
+        "scaler = StandardScaler().fit(X_train)\n"
+        "X_train, X_test = scaler.transform(X_train), scaler.transform(X_test)\n"
+    )
+    assert _lint(body, "MLS311") == []
+
+
+def test_fit_on_everything_without_a_later_split_is_fine():
+    body = (
+        "frame = pd.read_csv('sensors.csv')\n"
+        "X_train, X_test, y_train, y_test = train_test_split(frame.drop(columns='fault'), frame['fault'])\n"
+        "# final model, trained on all labelled rows\n"
+        "scaler = StandardScaler().fit(frame.drop(columns='fault'))\n"
+    )
+    assert _lint(body, "MLS311") == []
+
+
+def test_label_encoder_on_the_target_is_fine():
+    body = (
+        "frame = pd.read_csv('sensors.csv')\n"
+        "y = LabelEncoder().fit_transform(frame['fault'])\n"
+        "X_train, X_test, y_train, y_test = train_test_split(frame.drop(columns='fault'), y)\n"
+    )
+    assert _lint(body, "MLS311") == []
+
+
+def test_vocabulary_only_encoders_are_fine_unless_they_drop_rare_values():
+    fine = (
+        "frame = pd.read_csv('shop.csv')\n"
+        "onehot = OneHotEncoder(handle_unknown='ignore').fit(frame[['city']])\n"
+        "X_train, X_test = train_test_split(frame)\n"
+    )
+    assert _lint(fine, "MLS311") == []
+    leaky = fine.replace("handle_unknown='ignore'", "min_frequency=20")
+    assert lines(_lint(leaky, "MLS311")) == [_line(leaky, "onehot = OneHotEncoder(min_frequency=20).fit(frame[['city']])")]
+
+
+def test_unrelated_data_split_after_a_fit_is_fine():
+    body = (
+        "images = np.load('images.npy')\n"
+        "scaler = StandardScaler().fit(images.reshape(len(images), -1))\n"
+        "tabular = pd.read_csv('meta.csv')\n"
+        "train, test = train_test_split(tabular)\n"
+    )
+    assert _lint(body, "MLS311") == []
+
+
+def test_smote_before_the_split_in_a_notebook():
+    findings = lint_percent_notebook(
+        "# %% [1]\nfrom imblearn.over_sampling import SMOTE\n"
+        "from sklearn.model_selection import train_test_split\n"
+        "X, y = load_claims()\n"
+        "# %% [2]\nX_res, y_res = SMOTE(random_state=0).fit_resample(X, y)\n"
+        "# %% [3]\nX_train, X_test, y_train, y_test = train_test_split(X_res, y_res)\n",
+        "MLS311",
+    )
+    [finding] = findings
+    assert (finding.cell, finding.span.line) == (2, 1)
+    assert "cell 3" in finding.message and "`SMOTE`" in finding.message
+
+
+# MLS313 preprocessing-outside-pipeline ------------------------------------------------------
+
+CV_HEADER = """\
+import pandas as pd
+from imblearn.over_sampling import SMOTE
+from sklearn.ensemble import RandomForestClassifier
+from sklearn.model_selection import GridSearchCV, cross_val_score
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import LabelEncoder, MinMaxScaler
+"""
+
+
+def test_oversampled_data_given_to_cross_val_score_is_reported():
+    body = (
+        "frame = pd.read_csv('fraud.csv')\n"
+        "X_res, y_res = SMOTE(random_state=0).fit_resample(frame.drop(columns='fraud'), frame['fraud'])\n"
+        "scores = cross_val_score(RandomForestClassifier(), X_res, y_res, cv=5)\n"
+    )
+    [finding] = lint(CV_HEADER + body, "MLS313")
+    assert finding.span.line == len(CV_HEADER.splitlines()) + 3
+    assert "`SMOTE`" in finding.message
+
+
+def test_scaled_data_given_to_a_grid_search_fit_is_reported():
+    body = (
+        "frame = pd.read_csv('fraud.csv')\n"
+        "scaler = MinMaxScaler()\n"
+        "features = pd.DataFrame(scaler.fit_transform(frame.drop(columns='fraud')))\n"
+        "from sklearn.svm import SVC\n"
+        "search = GridSearchCV(SVC(), {'C': [0.1, 1, 10]}, cv=3)\n"
+        "search.fit(X=features, y=frame['fraud'])\n"
+    )
+    [finding] = lint(CV_HEADER + body, "MLS313")
+    assert finding.span.line == len(CV_HEADER.splitlines()) + 6
+
+
+def test_a_pipeline_and_an_encoded_target_are_fine():
+    body = (
+        "frame = pd.read_csv('fraud.csv')\n"
+        "y = LabelEncoder().fit_transform(frame['fraud'])\n"
+        "model = make_pipeline(MinMaxScaler(), RandomForestClassifier())\n"
+        "scores = cross_val_score(model, frame.drop(columns='fraud'), y, cv=5)\n"
+        "search = GridSearchCV(model, {'randomforestclassifier__max_depth': [3, 5]}).fit(frame, y)\n"
+    )
+    assert lint(CV_HEADER + body, "MLS313") == []
+
+
+def test_preprocessing_after_cross_validation_is_fine():
+    body = (
+        "frame = pd.read_csv('fraud.csv')\n"
+        "X = frame.drop(columns='fraud')\n"
+        "scores = cross_val_score(RandomForestClassifier(), X, frame['fraud'], cv=5)\n"
+        "X_scaled = MinMaxScaler().fit_transform(X)\n"
+    )
+    assert lint(CV_HEADER + body, "MLS313") == []
+
+
+# MLS315 scaler-missing ----------------------------------------------------------------------
+
+SCALE_HEADER = """\
+import numpy as np
+import pandas as pd
+from sklearn import svm
+from sklearn.cluster import KMeans
+from sklearn.datasets import load_breast_cancer, load_digits
+from sklearn.model_selection import train_test_split
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import StandardScaler
+"""
+
+
+def _scale_findings(body: str) -> list[int]:
+    return [line - len(SCALE_HEADER.splitlines()) for line in lines(lint(SCALE_HEADER + body, "MLS315"))]
+
+
+def test_svm_on_raw_loaded_features_is_reported():
+    body = (
+        "cancer = load_breast_cancer()\n"
+        "X_train, X_test, y_train, y_test = train_test_split(cancer.data, cancer.target, random_state=0)\n"
+        "clf = svm.SVC(C=10).fit(X_train, y_train)\n"
+    )
+    assert _scale_findings(body) == [3]
+
+
+def test_kmeans_on_a_csv_is_reported_and_scaled_features_are_not():
+    body = (
+        "customers = pd.read_csv('customers.csv')\n"
+        "raw = customers[['income', 'age', 'visits']]\n"
+        "KMeans(n_clusters=4, n_init=10).fit(raw)\n"
+        "scaled = StandardScaler().fit_transform(raw)\n"
+        "KMeans(n_clusters=4, n_init=10).fit(scaled)\n"
+        "standardised = (raw - raw.mean()) / raw.std()\n"
+        "KMeans(n_clusters=4, n_init=10).fit_predict(standardised)\n"
+    )
+    assert _scale_findings(body) == [3]
+
+
+def test_pipelines_images_digits_and_unknown_features_are_fine():
+    body = (
+        "pixels = np.load('pixels.npy') / 255.0\n"
+        "svm.SVC().fit(pixels, np.load('labels.npy'))\n"
+        "digits = load_digits()\n"
+        "svm.SVC(gamma=0.001).fit(digits.data, digits.target)\n"
+        "model = Pipeline([('scale', StandardScaler()), ('svc', svm.SVC())])\n"
+        "model.fit(pd.read_csv('train.csv'), y)\n"
+        "def train(features, labels):\n"
+        "    return svm.LinearSVC().fit(features, labels)\n"
+    )
+    assert _scale_findings(body) == []
+
+
+def test_parts_named_the_other_way_round_are_not_reported():
+    body = (
+        "df_test, df_train = train_test_split(frame, test_size=0.7, random_state=42)\n"
+        "X = df_train.drop(columns='risk').values\n"
+        "LogisticRegression().fit(X, df_train['risk'].values)\n"
+    )
+    assert _lint(body, "MLS312") == []
+
+
+def test_scaled_data_for_a_tree_model_is_fine_but_selected_features_are_not():
+    body = (
+        "from sklearn.feature_selection import SelectKBest\n"
+        "frame = pd.read_csv('fraud.csv')\n"
+        "X = MinMaxScaler().fit_transform(frame.drop(columns='fraud'))\n"
+        "forest = RandomForestClassifier(n_estimators=300)\n"
+        "scores = cross_val_score(forest, X, frame['fraud'], cv=5)\n"
+        "X_best = SelectKBest(k=10).fit_transform(X, frame['fraud'])\n"
+        "search = GridSearchCV(estimator=forest, param_grid={'max_depth': [4, 8]})\n"
+        "search.fit(X_best, frame['fraud'])\n"
+    )
+    assert lines(lint(CV_HEADER + body, "MLS313")) == [len(CV_HEADER.splitlines()) + 8]
+
+
+def test_a_single_feature_needs_no_scaler():
+    body = (
+        "from sklearn.neighbors import KNeighborsRegressor\n"
+        "countries = pd.read_csv('life_satisfaction.csv')\n"
+        "X = countries[['gdp_per_capita']].values\n"
+        "KNeighborsRegressor(n_neighbors=3).fit(X, countries['life_satisfaction'])\n"
+        "KNeighborsRegressor(n_neighbors=3).fit(countries['gdp_per_capita'].values.reshape(-1, 1), y)\n"
+        "KNeighborsRegressor(n_neighbors=3).fit(countries[['gdp_per_capita', 'population']], y)\n"
+    )
+    assert _scale_findings(body) == [6]
