@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import lines, lint
+from conftest import lines, lint, lint_percent_notebook
 
 
 def test_fastapi_router_and_aliased_preprocessor():
@@ -136,3 +136,20 @@ def test_nested_helper_and_model_loading_do_not_count():
         """,
         "MLS314",
     )
+
+
+def test_flask_route_in_a_notebook_points_at_its_cell():
+    findings = lint_percent_notebook(
+        "# %%\n"
+        "import flask\n"
+        "from sklearn.preprocessing import StandardScaler as Scaler\n"
+        "app = flask.Flask(__name__)\n"
+        "# %%\n"
+        "@app.route('/predict', methods=['POST'])\n"
+        "def predict_price():\n"
+        "    rows = np.array(flask.request.json['rows'])\n"
+        "    scaled = Scaler().fit_transform(rows)\n"
+        "    return flask.jsonify(regressor.predict(scaled).tolist())\n",
+        "MLS314",
+    )
+    assert [(finding.cell, finding.span.line) for finding in findings] == [(2, 4)]
