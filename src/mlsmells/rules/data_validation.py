@@ -16,6 +16,8 @@ from mlsmells.findings import Family, Severity
 from mlsmells.rule import Rule
 from mlsmells.rules.ml_api import (
     CROSS_VALIDATION,
+    DATA_WRAPPERS,
+    DATASET_BASES,
     FIT_METHODS,
     PREDICT_METHODS,
     SPLIT_FUNCTIONS,
@@ -25,20 +27,6 @@ from mlsmells.rules.ml_api import (
 )
 from mlsmells.rules.pandas_objects import PandasObjects
 
-#: Constructors that wrap data for a training loop: their arguments are what it trains on.
-DATA_WRAPPERS = frozenset(
-    {
-        "torch.utils.data.DataLoader",
-        "torch.utils.data.TensorDataset",
-        "torch.utils.data.dataloader.DataLoader",
-        "tensorflow.data.Dataset.from_tensor_slices",
-        "tensorflow.data.Dataset.from_tensors",
-        "datasets.Dataset.from_pandas",
-        "datasets.Dataset.from_dict",
-    }
-)
-#: Base classes of datasets a project defines itself (`class Reviews(Dataset)`).
-DATASET_BASES = frozenset({"torch.utils.data.Dataset", "torch.utils.data.IterableDataset"})
 #: Cross-validation helpers that are functions taking (estimator, X, y): classes such as
 #: `GridSearchCV` take only the estimator and train through `.fit`.
 _CROSS_VALIDATION_FUNCTIONS = frozenset(name for name in CROSS_VALIDATION if not name.endswith("CV"))

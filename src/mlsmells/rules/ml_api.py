@@ -45,6 +45,20 @@ LOADERS = frozenset(
 #: Methods of `spark.read` (and `spark.read.format(...)`) that load a dataset.
 SPARK_READERS = frozenset({"csv", "parquet", "json", "table", "load", "orc", "text"})
 
+#: Constructors that wrap data for a training loop: their arguments are what it trains on.
+DATA_WRAPPERS = frozenset(
+    {
+        "torch.utils.data.DataLoader",
+        "torch.utils.data.TensorDataset",
+        "torch.utils.data.dataloader.DataLoader",
+        "tensorflow.data.Dataset.from_tensor_slices",
+        "tensorflow.data.Dataset.from_tensors",
+        "datasets.Dataset.from_pandas",
+        "datasets.Dataset.from_dict",
+    }
+)
+#: Base classes of datasets a project defines itself (`class Reviews(Dataset)`).
+DATASET_BASES = frozenset({"torch.utils.data.Dataset", "torch.utils.data.IterableDataset"})
 #: Methods that make a model learn from their first argument.
 FIT_METHODS = frozenset({"fit", "fit_transform", "partial_fit", "fit_resample", "fit_predict"})
 #: Methods that run a trained model on their first argument.
