@@ -1,0 +1,766 @@
+"""MLS503 and MLS504: PyTorch evaluation loops, which need the model in evaluation mode
+(dropout off, batch-norm on its running statistics) and no autograd graph (ZHANG22-18).
+
+Both rules share one picture of the file, built as the engine walks it: the functions,
+the loops in each, the `torch.no_grad()` blocks, the calls that switch a model's mode
+(`model.eval()`, `model.train()`), and the calls of models inside loops. What a loop is
+(training or evaluation) is only known once it is left, so findings are decided in
+`end_file`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import libcst as cst
+
+from mlsmells.engine.calls import unwrap_method_chain
+from mlsmells.engine.names import Scope
+from mlsmells.findings import Family, Severity
+from mlsmells.rule import Rule
+
+#: Context managers and decorators that turn autograd off.
+_NO_GRAD = frozenset({"torch.no_grad", "torch.inference_mode", "torch.autograd.no_grad", "torch.autograd.grad_mode.no_grad"})
+#: Calls that show a function wants gradients while it evaluates (attacks, saliency maps).
+_GRADIENT_USES = frozenset({"torch.autograd.grad", "torch.enable_grad", "torch.set_grad_enabled", "torch.autograd.backward"})
+#: torch.nn layers that compute the same thing in training and evaluation mode.
+_MODE_FREE_LAYERS = frozenset(
+    {
+        "Linear", "Bilinear", "LazyLinear", "Identity", "Flatten", "Unflatten", "Embedding", "EmbeddingBag",
+        "Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d", "ConvTranspose3d", "LazyConv1d",
+        "LazyConv2d", "LazyConv3d", "ReLU", "ReLU6", "LeakyReLU", "PReLU", "ELU", "SELU", "CELU", "GELU",
+        "SiLU", "Mish", "Sigmoid", "Tanh", "Hardtanh", "Hardswish", "Hardsigmoid", "Softplus", "Softsign",
+        "Softmax", "LogSoftmax", "Softmin", "Tanhshrink", "Threshold", "GLU", "LogSigmoid", "MaxPool1d",
+        "MaxPool2d", "MaxPool3d", "AvgPool1d", "AvgPool2d", "AvgPool3d", "AdaptiveAvgPool1d",
+        "AdaptiveAvgPool2d", "AdaptiveAvgPool3d", "AdaptiveMaxPool1d", "AdaptiveMaxPool2d",
+        "AdaptiveMaxPool3d", "LPPool1d", "LPPool2d", "RNNCell", "LSTMCell", "GRUCell", "LayerNorm",
+        "GroupNorm", "LocalResponseNorm", "RMSNorm", "Upsample", "UpsamplingNearest2d",
+        "UpsamplingBilinear2d", "PixelShuffle", "PixelUnshuffle", "ZeroPad1d", "ZeroPad2d", "ZeroPad3d",
+        "ConstantPad1d", "ConstantPad2d", "ReflectionPad1d", "ReflectionPad2d", "ReplicationPad1d",
+        "ReplicationPad2d", "Sequential", "ModuleList", "ModuleDict", "ParameterList", "ParameterDict",
+        "Parameter", "Module"
+    }
+)
+#: torch.nn layers without weights: a `softmax = nn.Softmax(1)` called in a loop is not a model.
+_WEIGHTLESS_LAYER = re.compile(
+    r"\w*(ReLU\w*|LU|Sigmoid|Tanh|Softmax|Softmin|Softplus|Softsign|Pool\dd|Pad\dd|Flatten|Identity|Upsample\w*|Shuffle)"
+)
+#: Recurrent layers: mode-free unless built with `dropout=`.
+_RECURRENT_LAYERS = frozenset({"RNN", "LSTM", "GRU"})
+#: Loops over data whose name says it is held out: `val_loader`, `testloader`, `eval_dl`.
+_HELD_OUT_WORD = re.compile(r"(val|valid|validation|test|testing|eval|evaluation)(loader|set|data|dl|iter|batches)?")
+#: Functions named for evaluation or inference: `evaluate`, `validate`, `test`, `predict`,
+#: `eval_epoch`, `run_validation`.
+_EVALUATION_NAME = re.compile(
+    r"(evaluate|validate|validation|evaluation|eval|valid|val|test|predict|inference)"
+    r"|(eval|evaluate|val|valid|validate|validation|evaluation|predict)_\w+"
+    r"|\w+_(eval|evaluate|evaluation|validate|validation|test)"
+)
+#: Names that say a callee is a network: `model`, `net`, `netG`, `encoder`, `G_AB`.
+_MODEL_WORD = re.compile(
+    r"(model|net|network|encoder|decoder|generator|discriminator|classifier|backbone|critic|"
+    r"autoencoder|vae|cnn|rnn|lstm|gru|mlp|transformer|resnet|vgg|unet|bert|gpt)\w*|\w*net"
+)
+#: Frameworks whose hooks run evaluation with the mode and autograd already set.
+_FRAMEWORK_BASES = ("LightningModule", "Trainer")
+#: Methods that show gradients are wanted: `x.requires_grad_()`, Grad-CAM's hooks.
+_GRADIENT_METHODS = frozenset({"requires_grad_", "register_hook", "register_full_backward_hook", "register_backward_hook"})
+#: Base classes of networks: `nn.Module`, `PreTrainedModel`, `GenerationMixin`.
+_MODEL_CLASS_SUFFIXES = ("Module", "Model", "Mixin")
+_FRAMEWORK_HOOKS = re.compile(r"\w*_step|\w*_epoch_end|\w*_epoch_start|on_\w+")
+
+
+def _words(name: str) -> list[str]:
+    return [word for word in re.split(r"[_\d]+", name.lower()) if word]
+
+
+def dotted(expr: cst.BaseExpression) -> str | None:
+    """`self.model.encoder` for that expression, None for anything but names and attributes."""
+    parts: list[str] = []
+    while isinstance(expr, cst.Attribute):
+        parts.append(expr.attr.value)
+        expr = expr.value
+    if not isinstance(expr, cst.Name):
+        return None
+    parts.append(expr.value)
+    return ".".join(reversed(parts))
+
+
+def _same_model(a: str, b: str) -> bool:
+    """A mode switch on `a` covers calls of `b`: the same object, a part of it (`self` covers
+    `self.model`), or the wrapper of it (`model.module` under DDP)."""
+    return a == b or b.startswith(a + ".") or a.startswith(b + ".")
+
+
+@dataclass(eq=False)
+class _Loop:
+    node: cst.For
+    held_out: bool
+    #: Over data, not `range(n)`: a loop over `range` under no_grad is more often decoding
+    #: or sampling, whose mode is its caller's business.
+    over_data: bool
+    #: The loop's own body (not a nested loop) calls `.backward()` or an optimizer's `step()`.
+    trains: bool = False
+
+
+@dataclass(eq=False)
+class _Frame:
+    """What the walk has seen of one function (or of the module's own statements)."""
+
+    node: cst.FunctionDef | None
+    name: str
+    in_class: str | None
+    no_grad: int = 0
+    loops: list[_Loop] = field(default_factory=list)
+    branches: list[cst.If] = field(default_factory=list)
+    #: Mode switches in source order: (order, "eval" / "train" / "unknown", receiver, the
+    #: `if` statements around the switch).
+    modes: list[tuple[int, str, str, tuple[cst.If, ...]]] = field(default_factory=list)
+    #: Somewhere in the function a loss is backpropagated or an optimizer steps.
+    trains: bool = False
+    #: The function asks for gradients while evaluating (an attack, a saliency map).
+    wants_gradients: bool = False
+    #: A Lightning or Hugging Face Trainer hook: the framework sets mode and autograd.
+    framework: bool = False
+    #: A method of a network class (`generate`, `sample`): its caller sets the mode.
+    in_model: bool = False
+
+
+@dataclass(eq=False)
+class _ModelCall:
+    """A model called inside a loop, and everything needed to judge it at the end."""
+
+    call: cst.Call
+    receiver: str
+    frame: _Frame
+    order: int
+    loops: tuple[_Loop, ...]
+    branches: tuple[cst.If, ...]
+    under_no_grad: bool
+
+
+class _EvaluationLoops(Rule):
+    """Shared by MLS503 and MLS504: functions, loops, no_grad blocks, mode switches and the
+    model calls inside loops."""
+
+    required_modules = frozenset({"torch"})
+
+    def __init__(self, file, options) -> None:
+        super().__init__(file, options)
+        self.frames: list[_Frame] = [_Frame(None, "<module>", None)]
+        self.classes: list[cst.ClassDef] = []
+        self.order = 0
+        self.calls: list[_ModelCall] = []
+        #: Local functions and classes: callees that are not models.
+        self.local_definitions: set[str] = set()
+        #: receiver -> the calls that built it (`model = Net().to(device)`), with the scopes
+        #: their names are resolved in.
+        self.constructors: dict[str, list[tuple[cst.Call, tuple[Scope, ...]]]] = {}
+        #: Call sites of local functions: name -> (frame, order, under no_grad) of each.
+        self.call_sites: dict[str, list[tuple[_Frame, int, bool]]] = {}
+        #: Local classes: name -> (bases, whether the body has mode-dependent parts, the
+        #: local classes it builds).
+        self.class_facts: dict[str, tuple[list[str], bool, set[str]]] = {}
+        self.ever_trained: set[str] = set()
+        #: Local classes that are networks themselves (`nn.Module`, `PreTrainedModel`, a
+        #: generation mixin): their methods run in whatever mode their caller chose.
+        self.model_classes: set[str] = set()
+
+    @property
+    def frame(self) -> _Frame:
+        return self.frames[-1]
+
+    # Functions and classes ---------------------------------------------------------
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        self.local_definitions.add(node.name.value)
+        bases = [dotted(base.value) or "" for base in node.bases]
+        if any(base.rsplit(".", 1)[-1].endswith(_MODEL_CLASS_SUFFIXES) or base in self.model_classes for base in bases):
+            self.model_classes.add(node.name.value)
+        self.class_facts[node.name.value] = (bases, False, set())
+        self.classes.append(node)
+
+    def leave_ClassDef(self, node: cst.ClassDef) -> None:
+        self.classes.pop()
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self.local_definitions.add(node.name.value)
+        in_class = self.classes[-1] if self.classes and self._directly_in_class(node) else None
+        frame = _Frame(node, node.name.value, in_class.name.value if in_class else None)
+        frame.in_model = in_class is not None and in_class.name.value in self.model_classes
+        frame.no_grad = sum(
+            1 for decorator in node.decorators if self._is_no_grad(decorator.decorator)
+        )
+        if in_class is not None:
+            bases = self.class_facts[in_class.name.value][0]
+            frame.framework = any(base.rsplit(".", 1)[-1] in _FRAMEWORK_BASES for base in bases) or bool(
+                _FRAMEWORK_HOOKS.fullmatch(node.name.value)
+            )
+        self.frames.append(frame)
+
+    def _directly_in_class(self, node: cst.FunctionDef) -> bool:
+        return any(statement is node for statement in self.classes[-1].body.body)
+
+    def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
+        if self.frame.node is node:
+            self.frames.pop()
+
+    def _is_no_grad(self, expr: cst.BaseExpression) -> bool:
+        func = expr.func if isinstance(expr, cst.Call) else expr
+        return any(name in _NO_GRAD for name in self.file.qualified_names(func))
+
+    # Blocks and loops --------------------------------------------------------------
+
+    def visit_With(self, node: cst.With) -> None:
+        if any(self._is_no_grad(item.item) for item in node.items):
+            self.frame.no_grad += 1
+
+    def leave_With(self, node: cst.With) -> None:
+        if any(self._is_no_grad(item.item) for item in node.items):
+            self.frame.no_grad -= 1
+
+    def visit_For(self, node: cst.For) -> None:
+        self.frame.loops.append(_Loop(node, _iterates_held_out(node.iter), not self._counts(node.iter)))
+
+    def leave_For(self, node: cst.For) -> None:
+        loops = self.frame.loops
+        if loops and loops[-1].node is node:
+            loops.pop()
+
+    def _counts(self, expr: cst.BaseExpression) -> bool:
+        return isinstance(expr, cst.Call) and any(
+            name in ("builtins.range", "itertools.count") for name in self.file.qualified_names(expr.func)
+        )
+
+    def visit_If(self, node: cst.If) -> None:
+        self.frame.branches.append(node)
+
+    def leave_If(self, node: cst.If) -> None:
+        branches = self.frame.branches
+        if branches and branches[-1] is node:
+            branches.pop()
+
+    # Calls and assignments ---------------------------------------------------------
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        if any(isinstance(t.target, cst.Attribute) and t.target.attr.value == "requires_grad" for t in node.targets):
+            self.frame.wants_gradients = True  # `images.requires_grad = True`: an attack or a saliency map
+        value = unwrap_method_chain(node.value) if isinstance(node.value, cst.Call) else None
+        for target in node.targets:
+            receiver = dotted(target.target)
+            if receiver is None:
+                continue
+            if isinstance(value, cst.Call):
+                self.constructors.setdefault(receiver, []).append((value, tuple(self.file.scopes)))
+            mode = _chained_mode(node.value)
+            if mode is not None:
+                self._switch(mode, receiver)
+
+    def visit_Call(self, node: cst.Call) -> None:
+        self.order += 1
+        frame = self.frame
+        func = node.func
+        if self.classes and frame.in_class is not None:
+            self._note_class_part(node)
+        names = self.file.qualified_names(func)
+        if any(name in _GRADIENT_USES or name.startswith("captum.") for name in names):
+            frame.wants_gradients = True
+        if isinstance(func, cst.Attribute):
+            method = func.attr.value
+            receiver = dotted(func.value)
+            if method == "backward" or (method == "step" and receiver and "opt" in receiver.rsplit(".", 1)[-1].lower()):
+                frame.trains = True
+                if frame.loops:
+                    frame.loops[-1].trains = True
+            if method in _GRADIENT_METHODS:
+                frame.wants_gradients = True
+            mode = _mode_switch(node)
+            if mode is not None and receiver is not None:
+                self._switch(mode, receiver)
+                return
+        if isinstance(func, cst.Name) and not names:
+            self.call_sites.setdefault(func.value, []).append((frame, self.order, frame.no_grad > 0))
+        elif isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and func.value.value == "self":
+            self.call_sites.setdefault(func.attr.value, []).append((frame, self.order, frame.no_grad > 0))
+        if frame.loops and not names:
+            receiver = dotted(func)
+            if receiver is not None and receiver != "self":
+                self.calls.append(
+                    _ModelCall(
+                        node, receiver, frame, self.order, tuple(frame.loops), tuple(frame.branches), frame.no_grad > 0
+                    )
+                )
+
+    def _switch(self, mode: str, receiver: str) -> None:
+        self.frame.modes.append((self.order, mode, receiver, tuple(self.frame.branches)))
+        if mode == "train":
+            self.ever_trained.add(receiver)
+
+    def _note_class_part(self, node: cst.Call) -> None:
+        """Inside a class: does it build layers that behave differently when training?"""
+        name = self.frame.in_class
+        bases, mode_dependent, builds = self.class_facts[name]
+        for qualified in self.file.qualified_names(node.func):
+            layer = qualified.rsplit(".", 1)[-1]
+            if qualified.startswith("torch.nn.functional."):
+                mode_dependent |= "dropout" in layer
+            elif qualified.startswith(("torch.nn.init.", "torch.nn.utils.")):
+                continue
+            elif qualified.startswith("torch.nn."):
+                mode_dependent |= not (
+                    layer in _MODE_FREE_LAYERS or (layer in _RECURRENT_LAYERS and not _has_dropout(node))
+                )
+            elif not qualified.startswith(("torch.", "builtins.", "math.")) and self.frame.name == "__init__":
+                mode_dependent = True  # a part of unknown make
+        if isinstance(node.func, cst.Name) and not self.file.qualified_names(node.func) and self.frame.name == "__init__":
+            builds.add(node.func.value)
+        self.class_facts[name] = (bases, mode_dependent, builds)
+
+    def visit_Attribute(self, node: cst.Attribute) -> None:
+        if node.attr.value == "grad":
+            self.frame.wants_gradients = True  # `images.grad`: gradients are read
+        if node.attr.value == "training" and self.frame.in_class is not None:
+            bases, _, builds = self.class_facts[self.frame.in_class]
+            self.class_facts[self.frame.in_class] = (bases, True, builds)
+
+    # Judging -----------------------------------------------------------------------
+
+    def is_model(self, call: _ModelCall) -> bool:
+        """A callee is taken for a model when it was built from a torch.nn layer, a local
+        class or a pretrained loader, or when its name says so (`model`, `net`, `encoder`)."""
+        root = call.receiver.split(".")[0]
+        if root in self.local_definitions and "." not in call.receiver:
+            return False
+        if any(self._builds_module(*built) for built in self.constructors.get(call.receiver, ())):
+            return True
+        return _named_as_model(call.receiver.rsplit(".", 1)[-1])
+
+    def _builds_module(self, ctor: cst.Call, scopes: tuple[Scope, ...]) -> bool:
+        if isinstance(ctor.func, cst.Name) and ctor.func.value in self.class_facts:
+            return True
+        names = self.file.qualified_names(ctor.func, scopes)
+        return any(
+            name.startswith(("torch.nn.", "torchvision.models.", "timm.", "transformers."))
+            and not name.startswith("torch.nn.functional.")
+            and not name.endswith("Loss")
+            and not _WEIGHTLESS_LAYER.fullmatch(name.rsplit(".", 1)[-1])
+            for name in names
+        ) or (isinstance(ctor.func, cst.Attribute) and ctor.func.attr.value == "from_pretrained")
+
+    def mode_free(self, receiver: str) -> bool:
+        """Whether every way `receiver` was built gives a network without dropout or
+        batch-norm (`nn.Linear(4, 2)`, a local class made of such layers), or loads a
+        pretrained model, which `from_pretrained` returns in evaluation mode."""
+        built = self.constructors.get(receiver)
+        return bool(built) and all(self._ctor_mode_free(ctor, scopes, set()) for ctor, scopes in built)
+
+    def _ctor_mode_free(self, ctor: cst.Call, scopes: tuple[Scope, ...], seen: set[str]) -> bool:
+        func = ctor.func
+        if isinstance(func, cst.Attribute) and func.attr.value == "from_pretrained":
+            return True
+        if isinstance(func, cst.Name) and func.value in self.class_facts:
+            return self._class_mode_free(func.value, seen)
+        names = self.file.qualified_names(func, scopes)
+        if not names or not all(name.startswith("torch.nn.") for name in names):
+            return False
+        layer = names[0].rsplit(".", 1)[-1]
+        if layer in _RECURRENT_LAYERS:
+            return not _has_dropout(ctor)
+        if layer not in _MODE_FREE_LAYERS:
+            return False
+        return all(
+            not isinstance(arg.value, cst.Call) or self._ctor_mode_free(arg.value, scopes, seen) for arg in ctor.args
+        )
+
+    def _class_mode_free(self, name: str, seen: set[str]) -> bool:
+        if name in seen:
+            return True
+        seen.add(name)
+        bases, mode_dependent, builds = self.class_facts[name]
+        if mode_dependent:
+            return False
+        for base in bases:
+            if base in self.class_facts:
+                if not self._class_mode_free(base, seen):
+                    return False
+            elif base not in ("nn.Module", "torch.nn.Module", "Module"):
+                return False
+        return all(built in self.class_facts and self._class_mode_free(built, seen) for built in builds)
+
+    def is_evaluation(self, call: _ModelCall) -> str | None:
+        """Why the loop around `call` evaluates, or None: under no_grad, over held-out data,
+        or in a function named for evaluation; never a loop that trains."""
+        frame = call.frame
+        if frame.framework or frame.in_model or call.loops[-1].trains:
+            return None
+        if call.under_no_grad and any(loop.over_data for loop in call.loops):
+            return "under `torch.no_grad()`"
+        held_out = next((loop for loop in call.loops if loop.held_out), None)
+        if held_out is not None:
+            return f"over `{_code(held_out.node.iter)}`"
+        if frame.node is not None and not frame.trains and _EVALUATION_NAME.fullmatch(frame.name):
+            return f"in `{frame.name}()`"
+        return None
+
+    def last_mode(self, call: _ModelCall) -> str | None:
+        """The last mode switch of the model `call` calls, earlier in its function in source
+        order: "unknown" when that switch sits in an `if` the call is not in (`if phase ==
+        "train": model.train() else: model.eval()`)."""
+        last = None
+        for order, mode, switched, branches in call.frame.modes:
+            if order < call.order and _same_model(switched, call.receiver):
+                last = mode if call.branches[: len(branches)] == branches else "unknown"
+        return last
+
+    def callers_set_eval(self, frame: _Frame) -> bool:
+        """Whether some call of this function in the module comes after an `eval()` in the
+        caller (or from a caller that never switches modes, which its own callers may do)."""
+        if frame.node is None:
+            return False
+        for caller, order, _ in self.call_sites.get(frame.name, ()):
+            if caller is frame:
+                continue
+            modes = [mode for at, mode, _, _ in caller.modes if at < order]
+            if (modes and modes[-1] in ("eval", "unknown")) or (not caller.modes and caller.node is not None):
+                return True
+        return False
+
+
+def _named_as_model(name: str) -> bool:
+    """`model`, `netG`, `text_encoder`, `model_ft`, `resnet50`, `G_AB`; not `encoder_forward`
+    or `_prepare_encoder_inputs` (a model word followed by more than a short tag)."""
+    if name.startswith("_"):
+        return False
+    if name[:1] in ("G", "D") and (len(name) == 1 or name[1] == "_"):
+        return True
+    words = _words(name)
+    return any(
+        _MODEL_WORD.fullmatch(word) and all(len(rest) <= 3 for rest in words[index + 1:])
+        for index, word in enumerate(words)
+    )
+
+
+def _iterates_held_out(expr: cst.BaseExpression) -> bool:
+    """`val_loader`, `enumerate(test_loader)`, `tqdm(self.valid_dl)`: held-out data by name."""
+    while isinstance(expr, cst.Call) and expr.args:
+        expr = expr.args[0].value
+    name = dotted(expr)
+    if name is None:
+        return False
+    return any(_HELD_OUT_WORD.fullmatch(word) for word in _words(name.rsplit(".", 1)[-1]))
+
+
+def _has_dropout(call: cst.Call) -> bool:
+    return any(arg.keyword is not None and arg.keyword.value == "dropout" for arg in call.args) or len(call.args) >= 6
+
+
+def _mode_switch(call: cst.Call) -> str | None:
+    """`m.eval()` -> "eval", `m.train()` -> "train", `m.train(False)` -> "eval",
+    `m.train(flag)` -> "unknown"."""
+    func = call.func
+    if not isinstance(func, cst.Attribute):
+        return None
+    if func.attr.value == "eval" and not call.args:
+        return "eval"
+    if func.attr.value != "train":
+        return None
+    if not call.args:
+        return "train"
+    if len(call.args) == 1 and isinstance(call.args[0].value, cst.Name) and call.args[0].value.value in ("True", "False"):
+        return "train" if call.args[0].value.value == "True" else "eval"
+    return "unknown"
+
+
+def _chained_mode(expr: cst.BaseExpression) -> str | None:
+    """`Net().to(device).eval()` sets the mode of what it is assigned to."""
+    mode = None
+    while isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute):
+        mode = mode or _mode_switch(expr)
+        expr = expr.func.value
+    return mode
+
+
+def _code(expr: cst.BaseExpression) -> str:
+    return cst.Module([]).code_for_node(expr)
+
+
+class EvalModeMissing(_EvaluationLoops):
+    """
+    A PyTorch model is run in an evaluation loop without `model.eval()` before it, or
+    trained after `model.eval()` without `model.train()` again.
+
+    An evaluation loop is a `for` loop that does not train (no `.backward()` or optimizer
+    step in it) and calls a model, and either runs under `torch.no_grad()` or
+    `torch.inference_mode()` (a with-block or a decorator), or iterates data named as held
+    out (`val_loader`, `testloader`, `eval_dl`), or sits in a function named for evaluation
+    (`evaluate`, `validate`, `test`, `predict`, `eval_epoch`, `run_validation`) that does
+    not train.
+    `model.eval()` (or `model.train(False)`, or `self.eval()`) counts when it comes earlier
+    in the same function, or, for a function without any mode switch, before the calls of
+    that function elsewhere in the module. A model built in the file from layers that
+    behave the same in both modes (`nn.Linear`, a local class of convolutions and ReLUs) is
+    not reported, nor one loaded with `from_pretrained` (which returns it in evaluation mode).
+
+    A training loop (it calls `.backward()`) that calls a model whose last mode switch in
+    the same function was `eval()` is reported too, when that model is switched back with
+    `.train()` somewhere in the file (a model that is never trained again is a frozen
+    feature extractor, kept in evaluation mode on purpose).
+    """
+
+    code = "MLS503"
+    name = "eval-mode-missing"
+    family = Family.TRAINING
+    severity = Severity.WARNING
+    summary = "A model is evaluated in training mode, or trained in evaluation mode."
+    challenges = ("ZHANG22-18", "IND-3.5-learning-program-bugs")
+    why = (
+        "Dropout and batch-norm behave differently in training and evaluation: in training "
+        "mode dropout zeroes random activations and batch-norm normalises with the current "
+        "batch's statistics (and updates its running averages with the evaluation data). A "
+        "model evaluated in training mode gives noisy, batch-size-dependent scores that "
+        "differ from what it will do in production, and quietly changes its own statistics; "
+        "`torch.no_grad()` turns off gradients, not these layers. The reverse mistake, "
+        "training after `eval()` without `train()`, trains without dropout and with frozen "
+        "batch-norm statistics. ZHANG22-18 (Training / Evaluation Mode Improper Toggling) "
+        "catalogues the smell."
+    )
+    bad = (
+        '''
+        import torch
+        from torch import nn
+
+        model = nn.Sequential(nn.Linear(64, 32), nn.BatchNorm1d(32), nn.ReLU(), nn.Dropout(0.2), nn.Linear(32, 10))
+
+        def evaluate(model, val_loader):
+            correct = 0
+            with torch.no_grad():
+                for inputs, labels in val_loader:
+                    correct += (model(inputs).argmax(1) == labels).sum().item()
+                                ^^^^^^^^^^^^^
+            return correct / len(val_loader.dataset)
+        ''',
+        '''
+        import torch
+
+        def fit(model, optimizer, criterion, train_loader, val_loader, epochs):
+            for epoch in range(epochs):
+                model.train()
+                for inputs, labels in train_loader:
+                    optimizer.zero_grad()
+                    criterion(model(inputs), labels).backward()
+                    optimizer.step()
+                model.eval()
+                with torch.no_grad():
+                    val_loss = sum(criterion(model(x), y).item() for x, y in val_loader)
+                print(epoch, val_loss)
+            model.eval()
+            for inputs, labels in train_loader:
+                optimizer.zero_grad()
+                criterion(model(inputs), labels).backward()
+                          ^^^^^^^^^^^^^
+                optimizer.step()
+        ''',
+    )
+    good = (
+        '''
+        import torch
+        from torch import nn
+
+        model = nn.Sequential(nn.Linear(64, 32), nn.BatchNorm1d(32), nn.ReLU(), nn.Dropout(0.2), nn.Linear(32, 10))
+
+        def evaluate(model, val_loader):
+            model.eval()
+            correct = 0
+            with torch.no_grad():
+                for inputs, labels in val_loader:
+                    correct += (model(inputs).argmax(1) == labels).sum().item()
+            return correct / len(val_loader.dataset)
+        ''',
+        '''
+        import torch
+        from torch import nn
+
+        probe = nn.Linear(512, 10)
+        with torch.no_grad():
+            for features, labels in test_loader:
+                accuracy.update(probe(features), labels)
+        ''',
+        '''
+        import torch
+
+        def train_discriminator(generator, discriminator, d_optimizer, loader, noise_dim):
+            for real, _ in loader:
+                with torch.no_grad():
+                    fake = generator(torch.randn(real.size(0), noise_dim))
+                loss = discriminator(fake).mean() - discriminator(real).mean()
+                d_optimizer.zero_grad()
+                loss.backward()
+                d_optimizer.step()
+        ''',
+    )
+    use_instead = (
+        "Call `model.eval()` before every evaluation loop (inside the evaluation function, "
+        "so it does not depend on its caller) and `model.train()` at the start of every "
+        "training epoch."
+    )
+    limitations = (
+        "Mode switches are followed within one function in source order, not along branches; "
+        "for a function that never switches modes, its callers in the same module are asked "
+        "(one level). A model is recognised by how the file builds it or by its name "
+        "(`model`, `net`, `encoder`, `generator`...): a network called through another name "
+        "and never built in the file is missed. Evaluation without a loop (one call on the "
+        "whole test set) and comprehensions are not read. A function that trains in eval mode "
+        "because another function it calls switched the mode is not followed. Models whose "
+        "make is unknown (a function parameter, a model from another module) count as having "
+        "dropout or batch-norm. Lightning hooks (`validation_step`, ...) and Hugging Face "
+        "`Trainer` subclasses are skipped: the framework sets the mode."
+    )
+
+    def end_file(self) -> None:
+        if self.file.in_tests:
+            return
+        reported: set[tuple[int, str]] = set()
+        for call in self.calls:
+            key = (id(call.frame), call.receiver)
+            if key in reported or not self.is_model(call) or self.mode_free(call.receiver):
+                continue
+            message = self._evaluated_in_training_mode(call) or self._trained_in_evaluation_mode(call)
+            if message is not None:
+                reported.add(key)
+                self.report(call.call, message)
+
+    def _evaluated_in_training_mode(self, call: _ModelCall) -> str | None:
+        why = self.is_evaluation(call)
+        if why is None:
+            return None
+        mode = self.last_mode(call)
+        if mode in ("eval", "unknown"):
+            return None
+        if mode is None and self.callers_set_eval(call.frame):
+            return None
+        return (
+            f"`{call.receiver}` is run in an evaluation loop ({why}) without `{call.receiver}.eval()` "
+            "before it, so dropout and batch-norm still behave as in training; call "
+            f"`{call.receiver}.eval()` first"
+        )
+
+    def _trained_in_evaluation_mode(self, call: _ModelCall) -> str | None:
+        if not call.loops[-1].trains or call.frame.framework:
+            return None
+        if self.last_mode(call) != "eval":
+            return None
+        if not any(_same_model(trained, call.receiver) for trained in self.ever_trained):
+            return None
+        return (
+            f"`{call.receiver}` is trained here after `{call.receiver}.eval()` with no "
+            f"`{call.receiver}.train()` in between, so dropout is off and batch-norm statistics "
+            f"are frozen; call `{call.receiver}.train()` before the training loop"
+        )
+
+
+class GradInEval(_EvaluationLoops):
+    """
+    A PyTorch evaluation loop runs a model with autograd on: no `torch.no_grad()` or
+    `torch.inference_mode()` around it (a with-block or a decorator, in the function or
+    around its calls in the module).
+
+    An evaluation loop here is a `for` loop that does not train and calls a model, and
+    either iterates data named as held out (`val_loader`, `testloader`) or sits in a
+    function named for evaluation or inference (`evaluate`, `validate`, `test`, `predict`,
+    `eval_epoch`) that does not train. Functions that want gradients while they evaluate are left alone: those
+    that call `.backward()`, `torch.autograd.grad`, `torch.enable_grad()`,
+    `torch.set_grad_enabled(...)`, `requires_grad_`, gradient hooks or Captum, set
+    `.requires_grad` or read `.grad` (adversarial attacks, saliency maps, Grad-CAM).
+    """
+
+    code = "MLS504"
+    name = "grad-in-eval"
+    family = Family.TRAINING
+    severity = Severity.WARNING
+    summary = "An evaluation loop runs the model with autograd on."
+    challenges = ("ZHANG22-18", "IND-6.1-efficient-training")
+    why = (
+        "With autograd on, every forward pass records the graph of operations and keeps "
+        "every intermediate activation alive until the output is dropped, to be ready for a "
+        "`backward()` that evaluation never calls. Evaluation then uses several times the "
+        "memory it needs (the batch size that fits is smaller, or it runs out of GPU memory "
+        "where training did not) and runs slower; outputs stored for later (`preds.append("
+        "out)`) keep their whole graph. `torch.no_grad()` (or `torch.inference_mode()`, "
+        "faster still) turns the recording off."
+    )
+    bad = (
+        '''
+        import torch
+
+        def validate(model, val_loader, criterion):
+            model.eval()
+            total = 0.0
+            for inputs, labels in val_loader:
+                total += criterion(model(inputs), labels).item()
+                                   ^^^^^^^^^^^^^
+            return total / len(val_loader)
+        ''',
+    )
+    good = (
+        '''
+        import torch
+
+        @torch.inference_mode()
+        def validate(model, val_loader, criterion):
+            model.eval()
+            total = 0.0
+            for inputs, labels in val_loader:
+                total += criterion(model(inputs), labels).item()
+            return total / len(val_loader)
+        ''',
+        '''
+        import torch
+
+        def saliency(model, test_loader):
+            model.eval()
+            maps = []
+            for images, labels in test_loader:
+                images.requires_grad_()
+                model(images).gather(1, labels[:, None]).sum().backward()
+                maps.append(images.grad.abs().amax(1))
+            return maps
+        ''',
+    )
+    use_instead = (
+        "Wrap the evaluation loop in `with torch.no_grad():`, or decorate the evaluation "
+        "function with `@torch.no_grad()` or `@torch.inference_mode()`."
+    )
+    limitations = (
+        "Only loops over data named as held out, and loops in functions named for "
+        "evaluation, are taken for evaluation: an inference loop over `loader` in a function "
+        "called `predict_all` is missed. A no_grad block around the calls of an evaluation "
+        "function is found only in the same module. Lightning hooks, Hugging Face `Trainer` "
+        "subclasses and the methods of a model class itself are skipped; test files too."
+    )
+
+    def end_file(self) -> None:
+        if self.file.in_tests or self.frames[0].wants_gradients:
+            return
+        reported: set[tuple[int, str]] = set()
+        for call in self.calls:
+            key = (id(call.frame), call.receiver)
+            if key in reported or call.under_no_grad or call.frame.wants_gradients or not self.is_model(call):
+                continue
+            why = self.is_evaluation(call)
+            if why is None or self._callers_turn_off_autograd(call.frame):
+                continue
+            reported.add(key)
+            self.report(
+                call.call,
+                f"`{call.receiver}` is run in an evaluation loop ({why}) with autograd on, so every "
+                "batch records a graph and keeps its activations for a backward pass that never "
+                "comes; wrap the loop in `with torch.no_grad():` or decorate the function with "
+                "`@torch.inference_mode()`",
+            )
+
+    def _callers_turn_off_autograd(self, frame: _Frame) -> bool:
+        """Whether some call of this function in the module runs under no_grad."""
+        return frame.node is not None and any(
+            no_grad for caller, _, no_grad in self.call_sites.get(frame.name, ()) if caller is not frame
+        )

@@ -1,0 +1,337 @@
+"""MLS503 (eval-mode-missing) and MLS504 (grad-in-eval) beyond their documented examples."""
+
+from __future__ import annotations
+
+from conftest import lines, lint, lint_percent_notebook
+
+
+def test_eval_missing_in_a_script_through_an_aliased_no_grad():
+    findings = lint(
+        """
+        import torch as T
+        from torch.autograd import no_grad as nograd
+        from torchvision.models import resnet18
+
+        backbone = resnet18(num_classes=10)
+        train(backbone, train_loader)
+        with nograd():
+            for images, labels in test_loader:
+                hits += (backbone(images).argmax(1) == labels).sum().item()
+        """,
+        "MLS503",
+    )
+    assert lines(findings) == [9]
+    assert "`backbone.eval()`" in findings[0].message
+
+
+def test_eval_missing_in_an_evaluation_function_and_its_caller_sets_no_mode():
+    findings = lint(
+        """
+        import torch
+
+        def validate(net, loader, criterion):
+            total = 0.0
+            for inputs, targets in loader:
+                total += criterion(net(inputs), targets).item()
+            return total / len(loader)
+
+        for epoch in range(10):
+            net.train()
+            train_one_epoch(net, train_loader)
+            print(validate(net, val_loader, criterion))
+        """,
+        "MLS503",
+    )
+    assert lines(findings) == [6]
+    assert "in `validate()`" in findings[0].message
+
+
+def test_eval_in_the_caller_counts():
+    code = """
+        import torch
+
+        @torch.no_grad()
+        def evaluate(model, loader):
+            return [model(x).argmax(1) for x in loader] + [model(x) for x in loader]
+
+        @torch.inference_mode()
+        def score(model, loader):
+            for batch in loader:
+                metric.update(model(batch["pixels"]), batch["label"])
+
+        model.eval()
+        score(model, test_loader)
+        """
+    assert lint(code, "MLS503") == []
+
+
+def test_mode_set_in_branches_is_not_guessed():
+    code = """
+        import torch
+
+        def run_epoch(model, loaders, optimizer, phase):
+            if phase == "train":
+                model.train()
+            else:
+                model.eval()
+            for inputs, labels in loaders[phase]:
+                with torch.set_grad_enabled(phase == "train"):
+                    loss = criterion(model(inputs), labels)
+                    if phase == "train":
+                        optimizer.zero_grad()
+                        loss.backward()
+                        optimizer.step()
+        """
+    assert lint(code, "MLS503") == []
+
+
+def test_models_without_dropout_or_batch_norm_are_left_alone():
+    code = """
+        import torch
+        import torch.nn as nn
+
+        class TwoLayer(nn.Module):
+            def __init__(self, n_in, n_hidden, n_out):
+                super().__init__()
+                self.hidden = nn.Linear(n_in, n_hidden)
+                self.cell = nn.LSTMCell(n_hidden, n_hidden)
+                self.out = nn.Linear(n_hidden, n_out)
+
+            def forward(self, x):
+                return self.out(torch.relu(self.hidden(x)))
+
+        model = TwoLayer(784, 128, 10).to(device)
+        regressor = nn.Sequential(nn.Linear(8, 16), nn.ReLU(), nn.Linear(16, 1))
+        with torch.no_grad():
+            for images, labels in test_loader:
+                predicted = model(images.view(-1, 784)).argmax(1)
+                fitted = regressor(images.view(-1, 8))
+        """
+    assert lint(code, "MLS503") == []
+
+
+def test_a_local_class_with_dropout_or_an_unknown_part_is_reported():
+    findings = lint(
+        """
+        import torch
+        from torch import nn
+        import timm
+
+        class Head(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.fc = nn.Linear(512, 10)
+
+            def forward(self, x):
+                return nn.functional.dropout(self.fc(x), 0.5, training=self.training)
+
+        class Tagger(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.body = timm.create_model("resnet18")
+
+        head, tagger = Head(), Tagger()
+        head = Head()
+        tagger = Tagger()
+        with torch.no_grad():
+            for features in valid_loader:
+                head(features)
+                tagger(features)
+        """,
+        "MLS503",
+    )
+    assert lines(findings) == [23, 24]
+
+
+def test_training_loops_and_framework_hooks_are_not_evaluation():
+    code = """
+        import torch
+        import lightning as L
+
+        def train_gan(generator, discriminator, loader, d_opt):
+            for real in loader:
+                with torch.no_grad():
+                    fake = generator(torch.randn(64, 100))
+                loss = discriminator(fake).mean() - discriminator(real).mean()
+                loss.backward()
+                d_opt.step()
+
+        class Classifier(L.LightningModule):
+            def validation_step(self, batch, batch_idx):
+                for x, y in batch:
+                    self.model(x)
+
+        class Decoder(torch.nn.Module):
+            @torch.no_grad()
+            def generate(self, tokens, steps):
+                for _ in range(steps):
+                    tokens = torch.cat([tokens, self.model(tokens)[:, -1:].argmax(-1)], 1)
+                return tokens
+
+        def sample(model, prompt):
+            with torch.no_grad():
+                for _ in range(20):
+                    prompt = model(prompt)
+        """
+    assert lint(code, "MLS503") == []
+
+
+def test_test_files_and_models_loaded_pretrained_are_left_alone():
+    loaded = """
+        import torch
+        from transformers import AutoModelForSequenceClassification
+
+        model = AutoModelForSequenceClassification.from_pretrained("distilbert-base-uncased")
+        with torch.no_grad():
+            for batch in test_loader:
+                logits = model(**batch).logits
+        """
+    assert lint(loaded, "MLS503") == []
+    in_tests = """
+        import torch
+
+        def test_forward_shapes(model, loader):
+            with torch.no_grad():
+                for x in loader:
+                    assert model(x).shape == (4, 10)
+        """
+    assert lint(in_tests, "MLS503", path="tests/test_model.py") == []
+
+
+def test_training_after_eval_needs_a_model_that_is_trained_again():
+    findings = lint(
+        """
+        import torch
+
+        model.train()
+        for x, y in train_loader:
+            optimizer.zero_grad()
+            loss_fn(model(x), y).backward()
+            optimizer.step()
+        model.eval()
+        print(evaluate(model, val_loader))
+        for x, y in train_loader:
+            optimizer.zero_grad()
+            loss_fn(model(x), y).backward()
+            optimizer.step()
+        """,
+        "MLS503",
+    )
+    assert lines(findings) == [12]
+    assert "`model.train()`" in findings[0].message
+
+
+def test_a_frozen_feature_extractor_stays_in_eval_mode():
+    code = """
+        import torch
+        from torchvision.models import vgg19
+
+        extractor = vgg19(weights="DEFAULT").features.eval()
+        extractor.eval()
+        for low, high in train_loader:
+            loss = criterion(extractor(generator(low)), extractor(high))
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+        """
+    assert lint(code, "MLS503") == []
+
+
+def test_eval_in_an_earlier_notebook_cell_counts():
+    notebook = (
+        "# %% [1]\nimport torch\nmodel = build_model()\n"
+        "# %% [2]\nmodel.eval()\n"
+        "# %% [3]\nwith torch.no_grad():\n    for x, y in test_loader:\n        preds.append(model(x))\n"
+    )
+    assert lint_percent_notebook(notebook, "MLS503") == []
+    findings = lint_percent_notebook(notebook.replace("model.eval()", "model.train()"), "MLS503")
+    assert [(f.cell, f.span.line) for f in findings] == [(3, 3)]
+
+
+def test_grad_in_eval_over_a_held_out_loader_in_a_training_function():
+    findings = lint(
+        """
+        import torch.nn.functional as F
+
+        def fit(net, optimizer, trainloader, validloader, epochs):
+            for epoch in range(epochs):
+                net.train()
+                for batch in trainloader:
+                    optimizer.zero_grad()
+                    F.mse_loss(net(batch.x), batch.y).backward()
+                    optimizer.step()
+                net.eval()
+                val_loss = 0.0
+                for batch in validloader:
+                    val_loss += F.mse_loss(net(batch.x), batch.y).item()
+        """,
+        "MLS504",
+    )
+    assert lines(findings) == [13]
+    assert "over `validloader`" in findings[0].message
+
+
+def test_no_grad_around_the_loop_or_around_the_call_of_the_function():
+    code = """
+        import torch
+        from torch import inference_mode
+
+        def evaluate(model, loader):
+            model.eval()
+            return sum(model(x).argmax(1).eq(y).sum().item() for x, y in loader)
+
+        def validate(model, loader):
+            model.eval()
+            for x, y in loader:
+                metric.update(model(x), y)
+
+        def run(model, val_loader):
+            with inference_mode():
+                validate(model, val_loader)
+
+        with torch.no_grad():
+            for x, y in test_loader:
+                preds.append(model(x))
+        """
+    assert lint(code, "MLS504") == []
+
+
+def test_evaluation_that_needs_gradients_is_left_alone():
+    code = """
+        import torch
+
+        def evaluate_robustness(model, test_loader, epsilon):
+            model.eval()
+            correct = 0
+            for images, labels in test_loader:
+                images.requires_grad = True
+                loss = torch.nn.functional.cross_entropy(model(images), labels)
+                grad, = torch.autograd.grad(loss, images)
+                adversarial = (images + epsilon * grad.sign()).clamp(0, 1)
+                correct += (model(adversarial).argmax(1) == labels).sum().item()
+            return correct
+
+        def test_time_adaptation(model, optimizer, test_loader):
+            for images, _ in test_loader:
+                entropy(model(images)).backward()
+                optimizer.step()
+        """
+    assert lint(code, "MLS504") == []
+
+
+def test_a_weightless_layer_called_in_a_loop_is_not_a_model():
+    code = """
+        import torch
+        from torch import nn
+
+        def predict(model, loader):
+            model.eval()
+            softmax = nn.Softmax(dim=1)
+            with torch.no_grad():
+                logits = [model(x) for x in loader]
+            probabilities = []
+            for batch_logits in logits:
+                probabilities.append(softmax(batch_logits))
+            return probabilities
+        """
+    assert lint(code, "MLS503", "MLS504") == []
