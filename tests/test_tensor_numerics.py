@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import lines, lint
+from conftest import lines, lint, lint_percent_notebook
 
 # -- MLS512 matmul-with-dot --------------------------------------------------------------
 
@@ -191,3 +191,16 @@ def test_copies_along_a_new_trailing_axis_are_reported():
         "MLS509",
     )
     assert lines(findings) == [4]
+
+
+def test_matrix_built_in_an_earlier_notebook_cell_is_followed():
+    findings = lint_percent_notebook(
+        "# %%\n"
+        "import numpy as numerical\n"
+        "weights = numerical.random.randn(64, 10)\n"
+        "# %%\n"
+        "batch = numerical.ones((32, 64))\n"
+        "logits = numerical.dot(batch, weights)\n",
+        "MLS512",
+    )
+    assert [(finding.cell, finding.span.line) for finding in findings] == [(2, 2)]
