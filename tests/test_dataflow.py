@@ -221,3 +221,32 @@ def test_deeply_nested_values_do_not_exhaust_the_stack(depth):
     code = "x = " + "[" * depth + "y" + "]" * depth + "\nprobe(x)\n"
     [(origins, _)] = probes(code)
     assert len(origins) == 1
+
+
+def test_a_binding_earlier_in_the_same_block_hides_those_of_sibling_blocks():
+    [(inside, _), (after, _)] = probes(
+        "for batch in train_loader:\n"
+        "    loss = criterion(model(batch))\n"
+        "for batch in val_loader:\n"
+        "    loss = criterion(model(batch)).item()\n"
+        "    probe(loss)\n"
+        "probe(loss)\n"
+    )
+    assert inside == ["loss:assign:criterion(model(batch)).item()"]
+    assert after == ["loss:assign:criterion(model(batch))", "loss:assign:criterion(model(batch)).item()"]
+
+
+def test_else_and_except_blocks_do_not_see_the_block_before_them_as_certain():
+    [(in_else, _), (in_handler, _)] = probes(
+        "frame = load()\n"
+        "if cached:\n"
+        "    frame = read_cache()\n"
+        "else:\n"
+        "    probe(frame)\n"
+        "try:\n"
+        "    frame = fetch()\n"
+        "except OSError:\n"
+        "    probe(frame)\n"
+    )
+    assert in_else == ["frame:assign:load()", "frame:assign:read_cache()"]
+    assert "frame:assign:fetch()" in in_handler and len(in_handler) == 3

@@ -11,7 +11,9 @@ engine's single walk goes, without a type checker or whole-program analysis:
   (`sources`), so a chain `df -> X -> X_train` is followed without any later reasoning
   about positions, and a notebook's cells are seen in cell order;
 - a definition replaces the earlier ones of its name unless it sits in a branch or loop
-  the earlier ones are not in: after `if a: x = f()` both the old `x` and `f()` reach.
+  the earlier ones are not in: after `if a: x = f()` both the old `x` and `f()` reach;
+  inside a block, a definition made earlier in it (or in a block around it) hides the
+  others, so a second loop does not see the first loop's `x` once it has bound its own.
 
 Rules that declare `uses_dataflow = True` read it as `self.file.flow`. Bindings are
 recorded when the binding statement is left, so while a rule looks at the value of
@@ -104,6 +106,8 @@ class DataFlow:
         self._file = file
         self._live: dict[Scope, dict[str, list[Definition]]] = {}
         self._path: list[int] = []
+        #: Branches that run instead of (or after a failure of) the block before them.
+        self._alternatives: set[int] = set()
         self._defined_by: dict[cst.CSTNode, list[Definition]] = {}
 
     def register(self, dispatcher: Dispatcher) -> None:
@@ -138,7 +142,7 @@ class DataFlow:
                 continue
             live = self._live.get(scope)
             if live is not None and name in live:
-                return tuple(live[name])
+                return self._visible(live[name]) if scopes is None else tuple(live[name])
             if name in scope.others or name in scope.imports:
                 return ()
         return ()
@@ -161,10 +165,31 @@ class DataFlow:
         """The definitions a binding node (`Assign`, `For`, `WithItem`, ...) created."""
         return self._defined_by.get(node, [])
 
+    def _visible(self, definitions: list[Definition]) -> tuple[Definition, ...]:
+        """The definitions that can reach where the walk is: the newest ones, back to the
+        first that certainly ran on the way here. Such a definition sits in a block that
+        encloses this point, not in an alternative to it (an `else`, an `except`): after
+        `for ...: x = a` and `for ...: x = b; use(x)`, only `b` reaches `use`."""
+        here = self._path
+        visible = []
+        for definition in reversed(definitions):
+            visible.append(definition)
+            path = definition.path
+            if len(path) <= len(here) and tuple(here[: len(path)]) == path and not any(
+                step in self._alternatives for step in here[len(path):]
+            ):
+                break
+        visible.reverse()
+        return tuple(visible)
+
     # -- recording ----------------------------------------------------------------------
 
     def _enter_branch(self, node: cst.CSTNode) -> None:
         self._path.append(id(node))
+        if isinstance(node, cst.If) and isinstance(node.orelse, cst.If):
+            self._alternatives.add(id(node.orelse))  # `elif`
+        elif isinstance(node, cst.Else | cst.ExceptHandler | cst.ExceptStarHandler | cst.Finally):
+            self._alternatives.add(id(node))
 
     def _leave_branch(self, node: cst.CSTNode) -> None:
         self._path.pop()
