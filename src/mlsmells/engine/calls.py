@@ -10,6 +10,13 @@ import libcst as cst
 
 #: A keyword argument whose value is computed, not written as a literal.
 UNKNOWN = object()
+#: Renders detached nodes; the module's own settings do not matter for one expression.
+_EMPTY_MODULE = cst.Module([])
+
+
+def code_of(node: cst.CSTNode) -> str:
+    """The source text of a node, for quoting it in a message: `model.fit`."""
+    return _EMPTY_MODULE.code_for_node(node)
 
 
 def keyword_arg(call: cst.Call, name: str) -> cst.Arg | None:

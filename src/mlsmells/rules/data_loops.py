@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from mlsmells.engine.calls import keyword_arg
+from mlsmells.engine.calls import code_of, keyword_arg
 from mlsmells.engine.names import Scope
 from mlsmells.engine.walker import children_of
 from mlsmells.findings import Family, Severity
@@ -187,7 +187,7 @@ class RowIteration(Rule):
         if frame is None:
             self.report(
                 reported,
-                f"`{_code(reported)}()` loops over the rows in Python to compute what column "
+                f"`{code_of(reported)}()` loops over the rows in Python to compute what column "
                 "arithmetic does at once; compute on whole columns instead",
             )
         else:
@@ -321,10 +321,6 @@ def _is_row_axis(value: cst.BaseExpression) -> bool:
     return (isinstance(value, cst.Integer) and value.value == "1") or (
         isinstance(value, cst.SimpleString) and value.evaluated_value == "columns"
     )
-
-
-def _code(expr: cst.BaseExpression) -> str:
-    return cst.Module([]).code_for_node(expr)
 
 
 def _reads_rows(body: cst.BaseSuite, frame: str, index: str) -> bool:

@@ -10,7 +10,13 @@ from collections.abc import Callable, Iterable, Iterator
 
 import libcst as cst
 
-from mlsmells.engine.calls import callee_name, has_double_star, is_true, keyword_arg
+from mlsmells.engine.calls import (
+    callee_name,
+    code_of,
+    has_double_star,
+    is_true,
+    keyword_arg,
+)
 from mlsmells.engine.dataflow import Definition, Kind, ancestry
 from mlsmells.findings import Family, Severity
 from mlsmells.rule import Rule
@@ -170,10 +176,6 @@ def place(file, node: cst.CSTNode) -> str:
         return f"line {span.line}"
     cell, line, _ = file.notebook.locate(span.line, span.column)
     return f"cell {cell}, line {line}"
-
-
-def _code(node: cst.CSTNode) -> str:
-    return cst.Module([]).code_for_node(node)
 
 
 class UnvalidatedData(Rule):
@@ -362,7 +364,7 @@ class UnvalidatedData(Rule):
                 continue  # checked, or a file the program wrote itself
             self.report(
                 load,
-                f"data loaded by `{_code(load.func)}` reaches `{_sink_name(sink)}` ({place(self.file, sink)}) "
+                f"data loaded by `{code_of(load.func)}` reaches `{_sink_name(sink)}` ({place(self.file, sink)}) "
                 "without any check: validate it against a schema (pandera, pydantic) or assert the "
                 "columns, dtypes, ranges and nulls the model relies on",
             )
@@ -418,9 +420,9 @@ def _sink_name(call: cst.Call) -> str:
     """`model.fit` for `model.fit(X, y)`, `.fit` when the receiver is long, else the callee."""
     func = call.func
     if isinstance(func, cst.Attribute):
-        receiver = _code(func.value)
+        receiver = code_of(func.value)
         return f"{receiver}.{func.attr.value}" if len(receiver) <= 30 else f"….{func.attr.value}"
-    return _code(func)
+    return code_of(func)
 
 
 #: pandas parsers that turn what they cannot parse into NaN (or NaT) with `errors="coerce"`.
@@ -791,7 +793,7 @@ class ReadWithoutDtype(Rule):
             self.reported.add(load)
             self.report(
                 load,
-                f"`{_code(load.func)}` guesses which columns there are and their types, and this frame "
+                f"`{code_of(load.func)}` guesses which columns there are and their types, and this frame "
                 f"reaches `{_sink_name(node)}` ({place(self.file, node)}): pass `usecols=` and `dtype=`",
             )
 

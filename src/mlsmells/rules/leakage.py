@@ -17,6 +17,7 @@ from typing import Any
 
 import libcst as cst
 
+from mlsmells.engine.calls import callee_name
 from mlsmells.engine.dataflow import Definition, Kind, ancestry, names_read
 from mlsmells.findings import Family, Severity
 from mlsmells.rule import Rule
@@ -138,15 +139,6 @@ def _one_feature(expr: cst.BaseExpression) -> bool:
             expr = expr.value
         else:
             return False
-
-
-def _receiver_name(receiver: cst.BaseExpression) -> str | None:
-    """`model` for `model` or `self.model`: what a fitted object is called."""
-    if isinstance(receiver, cst.Name):
-        return receiver.value
-    if isinstance(receiver, cst.Attribute):
-        return receiver.attr.value
-    return None
 
 
 class _LeakageRule(Rule):
@@ -361,7 +353,7 @@ class FitOnTest(_LeakageRule):
                 splits_with_train.add(id(definition.value))
         if held_out is None or id(held_out.value) in splits_with_train:
             return  # not held-out data, or both parts recombined (a final refit on everything)
-        self._pending.append((node, method, held_out, _receiver_name(receiver)))
+        self._pending.append((node, method, held_out, callee_name(receiver)))
 
     def _note_prediction(self, node: cst.Call) -> None:
         """A model fitted on one half of a split that then predicts the other half is two-fold
@@ -369,7 +361,7 @@ class FitOnTest(_LeakageRule):
         receiver = node.func.value
         if isinstance(receiver, cst.Call) and method_call(receiver, _LEARNING):
             receiver = receiver.func.value
-        name = _receiver_name(receiver)
+        name = callee_name(receiver)
         data = first_argument(node)
         if name is None or data is None or self.file.flow is None:
             return

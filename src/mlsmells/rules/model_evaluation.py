@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import libcst as cst
 
-from mlsmells.engine.calls import keyword_literal
+from mlsmells.engine.calls import code_of, keyword_literal
 from mlsmells.engine.dataflow import Kind, ancestry
 from mlsmells.findings import Family, Severity
 from mlsmells.rule import Rule
@@ -31,7 +31,6 @@ _SCORING = frozenset({"score", "evaluate"})
 #: Methods whose result is the model's output on its first argument.
 _PREDICTING = frozenset({"predict", "predict_proba", "predict_log_proba", "decision_function"})
 
-_RENDER = cst.Module(body=[])
 
 
 @dataclass(frozen=True)
@@ -186,7 +185,7 @@ class TrainEvalSameData(Rule):
     def _key(self, expr: cst.BaseExpression) -> _Key:
         flow = self.file.flow
         sources = flow.sources(expr) if flow is not None else ()
-        return _Key(_RENDER.code_for_node(expr), frozenset(id(source) for source in sources))
+        return _Key(code_of(expr), frozenset(id(source) for source in sources))
 
     def leave_Call(self, node: cst.Call) -> None:
         func = node.func

@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 
 import libcst as cst
 
-from mlsmells.engine.calls import keyword_arg
+from mlsmells.engine.calls import code_of, keyword_arg
 from mlsmells.engine.dataflow import Definition, Kind
 from mlsmells.engine.names import Scope
 from mlsmells.findings import Family, Severity
@@ -59,10 +59,6 @@ class _ValueRule(Rule):
 def _sources_of(definition: Definition) -> Lookup:
     """Definitions of a name as they were when `definition`'s value was computed."""
     return lambda name: tuple(source for source in definition.sources if source.name == name)
-
-
-def _code(node: cst.CSTNode) -> str:
-    return cst.Module([]).code_for_node(node)
 
 
 # -- MLS512 matmul-with-dot --------------------------------------------------------------
@@ -177,8 +173,8 @@ class MatmulWithDot(_ValueRule):
         if all(self._is_matrix(operand, lookup, None, 0) for operand in operands):
             self.report(
                 node,
-                f"`{_code(node)}` multiplies two 2-D arrays: write `{_code(operands[0])} @ "
-                f"{_code(operands[1])}` (or `np.matmul`), which always means the matrix product",
+                f"`{code_of(node)}` multiplies two 2-D arrays: write `{code_of(operands[0])} @ "
+                f"{code_of(operands[1])}` (or `np.matmul`), which always means the matrix product",
             )
 
     def _dot_operands(self, node: cst.Call) -> tuple[cst.BaseExpression, cst.BaseExpression] | None:
@@ -346,7 +342,7 @@ class UnmaskedLog(_ValueRule):
         if argument is not None and self._is_probability(argument, self._here(), None, 0):
             self.report(
                 node,
-                f"`{_code(argument)}` is a probability that can be exactly 0 in floating point, and its "
+                f"`{code_of(argument)}` is a probability that can be exactly 0 in floating point, and its "
                 "log is then -inf; use log_softmax/logsumexp or a loss on logits, or clamp it with an epsilon",
             )
 

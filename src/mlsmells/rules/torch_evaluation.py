@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 
-from mlsmells.engine.calls import unwrap_method_chain
+from mlsmells.engine.calls import code_of, unwrap_method_chain
 from mlsmells.engine.names import Scope
 from mlsmells.findings import Family, Severity
 from mlsmells.rule import Rule
@@ -398,7 +398,7 @@ class _EvaluationLoops(Rule):
             return "under `torch.no_grad()`"
         held_out = next((loop for loop in call.loops if loop.held_out), None)
         if held_out is not None:
-            return f"over `{_code(held_out.node.iter)}`"
+            return f"over `{code_of(held_out.node.iter)}`"
         if frame.node is not None and not frame.trains and _EVALUATION_NAME.fullmatch(frame.name):
             return f"in `{frame.name}()`"
         return None
@@ -479,10 +479,6 @@ def _chained_mode(expr: cst.BaseExpression) -> str | None:
         mode = mode or _mode_switch(expr)
         expr = expr.func.value
     return mode
-
-
-def _code(expr: cst.BaseExpression) -> str:
-    return cst.Module([]).code_for_node(expr)
 
 
 class EvalModeMissing(_EvaluationLoops):

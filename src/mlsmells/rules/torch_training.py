@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 
-from mlsmells.engine.calls import callee_name
+from mlsmells.engine.calls import callee_name, code_of
 from mlsmells.engine.dataflow import Definition, Kind
 from mlsmells.engine.names import Scope
 from mlsmells.findings import Family, Severity
@@ -213,7 +213,7 @@ class ForwardCalledDirectly(Rule):
             if made_by is None or not made_by.known or not made_by.callees:
                 continue
             if all(self._makes_module(callee, scopes, set()) for callee, scopes in made_by.callees):
-                shown = cst.Module([]).code_for_node(call.func.value)
+                shown = code_of(call.func.value)
                 self.report(
                     call.func,
                     f"`{shown}.forward(...)` runs the module without its hooks (forward and backward "
@@ -664,8 +664,8 @@ class LossAccumulatesGraph(Rule):
         name = _accumulated_name(value)
         if name is None:
             return
-        # Only the loss computed in this loop's body: the data-flow layer lets the loss of an
-        # earlier sibling loop (training before validation) reach too.
+        # Only a loss computed inside this loop's body counts: one bound before the loop is
+        # not a per-step tensor.
         loop = id(self.loops[-1])
         definitions = [d for d in self.file.flow.reaching(name.value) if loop in d.path]
         self.candidates.append((node, definitions))
