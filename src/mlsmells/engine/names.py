@@ -168,14 +168,22 @@ def _blocks_of(node: cst.CSTNode) -> Iterator[list[cst.CSTNode]]:
         yield _block(case.body)
 
 
-def _dotted(node: cst.BaseExpression) -> str:
+def dotted_name(node: cst.BaseExpression) -> str | None:
+    """`self.model.encoder` for that expression; None unless it is a name or an attribute
+    chain on one."""
     parts: list[str] = []
     while isinstance(node, cst.Attribute):
         parts.append(node.attr.value)
         node = node.value
-    if isinstance(node, cst.Name):
-        parts.append(node.value)
+    if not isinstance(node, cst.Name):
+        return None
+    parts.append(node.value)
     return ".".join(reversed(parts))
+
+
+def _dotted(node: cst.BaseExpression) -> str:
+    """The dotted module or alias name of an import (always a name or attribute chain)."""
+    return dotted_name(node) or ""
 
 
 def _asname(alias: cst.ImportAlias) -> str:

@@ -11,7 +11,7 @@ from typing import Any
 import libcst as cst
 
 from mlsmells.engine.calls import is_main_guard
-from mlsmells.engine.names import parameters
+from mlsmells.engine.names import dotted_name, parameters
 from mlsmells.findings import Family, Severity
 from mlsmells.rule import Option, RepositoryReport, Rule
 
@@ -179,10 +179,10 @@ class ScatteredHyperparameters(Rule):
 
     def visit_Import(self, node: cst.Import) -> None:
         for alias in node.names:
-            self.imported.add(".".join(_dotted_parts(alias.name)))
+            self.imported.add(dotted_name(alias.name) or "")
 
     def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
-        module = "." * len(node.relative) + (".".join(_dotted_parts(node.module)) if node.module else "")
+        module = "." * len(node.relative) + ((dotted_name(node.module) or "") if node.module else "")
         self.imported.add(module)
         if not isinstance(node.names, cst.ImportStar):  # `from churn import config`
             separator = "" if module.endswith(".") else "."
@@ -305,16 +305,6 @@ class ScatteredHyperparameters(Rule):
                     f"`{spelling}={number}` is hard-coded, but this file imports {where[0]}, which defines "
                     f"`{name}`; read the {hyperparameter} from there, so that one place says what a run uses",
                 )
-
-
-def _dotted_parts(node: cst.Attribute | cst.Name) -> list[str]:
-    """`churn.data.load` -> ["churn", "data", "load"]."""
-    parts = []
-    while isinstance(node, cst.Attribute):
-        parts.append(node.attr.value)
-        node = node.value
-    parts.append(node.value)
-    return parts[::-1]
 
 
 def _is_configuration_module(path: str) -> bool:

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 import libcst as cst
 
 from mlsmells.engine.calls import code_of, unwrap_method_chain
-from mlsmells.engine.names import Scope
+from mlsmells.engine.names import Scope, dotted_name
 from mlsmells.findings import Family, Severity
 from mlsmells.rule import Rule
 
@@ -73,18 +73,6 @@ _FRAMEWORK_HOOKS = re.compile(r"\w*_step|\w*_epoch_end|\w*_epoch_start|on_\w+")
 
 def _words(name: str) -> list[str]:
     return [word for word in re.split(r"[_\d]+", name.lower()) if word]
-
-
-def dotted(expr: cst.BaseExpression) -> str | None:
-    """`self.model.encoder` for that expression, None for anything but names and attributes."""
-    parts: list[str] = []
-    while isinstance(expr, cst.Attribute):
-        parts.append(expr.attr.value)
-        expr = expr.value
-    if not isinstance(expr, cst.Name):
-        return None
-    parts.append(expr.value)
-    return ".".join(reversed(parts))
 
 
 def _same_model(a: str, b: str) -> bool:
@@ -175,7 +163,7 @@ class _EvaluationLoops(Rule):
 
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
         self.local_definitions.add(node.name.value)
-        bases = [dotted(base.value) or "" for base in node.bases]
+        bases = [dotted_name(base.value) or "" for base in node.bases]
         if any(base.rsplit(".", 1)[-1].endswith(_MODEL_CLASS_SUFFIXES) or base in self.model_classes for base in bases):
             self.model_classes.add(node.name.value)
         self.class_facts[node.name.value] = (bases, False, set())
@@ -248,7 +236,7 @@ class _EvaluationLoops(Rule):
             self.frame.wants_gradients = True  # `images.requires_grad = True`: an attack or a saliency map
         value = unwrap_method_chain(node.value) if isinstance(node.value, cst.Call) else None
         for target in node.targets:
-            receiver = dotted(target.target)
+            receiver = dotted_name(target.target)
             if receiver is None:
                 continue
             if isinstance(value, cst.Call):
@@ -268,7 +256,7 @@ class _EvaluationLoops(Rule):
             frame.wants_gradients = True
         if isinstance(func, cst.Attribute):
             method = func.attr.value
-            receiver = dotted(func.value)
+            receiver = dotted_name(func.value)
             if method == "backward" or (method == "step" and receiver and "opt" in receiver.rsplit(".", 1)[-1].lower()):
                 frame.trains = True
                 if frame.loops:
@@ -284,7 +272,7 @@ class _EvaluationLoops(Rule):
         elif isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and func.value.value == "self":
             self.call_sites.setdefault(func.attr.value, []).append((frame, self.order, frame.no_grad > 0))
         if frame.loops and not names:
-            receiver = dotted(func)
+            receiver = dotted_name(func)
             if receiver is not None and receiver != "self":
                 self.calls.append(
                     _ModelCall(
@@ -445,7 +433,7 @@ def _iterates_held_out(expr: cst.BaseExpression) -> bool:
     """`val_loader`, `enumerate(test_loader)`, `tqdm(self.valid_dl)`: held-out data by name."""
     while isinstance(expr, cst.Call) and expr.args:
         expr = expr.args[0].value
-    name = dotted(expr)
+    name = dotted_name(expr)
     if name is None:
         return False
     return any(_HELD_OUT_WORD.fullmatch(word) for word in _words(name.rsplit(".", 1)[-1]))
