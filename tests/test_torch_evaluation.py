@@ -335,3 +335,126 @@ def test_a_weightless_layer_called_in_a_loop_is_not_a_model():
             return probabilities
         """
     assert lint(code, "MLS503", "MLS504") == []
+
+
+_EPOCHS_CALLING_HELPERS = """
+    import torch
+    import torch.nn.functional as F
+
+    def train(model, device, loader, optimizer):
+        for data, target in loader:
+            data, target = data.to(device), target.to(device)
+            optimizer.zero_grad()
+            loss = F.nll_loss(model(data), target)
+            loss.backward()
+            optimizer.step()
+
+    def test(model, device, loader):
+        model.eval()
+        correct = 0
+        with torch.no_grad():
+            for data, target in loader:
+                correct += model(data.to(device)).argmax(1).eq(target.to(device)).sum().item()
+        return correct / len(loader.dataset)
+
+    def main(args):
+        net = Net().to(args.device)
+        optimizer = torch.optim.Adadelta(net.parameters(), lr=args.lr)
+        for epoch in range(1, args.epochs + 1):
+            train(net, args.device, train_loader, optimizer)
+            print(epoch, test(net, args.device, test_loader))
+"""
+
+
+def test_an_epoch_loop_whose_evaluation_helper_leaves_the_model_in_eval_mode():
+    findings = lint(_EPOCHS_CALLING_HELPERS, "MLS503")
+    assert lines(findings) == [8]
+    assert "from the second pass of the loop in `main()` that calls `train()` on" in findings[0].message
+    assert "`test()` switches `net` to `.eval()`" in findings[0].message
+
+
+def test_the_helper_or_the_epoch_loop_switching_back_to_training_is_enough():
+    in_helper = _EPOCHS_CALLING_HELPERS.replace(
+        "        for data, target in loader:\n            data, target", "        model.train()\n        for data, target in loader:\n            data, target", 1
+    )
+    in_loop = _EPOCHS_CALLING_HELPERS.replace(
+        "            train(net,", "            net.train()\n            train(net,"
+    )
+    restored_by_test = _EPOCHS_CALLING_HELPERS.replace(
+        "        return correct / len", "        model.train()\n        return correct / len"
+    )
+    for code in (in_helper, in_loop, restored_by_test):
+        assert lint(code, "MLS503") == []
+
+
+def test_evaluation_inside_the_epoch_loop_of_a_training_script():
+    findings = lint(
+        """
+        import torch
+        from torch import nn
+
+        model = nn.Sequential(nn.Linear(20, 64), nn.Dropout(0.3), nn.ReLU(), nn.Linear(64, 2))
+        for epoch in range(30):
+            for x, y in train_loader:
+                optimizer.zero_grad()
+                loss_fn(model(x), y).backward()
+                optimizer.step()
+            if epoch % 5 == 0:
+                model.eval()
+                with torch.no_grad():
+                    print(sum(loss_fn(model(x), y).item() for x, y in val_loader))
+        """,
+        "MLS503",
+    )
+    assert lines(findings) == [8]
+    assert "second pass of its loop on: `model.eval()` comes later in that loop" in findings[0].message
+
+
+def test_a_trainer_class_whose_validate_method_switches_the_model():
+    code = """
+        import torch
+
+        class Trainer:
+            def __init__(self, model, optimizer):
+                self.model = model
+                self.optimizer = optimizer
+
+            def train_epoch(self, loader):
+                for batch, labels in loader:
+                    self.optimizer.zero_grad()
+                    self.criterion(self.model(batch), labels).backward()
+                    self.optimizer.step()
+
+            def validate(self, loader):
+                self.model.eval()
+                with torch.no_grad():
+                    return sum(self.criterion(self.model(b), y).item() for b, y in loader)
+
+            def fit(self, epochs):
+                for epoch in range(epochs):
+                    self.train_epoch(self.train_loader)
+                    self.validate(self.val_loader)
+        """
+    findings = lint(code, "MLS503")
+    assert lines(findings) == [11]
+    assert "`validate()` switches `self.model` to `.eval()`" in findings[0].message
+    fixed = code.replace("                for batch, labels in loader:", "                self.model.train()\n                for batch, labels in loader:")
+    assert lint(fixed, "MLS503") == []
+
+
+def test_a_teacher_kept_in_eval_mode_inside_the_epoch_loop_is_not_trained():
+    code = """
+        import torch
+
+        for epoch in range(10):
+            teacher.eval()
+            student.train()
+            for images, labels in train_loader:
+                with torch.no_grad():
+                    soft = teacher(images)
+                loss = distill(student(images), soft, labels)
+                optimizer.zero_grad()
+                loss.backward()
+                optimizer.step()
+        """
+    assert lint(code, "MLS503") == []

@@ -27,6 +27,20 @@ def keyword_arg(call: cst.Call, name: str) -> cst.Arg | None:
     return None
 
 
+def argument(call: cst.Call, position: int, keyword: str) -> cst.BaseExpression | None:
+    """The argument passed at `position` or as `keyword=`; None when a `*args` comes first."""
+    arg = keyword_arg(call, keyword)
+    if arg is not None:
+        return arg.value
+    positional = []
+    for arg in call.args:
+        if arg.star:
+            break
+        if arg.keyword is None:
+            positional.append(arg.value)
+    return positional[position] if position < len(positional) else None
+
+
 def keyword_literal(call: cst.Call, name: str) -> object:
     """The value of a keyword argument written as a literal (True, False, None, a string),
     None if the keyword is absent, or `UNKNOWN` for anything computed."""

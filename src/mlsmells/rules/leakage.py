@@ -17,7 +17,7 @@ from typing import Any
 
 import libcst as cst
 
-from mlsmells.engine.calls import callee_name
+from mlsmells.engine.calls import argument, callee_name
 from mlsmells.engine.dataflow import Definition, Kind, ancestry, names_read
 from mlsmells.findings import Family, Severity
 from mlsmells.rule import Rule
@@ -102,15 +102,6 @@ def _data_names(expr: cst.BaseExpression) -> set[str] | None:
             expr = expr.value
         else:
             return None
-
-
-def _argument(call: cst.Call, position: int, keyword: str) -> cst.BaseExpression | None:
-    """The argument at `position` or named `keyword`."""
-    for arg in call.args:
-        if arg.keyword is not None and arg.keyword.value == keyword:
-            return arg.value
-    positional = [arg.value for arg in call.args if arg.keyword is None and not arg.star]
-    return positional[position] if position < len(positional) else None
 
 
 def _integer(expr: cst.BaseExpression) -> int | None:
@@ -637,7 +628,7 @@ class PreprocessingOutsidePipeline(_LeakageRule):
         """The features and the estimator a cross-validation call is given:
         `cross_val_score(model, X, y)`, or `GridSearchCV(model, grid).fit(X, y)`."""
         if CROSS_VALIDATION.intersection(self.file.qualified_names(call.func)):
-            return _argument(call, 1, "X"), _argument(call, 0, "estimator")
+            return argument(call, 1, "X"), argument(call, 0, "estimator")
         if not method_call(call, frozenset({"fit"})):
             return None, None
         receiver = call.func.value
@@ -649,7 +640,7 @@ class PreprocessingOutsidePipeline(_LeakageRule):
         if isinstance(receiver, cst.Name) and self.file.flow is not None:
             constructions = [d.value for d in self.file.flow.reaching(receiver.value) if isinstance(d.value, cst.Call)]
             search = constructions[0] if len(constructions) == 1 else None
-        estimator = _argument(search, 0, "estimator") if isinstance(search, cst.Call) else None
+        estimator = argument(search, 0, "estimator") if isinstance(search, cst.Call) else None
         return first_argument(call), estimator
 
     def _preprocessor_output(self, definition: Definition) -> str | None:

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
+from mlsmells.engine.calls import argument
 from mlsmells.engine.dataflow import Kind, ancestry
 from mlsmells.engine.names import Scope
 
@@ -144,14 +145,7 @@ def method_call(call: cst.Call, methods: frozenset[str]) -> str | None:
 
 def first_argument(call: cst.Call, keyword: str = "X") -> cst.BaseExpression | None:
     """The data a fit or predict call is given: its first positional argument, or `X=`."""
-    for arg in call.args:
-        if arg.star:
-            return None
-        if arg.keyword is None:
-            return arg.value
-        if arg.keyword.value == keyword:
-            return arg.value
-    return None
+    return argument(call, 0, keyword)
 
 
 def is_loader(file: FileContext, call: cst.Call, scopes: Sequence[Scope] | None = None) -> bool:

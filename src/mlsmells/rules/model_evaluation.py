@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import libcst as cst
 
-from mlsmells.engine.calls import code_of, keyword_literal
+from mlsmells.engine.calls import argument, code_of, keyword_literal
 from mlsmells.engine.dataflow import Kind, ancestry
 from mlsmells.findings import Family, Severity
 from mlsmells.rule import Rule
@@ -49,20 +49,6 @@ class _Fit:
     model: _Key
     data: _Key
     target: _Key
-
-
-def _argument(call: cst.Call, position: int, keyword: str) -> cst.BaseExpression | None:
-    """The argument at `position` or named `keyword` (None after a `*args`)."""
-    for arg in call.args:
-        if arg.keyword is not None and arg.keyword.value == keyword:
-            return arg.value
-    positional = []
-    for arg in call.args:
-        if arg.star:
-            break
-        if arg.keyword is None:
-            positional.append(arg.value)
-    return positional[position] if position < len(positional) else None
 
 
 def _is_cv_estimator(name: str) -> bool:
@@ -257,7 +243,7 @@ class TrainEvalSameData(Rule):
         method = func.attr.value
         if method not in {"fit", *_SCORING, *_PREDICTING}:
             return
-        data = _argument(node, 0, "X" if method != "evaluate" else "x")
+        data = argument(node, 0, "X" if method != "evaluate" else "x")
         if data is None:
             return
         receiver = func.value
@@ -274,7 +260,7 @@ class TrainEvalSameData(Rule):
                 self._unseen[id(node)] = model.text
                 self._pending.append(model.text)
             return
-        target = _argument(node, 1, "y")
+        target = argument(node, 1, "y")
         if target is None:
             return
         if unseen:
@@ -285,7 +271,7 @@ class TrainEvalSameData(Rule):
     def _fit(self, node: cst.Call, model: _Key, data: cst.BaseExpression) -> None:
         if _has_keyword(node, _VALIDATION_KEYWORDS):
             self._held_out = True
-        target = _argument(node, 1, "y")
+        target = argument(node, 1, "y")
         if target is None:  # unsupervised: the data is all there is
             return
         fit = _Fit(model, self._key(data), self._key(target))
@@ -294,7 +280,7 @@ class TrainEvalSameData(Rule):
 
     def _metric_call(self, node: cst.Call, name: str) -> None:
         """`accuracy_score(y, model.predict(X))`, or through `predicted = model.predict(X)`."""
-        truth = _argument(node, 0, "y_true")
+        truth = argument(node, 0, "y_true")
         if truth is None:
             return
         for arg in node.args:

@@ -16,9 +16,14 @@ from dataclasses import dataclass, field
 import libcst as cst
 
 from mlsmells.engine.calls import code_of, unwrap_method_chain
-from mlsmells.engine.names import Scope, dotted_name
+from mlsmells.engine.names import Scope, dotted_name, parameters
 from mlsmells.findings import Family, Severity
 from mlsmells.rule import Rule
+from mlsmells.rules.torch_models import (
+    is_torch_module_class,
+    module_name,
+    names_an_optimizer,
+)
 
 #: Context managers and decorators that turn autograd off.
 _NO_GRAD = frozenset({"torch.no_grad", "torch.inference_mode", "torch.autograd.no_grad", "torch.autograd.grad_mode.no_grad"})
@@ -90,6 +95,10 @@ class _Loop:
     over_data: bool
     #: The loop's own body (not a nested loop) calls `.backward()` or an optimizer's `step()`.
     trains: bool = False
+    #: The call orders the loop spans: what happens at an order in `(start, end]` happens
+    #: in the loop's body on every pass.
+    start: int = 0
+    end: int = 1 << 62
 
 
 @dataclass(eq=False)
@@ -113,6 +122,33 @@ class _Frame:
     framework: bool = False
     #: A method of a network class (`generate`, `sample`): its caller sets the mode.
     in_model: bool = False
+    #: The calls of local functions it makes, by the callee's name.
+    calls: list[tuple[str, _CallSite]] = field(default_factory=list)
+
+
+@dataclass(eq=False)
+class _CallSite:
+    """A call of a local function (`train(model, loader)`, `self.validate()`)."""
+
+    call: cst.Call
+    frame: _Frame
+    order: int
+    under_no_grad: bool
+    loops: tuple[_Loop, ...]
+    branches: tuple[cst.If, ...]
+
+
+@dataclass(frozen=True, eq=False)
+class _ModeEvent:
+    """A change of a model's mode as one function sees it: a switch written there, or the
+    net effect of a local function it calls (`via` names that function)."""
+
+    order: int
+    mode: str
+    receiver: str
+    via: str | None
+    #: The `if` statements around the switch or the call.
+    branches: tuple[cst.If, ...]
 
 
 @dataclass(eq=False)
@@ -145,8 +181,10 @@ class _EvaluationLoops(Rule):
         #: receiver -> the calls that built it (`model = Net().to(device)`), with the scopes
         #: their names are resolved in.
         self.constructors: dict[str, list[tuple[cst.Call, tuple[Scope, ...]]]] = {}
-        #: Call sites of local functions: name -> (frame, order, under no_grad) of each.
-        self.call_sites: dict[str, list[tuple[_Frame, int, bool]]] = {}
+        #: Call sites of local functions, by the function's name.
+        self.call_sites: dict[str, list[_CallSite]] = {}
+        #: Every function the walk entered, by name.
+        self.functions: dict[str, list[_Frame]] = {}
         #: Local classes: name -> (bases, whether the body has mode-dependent parts, the
         #: local classes it builds).
         self.class_facts: dict[str, tuple[list[str], bool, set[str]]] = {}
@@ -186,6 +224,7 @@ class _EvaluationLoops(Rule):
                 _FRAMEWORK_HOOKS.fullmatch(node.name.value)
             )
         self.frames.append(frame)
+        self.functions.setdefault(frame.name, []).append(frame)
 
     def _directly_in_class(self, node: cst.FunctionDef) -> bool:
         return any(statement is node for statement in self.classes[-1].body.body)
@@ -209,12 +248,13 @@ class _EvaluationLoops(Rule):
             self.frame.no_grad -= 1
 
     def visit_For(self, node: cst.For) -> None:
-        self.frame.loops.append(_Loop(node, _iterates_held_out(node.iter), not self._counts(node.iter)))
+        loop = _Loop(node, _iterates_held_out(node.iter), not self._counts(node.iter), start=self.order)
+        self.frame.loops.append(loop)
 
     def leave_For(self, node: cst.For) -> None:
         loops = self.frame.loops
         if loops and loops[-1].node is node:
-            loops.pop()
+            loops.pop().end = self.order
 
     def _counts(self, expr: cst.BaseExpression) -> bool:
         return isinstance(expr, cst.Call) and any(
@@ -257,20 +297,21 @@ class _EvaluationLoops(Rule):
         if isinstance(func, cst.Attribute):
             method = func.attr.value
             receiver = dotted_name(func.value)
-            if method == "backward" or (method == "step" and receiver and "opt" in receiver.rsplit(".", 1)[-1].lower()):
+            if method == "backward" or (method == "step" and names_an_optimizer(func.value)):
                 frame.trains = True
                 if frame.loops:
                     frame.loops[-1].trains = True
             if method in _GRADIENT_METHODS:
                 frame.wants_gradients = True
             mode = _mode_switch(node)
-            if mode is not None and receiver is not None:
-                self._switch(mode, receiver)
+            switched = module_name(func.value)
+            if mode is not None and switched is not None:
+                self._switch(mode, switched)
                 return
         if isinstance(func, cst.Name) and not names:
-            self.call_sites.setdefault(func.value, []).append((frame, self.order, frame.no_grad > 0))
+            self._note_call_site(func.value, node)
         elif isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and func.value.value == "self":
-            self.call_sites.setdefault(func.attr.value, []).append((frame, self.order, frame.no_grad > 0))
+            self._note_call_site(func.attr.value, node)
         if frame.loops and not names:
             receiver = dotted_name(func)
             if receiver is not None and receiver != "self":
@@ -279,6 +320,12 @@ class _EvaluationLoops(Rule):
                         node, receiver, frame, self.order, tuple(frame.loops), tuple(frame.branches), frame.no_grad > 0
                     )
                 )
+
+    def _note_call_site(self, name: str, call: cst.Call) -> None:
+        frame = self.frame
+        site = _CallSite(call, frame, self.order, frame.no_grad > 0, tuple(frame.loops), tuple(frame.branches))
+        self.call_sites.setdefault(name, []).append(site)
+        frame.calls.append((name, site))
 
     def _switch(self, mode: str, receiver: str) -> None:
         self.frame.modes.append((self.order, mode, receiver, tuple(self.frame.branches)))
@@ -329,8 +376,7 @@ class _EvaluationLoops(Rule):
             return True
         names = self.file.qualified_names(ctor.func, scopes)
         return any(
-            name.startswith(("torch.nn.", "torchvision.models.", "timm.", "transformers."))
-            and not name.startswith("torch.nn.functional.")
+            (is_torch_module_class(name) or name.startswith(("torchvision.models.", "timm.", "transformers.")))
             and not name.endswith("Loss")
             and not _WEIGHTLESS_LAYER.fullmatch(name.rsplit(".", 1)[-1])
             for name in names
@@ -406,10 +452,11 @@ class _EvaluationLoops(Rule):
         caller (or from a caller that never switches modes, which its own callers may do)."""
         if frame.node is None:
             return False
-        for caller, order, _ in self.call_sites.get(frame.name, ()):
+        for site in self.call_sites.get(frame.name, ()):
+            caller = site.frame
             if caller is frame:
                 continue
-            modes = [mode for at, mode, _, _ in caller.modes if at < order]
+            modes = [mode for at, mode, _, _ in caller.modes if at < site.order]
             if (modes and modes[-1] in ("eval", "unknown")) or (not caller.modes and caller.node is not None):
                 return True
         return False
@@ -486,10 +533,14 @@ class EvalModeMissing(_EvaluationLoops):
     behave the same in both modes (`nn.Linear`, a local class of convolutions and ReLUs) is
     not reported, nor one loaded with `from_pretrained` (which returns it in evaluation mode).
 
-    A training loop (it calls `.backward()`) that calls a model whose last mode switch in
-    the same function was `eval()` is reported too, when that model is switched back with
-    `.train()` somewhere in the file (a model that is never trained again is a frozen
-    feature extractor, kept in evaluation mode on purpose).
+    A training loop (it calls `.backward()`) that calls a model left in evaluation mode is
+    reported too. Mode switches are followed through the local functions a loop calls:
+    an epoch loop that calls `train(model)` and then `test(model)`, where `test` calls
+    `model.eval()` and neither `train` nor the loop calls `model.train()`, trains in
+    evaluation mode from its second epoch on. An `eval()` made once before a training loop
+    counts only when the model is switched back with `.train()` somewhere in the file (a
+    model that is never trained again is a frozen feature extractor, kept in evaluation
+    mode on purpose), and a model called under `torch.no_grad()` is not being trained.
     """
 
     code = "MLS503"
@@ -589,14 +640,14 @@ class EvalModeMissing(_EvaluationLoops):
         "training epoch."
     )
     limitations = (
-        "Mode switches are followed within one function in source order, not along branches; "
-        "for a function that never switches modes, its callers in the same module are asked "
-        "(one level). A model is recognised by how the file builds it or by its name "
+        "Mode switches are followed in source order, not along branches, through the functions "
+        "and `self.` methods of the same module a function calls (three calls deep), and a "
+        "training function that never switches modes is judged by the loops that call it (one "
+        "level of callers). A model is recognised by how the file builds it or by its name "
         "(`model`, `net`, `encoder`, `generator`...): a network called through another name "
         "and never built in the file is missed. Evaluation without a loop (one call on the "
-        "whole test set) and comprehensions are not read. A function that trains in eval mode "
-        "because another function it calls switched the mode is not followed. Models whose "
-        "make is unknown (a function parameter, a model from another module) count as having "
+        "whole test set), full-batch training without a loop, and comprehensions are not "
+        "read. Models whose make is unknown (a function parameter, a model from another module) count as having "
         "dropout or batch-norm. Lightning hooks (`validation_step`, ...) and Hugging Face "
         "`Trainer` subclasses are skipped: the framework sets the mode."
     )
@@ -630,17 +681,142 @@ class EvalModeMissing(_EvaluationLoops):
         )
 
     def _trained_in_evaluation_mode(self, call: _ModelCall) -> str | None:
-        if not call.loops[-1].trains or call.frame.framework:
+        if not call.loops[-1].trains or call.frame.framework or call.under_no_grad:
             return None
-        if self.last_mode(call) != "eval":
+        model = call.receiver
+        events = self._events_on(call.frame, model)
+        left, where = self._eval_left_by(events, call, model), ""
+        if left is None and not events:
+            left, where = self._eval_left_by_callers(call)
+        if left is None:
             return None
-        if not any(_same_model(trained, call.receiver) for trained in self.ever_trained):
-            return None
+        event, next_pass = left
+        position = "later in that loop" if next_pass else "before it"
+        if event.via is None:
+            cause = f"`{event.receiver}.eval()` comes {position}"
+        else:
+            cause = f"`{event.via}()` switches `{event.receiver}` to `.eval()` {position}"
+        when = f" from the second pass of {where or 'its loop'} on" if next_pass else ""
         return (
-            f"`{call.receiver}` is trained here after `{call.receiver}.eval()` with no "
-            f"`{call.receiver}.train()` in between, so dropout is off and batch-norm statistics "
-            f"are frozen; call `{call.receiver}.train()` before the training loop"
+            f"`{model}` is trained here in evaluation mode{when}: {cause}, and nothing switches it "
+            f"back with `.train()`, so dropout is off and batch-norm statistics are frozen; call "
+            f"`{model}.train()` at the start of every training epoch"
         )
+
+    def _eval_left_by(
+        self, events: list[_ModeEvent], at: _ModelCall | _CallSite, model: str
+    ) -> tuple[_ModeEvent, bool] | None:
+        """The switch that leaves the model in evaluation mode at the call `at`, and whether
+        it acts on the next pass of a loop (it comes later in the loop's body), or None.
+
+        Each loop around the call is asked, innermost first, since what its body switches
+        holds on its next pass: a body whose switches are all `eval()` leaves the model in
+        evaluation mode when it comes back round, whatever preceded the loop. Without
+        switches in any loop, the last one before the call counts, unless it sits in an `if`
+        the call is not in, and when the model is switched back to training elsewhere
+        (otherwise it is a frozen feature extractor).
+        """
+        for loop in reversed(at.loops):
+            inside = [event for event in events if loop.start < event.order <= loop.end]
+            if not inside:
+                continue
+            if any(event.mode != "eval" for event in inside):
+                return None
+            last = inside[-1]
+            if last.order > at.order:
+                return last, True
+            return (last, False) if self._trained_somewhere(model) else None
+        before = [event for event in events if event.order < at.order]
+        if not before or before[-1].mode != "eval" or at.branches[: len(before[-1].branches)] != before[-1].branches:
+            return None
+        return (before[-1], False) if self._trained_somewhere(model) else None
+
+    def _eval_left_by_callers(self, call: _ModelCall) -> tuple[tuple[_ModeEvent, bool] | None, str]:
+        """A training function that never switches modes itself runs in whatever mode its
+        caller left: the epoch loop that calls `train(model)` and then `test(model)`, whose
+        `model.eval()` nothing undoes. Returns what `_eval_left_by` does, and the loop."""
+        function = call.frame
+        if function.node is None:
+            return None, ""
+        for site in self.call_sites.get(function.name, ()):
+            if site.frame is function or self._callee(function.name, site) is not function:
+                continue
+            model = _translate(call.receiver, function, site.call)
+            if model is None:
+                continue
+            events = [event for event in self._events_on(site.frame, model) if event.order != site.order]
+            left = self._eval_left_by(events, site, model)
+            if left is not None:
+                caller = "the loop" if site.frame.node is None else f"the loop in `{site.frame.name}()`"
+                return left, f"{caller} that calls `{function.name}()`"
+        return None, ""
+
+    def _trained_somewhere(self, model: str) -> bool:
+        return any(_same_model(trained, model) for trained in self.ever_trained)
+
+    # Mode switches across functions ------------------------------------------------
+
+    def _events_on(self, frame: _Frame, model: str) -> list[_ModeEvent]:
+        return [event for event in self._events(frame, _CALL_DEPTH) if _same_model(event.receiver, model)]
+
+    def _events(self, frame: _Frame, depth: int) -> list[_ModeEvent]:
+        """The mode changes `frame` makes, in order: its own switches, and at each call of a
+        local function the net effect of that function, with its receivers named as here."""
+        events = [_ModeEvent(order, mode, receiver, None, branches) for order, mode, receiver, branches in frame.modes]
+        if depth > 0:
+            for name, site in frame.calls:
+                callee = self._callee(name, site)
+                if callee is None or callee is frame:
+                    continue
+                for receiver, mode in self._net_effect(callee, depth - 1).items():
+                    translated = _translate(receiver, callee, site.call)
+                    if translated is not None:
+                        events.append(_ModeEvent(site.order, mode, translated, name, site.branches))
+        return sorted(events, key=lambda event: event.order)
+
+    def _net_effect(self, frame: _Frame, depth: int) -> dict[str, str]:
+        """The mode each model is left in when `frame` returns: its last switch, or
+        "unknown" when that switch is conditional (inside an `if`)."""
+        effect: dict[str, str] = {}
+        for event in self._events(frame, depth):
+            effect[event.receiver] = "unknown" if event.branches else event.mode
+        return effect
+
+    def _callee(self, name: str, site: _CallSite) -> _Frame | None:
+        """The one local function a call reaches: `train(...)` a module function,
+        `self.train_epoch(...)` a method."""
+        method = isinstance(site.call.func, cst.Attribute)
+        candidates = [frame for frame in self.functions.get(name, ()) if (frame.in_class is not None) == method]
+        return candidates[0] if len(candidates) == 1 else None
+
+
+#: How deep calls of local functions are followed for their effect on a model's mode.
+_CALL_DEPTH = 3
+
+
+def _translate(receiver: str, callee: _Frame, call: cst.Call) -> str | None:
+    """The name, at a call of `callee`, of what `callee` calls `receiver`: a parameter
+    becomes the argument passed for it, `self.model` stays `self.model` for a call on
+    `self`, and any other name (a module global) stays as it is."""
+    root, _, rest = receiver.partition(".")
+    suffix = f".{rest}" if rest else ""
+    if callee.node is None:
+        return receiver
+    names = [param.name.value for param in parameters(callee.node.params)]
+    if callee.in_class is not None and names:
+        if root == names[0]:
+            return receiver if isinstance(call.func, cst.Attribute) and dotted_name(call.func.value) == "self" else None
+        names = names[1:]
+    if root not in names:
+        return receiver
+    for index, arg in enumerate(call.args):
+        if arg.star:
+            return None
+        keyword = arg.keyword.value if arg.keyword is not None else None
+        if keyword == root or (keyword is None and index < len(names) and names[index] == root):
+            argument = dotted_name(arg.value)
+            return argument + suffix if argument is not None else None
+    return None
 
 
 class GradInEval(_EvaluationLoops):
@@ -746,5 +922,5 @@ class GradInEval(_EvaluationLoops):
     def _callers_turn_off_autograd(self, frame: _Frame) -> bool:
         """Whether some call of this function in the module runs under no_grad."""
         return frame.node is not None and any(
-            no_grad for caller, _, no_grad in self.call_sites.get(frame.name, ()) if caller is not frame
+            site.under_no_grad for site in self.call_sites.get(frame.name, ()) if site.frame is not frame
         )

@@ -18,30 +18,11 @@ from mlsmells.engine.dataflow import Definition, Kind
 from mlsmells.engine.names import Scope
 from mlsmells.findings import Family, Severity
 from mlsmells.rule import Rule
-
-#: Module methods that return the module itself: `Net().to(device).eval()` is still a `Net`.
-_SELF_RETURNING = frozenset({"to", "cuda", "cpu", "train", "eval", "float", "double", "half", "bfloat16", "requires_grad_"})
-#: Capitalised names under `torch.nn` that are not modules.
-_NOT_MODULES = frozenset({"Parameter", "Buffer", "UninitializedParameter", "UninitializedBuffer"})
-#: `torch.nn` subpackages whose classes are modules (`torch.nn.utils` and friends are not).
-_MODULE_PACKAGES = ("torch.nn.modules.", "torch.nn.parallel.")
-
-
-def is_torch_module_class(qualified: str) -> bool:
-    """`torch.nn.Linear`, `torch.nn.modules.conv.Conv2d`, `torch.nn.parallel.DistributedDataParallel`."""
-    package, _, name = qualified.rpartition(".")
-    if not name[:1].isupper() or name in _NOT_MODULES:
-        return False
-    return package == "torch.nn" or (package + ".").startswith(_MODULE_PACKAGES)
-
-
-def _constructor(value: cst.BaseExpression) -> cst.BaseExpression | None:
-    """The callee that made `value`: `Net` for `Net(...)` or `Net(...).to(device).eval()`."""
-    while isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute):
-        if value.func.attr.value not in _SELF_RETURNING or not isinstance(value.func.value, cst.Call):
-            break
-        value = value.func.value
-    return value.func if isinstance(value, cst.Call) else None
+from mlsmells.rules.torch_models import (
+    constructor,
+    is_torch_module_class,
+    names_an_optimizer,
+)
 
 
 @dataclass
@@ -174,7 +155,7 @@ class ForwardCalledDirectly(Rule):
         if attribute is None or not self.class_stack:
             return
         found = self.attributes.setdefault((id(self.class_stack[-1]), attribute), _Constructors())
-        callee = _constructor(value)
+        callee = constructor(value)
         if callee is None:
             found.known = False
         else:
@@ -189,7 +170,7 @@ class ForwardCalledDirectly(Rule):
         if attribute is not None and self.class_stack:
             self.calls.append((node, (id(self.class_stack[-1]), attribute)))
         elif isinstance(receiver, cst.Call):
-            callee = _constructor(receiver)
+            callee = constructor(receiver)
             if callee is not None:
                 self.calls.append((node, _Constructors([(callee, tuple(self.file.scopes))])))
         elif isinstance(receiver, cst.Name) and receiver.value != "self":
@@ -246,29 +227,12 @@ def _assigned_constructor(definition: Definition) -> cst.BaseExpression | None:
     """The callee of `name = Callee(...)`, for a definition that is exactly that."""
     if definition.kind is not Kind.ASSIGN or definition.index is not None or definition.value is None:
         return None
-    return _constructor(definition.value)
+    return constructor(definition.value)
 
 
 
 #: Functions inside which a framework clears gradients itself (Lightning, Hugging Face).
 _FRAMEWORK_STEPS = frozenset({"training_step", "validation_step", "test_step", "predict_step", "compute_loss"})
-#: Receivers whose `.step()` is not an optimizer step: schedulers, environments, profilers.
-_NOT_OPTIMIZERS = ("sched", "env", "lr", "prof", "warmup")
-
-
-def _names_an_optimizer(expr: cst.BaseExpression) -> bool:
-    """`optimizer`, `self.opt_g`, `optimizers["D"]`: a receiver named as an optimizer."""
-    while isinstance(expr, cst.Subscript):
-        expr = expr.value
-    name = callee_name(expr)
-    if name is None:
-        return False
-    lowered = name.lower()
-    if any(part in lowered for part in _NOT_OPTIMIZERS):
-        return False
-    return "optim" in lowered or lowered == "opt" or lowered.startswith("opt_") or lowered.endswith("_opt")
-
-
 def _clears_gradients(call: cst.Call) -> bool:
     """`opt.zero_grad()`, `model.zero_grad(set_to_none=True)`, `p.grad.zero_()`,
     `p.grad.data.zero_()`, or a helper named for it (`reset_grad()`, `clear_grads()`)."""
@@ -469,9 +433,9 @@ class MissingZeroGrad(Rule):
             self._mark(helper=(f"{id(self.classes[-1])}.{func.attr.value}", node))
 
     def _steps_an_optimizer(self, receiver: cst.BaseExpression, call: cst.Call) -> bool:
-        if _names_an_optimizer(receiver):
+        if names_an_optimizer(receiver):
             return True
-        return bool(call.args) and _names_an_optimizer(call.args[0].value)  # scaler.step(optimizer)
+        return bool(call.args) and names_an_optimizer(call.args[0].value)  # scaler.step(optimizer)
 
     def _mark(self, backward: bool = False, step: cst.CSTNode | None = None, clears: bool = False, helper: tuple[str, cst.Call] | None = None) -> None:
         for region in self.open:
