@@ -30,6 +30,16 @@ class Report:
 
 
 @dataclass(frozen=True)
+class LineReport:
+    """A finding at a position of a Python file's text, for findings that have no syntax node."""
+
+    rule: type[Rule]
+    line: int
+    column: int
+    message: str
+
+
+@dataclass(frozen=True)
 class CellReport:
     """A finding about a notebook cell itself (its outputs, its execution count)."""
 
@@ -60,6 +70,7 @@ class FileContext:
         #: The notebook this module was built from, or None for a Python file.
         self.notebook = notebook
         self.cell_reports: list[CellReport] = []
+        self.line_reports: list[LineReport] = []
         self.text = text
         self.module = module
         self.names = names
@@ -125,6 +136,15 @@ class FileContext:
     def report_cell(self, rule: Rule, cell: int, message: str, line: int = 1, column: int = 1) -> None:
         """Report at a position in a notebook cell, for findings that have no syntax node."""
         self.cell_reports.append(CellReport(type(rule), cell, line, column, message))
+
+    def report_line(self, rule: Rule, line: int, message: str, column: int = 1) -> None:
+        """Report at a 1-based position of the module text, for findings that have no syntax
+        node (a comment); in a notebook, at the cell and line that position comes from."""
+        if self.notebook is not None:
+            cell, cell_line, cell_column = self.notebook.locate(line, column)
+            self.report_cell(rule, cell, message, cell_line, cell_column)
+        else:
+            self.line_reports.append(LineReport(type(rule), line, column, message))
 
     def report_magic(self, rule: Rule, magic: MagicLine, message: str) -> None:
         """Report at an IPython line (`!pip install x`, `%env KEY=...`), where its text starts."""

@@ -9,12 +9,16 @@ from typing import Any
 
 import libcst as cst
 
-from mlsmells.engine.context import CellReport, FileContext, Report
+from mlsmells.engine.context import CellReport, FileContext, LineReport, Report
 from mlsmells.engine.dataflow import DataFlow
 from mlsmells.engine.names import NameResolver
-from mlsmells.engine.parsing import ParseFailure, parse_module, parse_with_statement_lines
-from mlsmells.engine.suppression import Directives
+from mlsmells.engine.parsing import (
+    ParseFailure,
+    parse_module,
+    parse_with_statement_lines,
+)
 from mlsmells.engine.positions import FALLBACK, spans_near
+from mlsmells.engine.suppression import Directives
 from mlsmells.engine.walker import Dispatcher, walk
 from mlsmells.findings import Family, Finding, Span
 from mlsmells.notebooks import Cell, Notebook, build_module, cell_source_for_parsing
@@ -212,6 +216,8 @@ def _analyse(
     result = FileResult(path, located[: len(context.reports)])
     if notebook is not None:
         result.findings += [_cell_finding(path, report, notebook) for report in context.cell_reports]
+    else:
+        result.findings += [_line_finding(path, report, text) for report in context.line_reports]
     for report, finding in zip(held, located[len(context.reports):]):
         result.held.setdefault(report.rule, []).append(finding)
     _mask_shared_lines(result, rules)
@@ -266,6 +272,13 @@ def _cell_finding(path: str, report: CellReport, notebook: Notebook) -> Finding:
     span = Span(line, report.column, line, report.column + 1)
     noqa_lines = (module_line,) if module_line is not None else ()
     return make_finding(report.rule, path, span, report.message, lines[line - 1], noqa_lines, cell=report.cell)
+
+
+def _line_finding(path: str, report: LineReport, text: str) -> Finding:
+    lines = source_lines(text)
+    line = min(max(report.line, 1), len(lines))
+    span = Span(line, report.column, line, report.column + 1)
+    return make_finding(report.rule, path, span, report.message, lines[line - 1])
 
 
 def _locate(
