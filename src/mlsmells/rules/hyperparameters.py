@@ -290,10 +290,20 @@ class ScatteredHyperparameters(Rule):
         for path, file_facts in facts.items():
             if _is_configuration_module(path):
                 defined[path] = {place[0]: place[2] for place in file_facts["places"]}
+        # Configuration modules by file stem: a file is only matched against those whose stem
+        # it names in an import, so the pass stays linear in the number of files.
+        by_stem: dict[str, list[str]] = {}
+        order = {source: index for index, source in enumerate(defined)}
+        for source in defined:
+            by_stem.setdefault(_stem(source), []).append(source)
         for path, file_facts in facts.items():
             if path in defined:
                 continue
-            sources = [source for source in defined if _imports(path, file_facts["imports"], source)]
+            named = {part for name in file_facts["imports"] for part in name.lstrip(".").split(".")}
+            candidates = {source for stem in named & by_stem.keys() for source in by_stem[stem]}
+            sources = sorted(
+                (source for source in candidates if _imports(path, file_facts["imports"], source)), key=order.__getitem__
+            )
             for hyperparameter, number, spelling, held in file_facts["places"]:
                 where = [source for source in sources if hyperparameter in defined[source]]
                 if held is None or not where:
@@ -307,8 +317,12 @@ class ScatteredHyperparameters(Rule):
                 )
 
 
+def _stem(path: str) -> str:
+    return posixpath.splitext(posixpath.basename(path.replace("\\", "/")))[0]
+
+
 def _is_configuration_module(path: str) -> bool:
-    return _is_configuration_stem(posixpath.splitext(posixpath.basename(path.replace("\\", "/")))[0])
+    return _is_configuration_stem(_stem(path))
 
 
 def _is_configuration_stem(stem: str) -> bool:
