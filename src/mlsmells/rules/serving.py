@@ -11,39 +11,13 @@ import libcst as cst
 from mlsmells.engine.calls import callee_name, keyword_arg
 from mlsmells.findings import Family, Severity
 from mlsmells.rule import Rule
-
-#: Decorator methods that register a web route on an app or router object
-#: (`@app.route`, `@app.post`, `@router.get`, `@bp.route`, `@app.api_route`).
-_ROUTE_METHODS = frozenset({"route", "get", "post", "put", "patch", "api_route", "websocket"})
-#: Decorators that make a function a request handler or a model-serving endpoint.
-_SERVING_DECORATORS = frozenset(
-    {
-        "rest_framework.decorators.api_view",
-        "django.views.decorators.http.require_POST",
-        "django.views.decorators.http.require_GET",
-        "django.views.decorators.http.require_http_methods",
-        "django.views.decorators.http.require_safe",
-        "functions_framework.http",
-        "bentoml.api",
-        "modal.web_endpoint",
-        "modal.fastapi_endpoint",
-    }
+from mlsmells.rules.serving_code import (
+    HANDLER_DECORATORS,
+    ROUTE_METHODS,
+    decorator_names,
+    serving_methods,
 )
-#: Base classes whose methods named in the value serve requests or predictions.
-_SERVING_BASES = {
-    "mlflow.pyfunc.PythonModel": frozenset({"predict"}),
-    "mlflow.pyfunc.model.PythonModel": frozenset({"predict"}),
-    "django.views.View": frozenset({"get", "post", "put", "patch"}),
-    "django.views.generic.View": frozenset({"get", "post", "put", "patch"}),
-    "django.views.generic.base.View": frozenset({"get", "post", "put", "patch"}),
-    "rest_framework.views.APIView": frozenset({"get", "post", "put", "patch"}),
-    "kserve.Model": frozenset({"predict", "preprocess"}),
-    "litserve.LitAPI": frozenset({"predict", "decode_request"}),
-    "ts.torch_handler.base_handler.BaseHandler": frozenset({"handle", "preprocess", "inference"}),
-}
-#: Class decorators that deploy a class as a model server, and its methods that serve.
-_SERVING_CLASS_DECORATORS = frozenset({"ray.serve.deployment", "bentoml.service"})
-_DEPLOYMENT_METHODS = frozenset({"__call__", "predict"})
+
 #: Names that make a plain function an inference entry point when it also predicts
 #: (`handler` for AWS Lambda, `predict_fn`/`transform_fn` for SageMaker).
 _ENTRY_POINT_NAMES = frozenset(
@@ -170,13 +144,7 @@ class FitInInferencePath(Rule):
         self.classes: list[frozenset[str] | None] = []
 
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
-        methods: set[str] = set()
-        for base in node.bases:
-            for name in self.file.qualified_names(base.value):
-                methods |= _SERVING_BASES.get(name, frozenset())
-        if any(_SERVING_CLASS_DECORATORS.intersection(self._decorator_names(d)) for d in node.decorators):
-            methods |= _DEPLOYMENT_METHODS
-        self.classes.append(frozenset(methods) or None)
+        self.classes.append(serving_methods(self.file, node) or None)
 
     def leave_ClassDef(self, node: cst.ClassDef) -> None:
         self.classes.pop()
@@ -190,12 +158,12 @@ class FitInInferencePath(Rule):
         for decorator in node.decorators:
             expr = decorator.decorator
             func = expr.func if isinstance(expr, cst.Call) else expr
-            if _SERVING_DECORATORS.intersection(self._decorator_names(decorator)):
+            if HANDLER_DECORATORS.intersection(decorator_names(self.file, decorator)):
                 return "this request handler"
             if (
                 isinstance(expr, cst.Call)
                 and isinstance(func, cst.Attribute)
-                and func.attr.value in _ROUTE_METHODS
+                and func.attr.value in ROUTE_METHODS
                 and isinstance(func.value, cst.Name | cst.Attribute)
             ):
                 return "this route handler"
@@ -208,10 +176,6 @@ class FitInInferencePath(Rule):
         if name in _ENTRY_POINT_NAMES and self.file.in_module_scope:
             return f"the inference entry point `{name}`"
         return None
-
-    def _decorator_names(self, decorator: cst.Decorator) -> tuple[str, ...]:
-        expr = decorator.decorator
-        return self.file.qualified_names(expr.func if isinstance(expr, cst.Call) else expr)
 
     def visit_Call(self, node: cst.Call) -> None:
         if not self.functions or self.functions[-1].serves is None:
