@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 import libcst as cst
 
 from mlsmells.engine.names import NameResolver, Scope
-from mlsmells.engine.positions import FALLBACK, all_spans
+from mlsmells.engine.positions import FALLBACK, all_spans, spans_near
 from mlsmells.findings import Span
 from mlsmells.notebooks import MagicLine, Notebook
 
@@ -67,6 +67,8 @@ class FileContext:
         statement_lines: list[int] | None = None,
     ) -> None:
         self.path = path
+        #: The first line of each top-level statement, from CPython's tree (None if unknown).
+        self.statement_lines = statement_lines
         #: The notebook this module was built from, or None for a Python file.
         self.notebook = notebook
         self.cell_reports: list[CellReport] = []
@@ -123,6 +125,12 @@ class FileContext:
         if self._spans is None:
             self._spans = all_spans(self.module)
         return self._spans.get(node, FALLBACK)
+
+    def spans_near(self, nodes: Sequence[cst.CSTNode]) -> Mapping[cst.CSTNode, Span]:
+        """Where `nodes` are, computing positions only inside the top-level statements
+        holding them (as findings are located): for rules that must put a position in their
+        repository facts, at a fraction of `span_of`'s cost."""
+        return spans_near(self.module, nodes, self.statement_lines)
 
     def report(self, rule: Rule, node: cst.CSTNode, message: str) -> None:
         self.reports.append(Report(type(rule), node, message))
