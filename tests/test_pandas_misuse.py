@@ -133,9 +133,29 @@ def test_copied_slices_and_slices_rebound_to_their_frame_are_not_reported():
         users["vat"] = 0.21
         recent = users.loc[users.year > 2020].reset_index(drop=True)
         recent["rank"] = recent["score"].rank()
+        names = users.copy()[["name", "sex"]]
+        names["title"] = names["name"].str.extract(r"(Mr|Mrs|Miss)")
+        top = users.sort_values("score").head(100)[["name", "score"]]
+        top["medal"] = "gold"
         """,
         "MLS322",
     )
+
+
+def test_a_frame_cleaned_step_by_step_is_still_known_to_be_pandas():
+    findings = lint(
+        """
+        import pandas as pd
+
+        users = pd.read_csv("users.csv")
+        users = users.dropna(subset=["age"])
+        users = users.rename(columns={"yrs": "years"})
+        adults = users[users.age >= 18]
+        adults["segment"] = "adult"
+        """,
+        "MLS322",
+    )
+    assert lines(findings) == [7]
 
 
 # MLS323 discarded-dataframe-result ----------------------------------------------------------

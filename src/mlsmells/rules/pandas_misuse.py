@@ -12,7 +12,7 @@ from __future__ import annotations
 import libcst as cst
 
 from mlsmells.engine.calls import has_double_star, keyword_arg, keyword_literal
-from mlsmells.engine.dataflow import Kind, base_name
+from mlsmells.engine.dataflow import Kind
 from mlsmells.findings import Family, Severity
 from mlsmells.rule import Rule
 from mlsmells.rules.pandas_objects import PandasObjects
@@ -468,9 +468,11 @@ class ChainedAssignment(Rule):
         frame = value.value
         if isinstance(frame, cst.Attribute) and frame.attr.value in _INDEXERS:
             frame = frame.value
-        source = base_name(frame)
-        if source is None or source.value == name.value:
+        # Only a slice of a named frame: one of `df.copy()[cols]` or `df.sort_values(...)[cols]`
+        # is a slice of a temporary, and writing to it cannot change `df`.
+        if not isinstance(frame, cst.Name) or frame.value == name.value:
             return
+        source = frame
         if self.pandas.holds_pandas(frame, definition.scopes):
             self.reported.add(id(definition))
             self.report(

@@ -1,0 +1,209 @@
+"""MLS414 beyond its documented examples: how templates are read, where values come from,
+and the near misses that stay quiet."""
+
+from __future__ import annotations
+
+import textwrap
+
+from conftest import lines, lint, lint_percent_notebook
+
+
+def test_sql_assembled_every_way_is_reported_at_the_runner():
+    findings = lint(
+        """
+        import sqlite3
+        import pandas as pd
+        from sqlalchemy import text as sql_text
+
+        FEATURES = "SELECT user_id, clicks, spend FROM features"
+
+        def daily(con, day):
+            return pd.read_sql_query(FEATURES + " WHERE day = '" + day + "'", con)
+
+        def by_campaign(cursor, campaign):
+            cursor.execute("SELECT * FROM ads WHERE campaign = '%s'" % campaign)
+
+        def labels(session, split):
+            return session.execute(sql_text("SELECT id, label FROM labels WHERE split = '{}'".format(split)))
+
+        def window(cursor, start):
+            query = "SELECT * FROM events"
+            query += f" WHERE ts >= '{start}'"
+            cursor.execute(query)
+        """,
+        "MLS414",
+    )
+    assert lines(findings) == [8, 11, 14, 19]
+    assert "concatenation" in findings[0].message and "`%`" in findings[1].message
+    assert "`.format`" in findings[2].message and "an f-string" in findings[3].message
+    assert all("parameter" in finding.message and "SQL injection risk" in finding.message for finding in findings)
+
+
+def test_sql_from_user_input_names_the_source():
+    findings = lint(
+        """
+        import pandas as pd
+        from pyspark.sql import SparkSession
+
+        spark = SparkSession.builder.getOrCreate()
+        customer = input("customer id: ")
+        orders = spark.sql(f"SELECT * FROM orders WHERE customer = '{customer}'")
+        """,
+        "MLS414",
+    )
+    assert lines(findings) == [6]
+    assert "`customer` comes from `input`" in findings[0].message
+
+
+def test_assembled_sql_without_outside_values_is_reported_without_injection_note():
+    findings = lint(
+        """
+        import pandas as pd
+
+        con = connect()
+        partition = latest_partition(con)
+        frame = pd.read_sql(f"SELECT * FROM clicks WHERE part = '{partition}'", con)
+        """,
+        "MLS414",
+    )
+    assert lines(findings) == [5]
+    assert "injection" not in findings[0].message
+
+
+def test_constant_and_parameterised_sql_and_closed_lists_are_fine():
+    assert not lint(
+        """
+        import pandas as pd
+
+        EVENTS = "events"
+        SPLITS = ("train", "valid", "test")
+        LIMIT = 1000
+
+        def load(con, cursor, day, n):
+            a = pd.read_sql("SELECT * FROM events", con)
+            b = pd.read_sql(f"SELECT * FROM {EVENTS} LIMIT {LIMIT}", con)
+            c = pd.read_sql("SELECT * FROM events WHERE day = %(day)s", con, params={"day": day})
+            cursor.execute("SELECT * FROM events WHERE day = ?", (day,))
+            cursor.execute(f"SELECT * FROM events LIMIT {int(n)}")
+            cursor.execute(f"SELECT * FROM events LIMIT {n:d}")
+            frames = [pd.read_sql(f"SELECT * FROM {split}", con) for split in SPLITS]
+            for split in SPLITS:
+                frames.append(pd.read_sql(f"SELECT COUNT(*) FROM {split}", con))
+            for column in ["clicks", "spend"]:
+                cursor.execute("SELECT AVG(" + column + ") FROM events")
+            return a, b, c, frames
+        """,
+        "MLS414",
+    )
+
+
+def test_identifiers_and_clauses_spliced_in_are_not_values():
+    # Table and column names cannot be query parameters: SQL generators splice them in.
+    assert not lint(
+        """
+        import sqlite3
+
+        def profile(cursor, table, column, where_clause, subquery):
+            cursor.execute(f'SELECT MAX("{column}") FROM {table}')
+            cursor.execute(f"SELECT COUNT(*) FROM ({subquery}) AS t WHERE {where_clause}")
+            cursor.execute("CREATE TABLE " + table + " AS SELECT * FROM staging")
+            cursor.execute("SELECT {} FROM {} GROUP BY {}".format(column, table, column))
+        """,
+        "MLS414",
+    )
+
+
+def test_values_in_comparisons_lists_and_literals_are_reported():
+    findings = lint(
+        """
+        import sqlite3
+
+        def fetch(cursor, table, since, ids, name):
+            cursor.execute(f"SELECT * FROM {table} WHERE ts >= {since}")
+            cursor.execute(f"SELECT * FROM {table} WHERE id IN ({', '.join(ids)})")
+            cursor.execute(f"SELECT * FROM {table} WHERE day BETWEEN '2024-01-01' AND {since}")
+            cursor.execute(f"INSERT INTO {table} VALUES (1, {name})")
+            cursor.execute(f"SELECT * FROM {table} WHERE name LIKE '%{name}%'")
+            cursor.execute("SELECT * FROM %s WHERE id IN %s" % (table, tuple(ids)))
+        """,
+        "MLS414",
+    )
+    assert lines(findings) == [4, 5, 6, 7, 8, 9]
+
+
+def test_execute_with_text_that_is_not_sql_is_left_alone():
+    assert not lint(
+        """
+        import os
+
+        def run(engine, step, graph):
+            engine.execute(f"step-{step}")
+            graph.execute("run " + step)
+        """,
+        "MLS414",
+    )
+
+
+def test_shell_commands_assembled_from_values():
+    findings = lint(
+        """
+        import os
+        import subprocess as sp
+
+        def extract_frames(video, out_dir):
+            os.system(f"ffmpeg -i {video} -r 1 {out_dir}/%04d.png")
+            lines = sp.check_output("wc -l %s" % video, shell=True)
+            sp.run("tar xzf " + video, shell=True, check=True)
+        """,
+        "MLS414",
+    )
+    assert lines(findings) == [5, 6, 7]
+    assert "shell injection risk" in findings[0].message
+
+
+def test_constant_commands_argument_lists_and_installs_are_not_reported():
+    assert not lint(
+        """
+        import os
+        import subprocess
+        import sys
+
+        def setup(video, package):
+            os.system("nvidia-smi")
+            subprocess.run(["ffmpeg", "-i", video, "frames/%04d.png"], check=True)
+            subprocess.run(f"ffmpeg -i {video} out.mp4".split())
+            os.system(f"{sys.executable} -m pip install {package}")
+            subprocess.run("pip install " + package, shell=True)
+        """,
+        "MLS414",
+    )
+
+
+def test_notebook_shell_lines_are_not_python_strings():
+    findings = lint_percent_notebook(
+        textwrap.dedent(
+            """
+            # %%
+            import os
+            data_dir = "data"
+            # %%
+            !ls {data_dir} | head
+            # %%
+            os.system(f"unzip -o archive.zip -d {data_dir}_" + suffix)
+            """
+        ).lstrip(),
+        "MLS414",
+    )
+    assert [(f.cell, f.span.line) for f in findings] == [(3, 1)]
+
+
+def test_pandas_query_strings_are_not_sql():
+    assert not lint(
+        """
+        import pandas as pd
+
+        def recent(frame: pd.DataFrame, day):
+            return frame.query(f"day >= '{day}' and clicks > 0")
+        """,
+        "MLS414",
+    )
