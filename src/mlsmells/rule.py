@@ -90,6 +90,10 @@ class Rule:
     #: Rules that follow values through assignments read `self.file.flow` (engine/dataflow.py);
     #: the engine records it only for files some such rule checks.
     uses_dataflow: ClassVar[bool] = False
+    #: The repository pass judges by absence ("nothing uses this"), so it runs only when the
+    #: run was given directories: a run on named files (pre-commit names the changed ones)
+    #: cannot tell an unused definition from one used by a file it was not given.
+    needs_whole_repository: ClassVar[bool] = False
     #: The path the examples are checked as, for rules that look at some files only (tests).
     example_path: ClassVar[str] = "example.py"
     why: ClassVar[str] = ""

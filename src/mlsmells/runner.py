@@ -120,7 +120,10 @@ def run(
     checker = FileChecker(rules, options, max_bytes, cache)
     enabled = set(rules)
     result = RunResult()
-    repository_rules = [rule for rule in rules if rule.uses_repository_pass()]
+    whole_repository = all(path.is_dir() for path in paths)
+    repository_rules = [
+        rule for rule in rules if rule.uses_repository_pass() and (whole_repository or not rule.needs_whole_repository)
+    ]
     facts: dict[type[Rule], dict[str, Any]] = {rule: {} for rule in repository_rules}
     checked: dict[str, tuple[FileResult, set[type[Rule]]]] = {}
     for directory, reason in discovery.unreadable:
@@ -143,7 +146,8 @@ def run(
         result.findings.extend(kept)
         result.suppressed_findings.extend(suppressed)
         for rule, fact in file_result.facts.items():
-            facts[rule][shown] = fact
+            if rule in facts:
+                facts[rule][shown] = fact
         if file_result.facts:
             # Only what the repository pass needs is kept: held findings and suppressions.
             checked[shown] = (FileResult(shown, directives=file_result.directives, held=file_result.held), ignored)

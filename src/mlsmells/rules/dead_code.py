@@ -88,6 +88,7 @@ class DeadBranch(Rule):
     name = "dead-branch"
     family = Family.ARCHITECTURE
     severity = Severity.WARNING
+    needs_whole_repository = True
     summary = "Code that can never run: a constant-false branch, or statements after return/raise."
     challenges = ("IND-3.7-dead-experimental-codepaths", "SCULLEY15-dead-experimental-codepaths", "SLR-CM28")
     why = (
@@ -172,7 +173,9 @@ class DeadBranch(Rule):
     )
     limitations = (
         "Only constant tests are read, never conditions that are false for other reasons "
-        "(`if x and not x`). A flag counts as changed by another file when that file imports "
+        "(`if x and not x`). Flags are only reported when mlsmells was given directories: a run "
+        "on named files (pre-commit) cannot see the other files that may set them. A flag counts "
+        "as changed by another file when that file imports "
         "or assigns any name spelled the same (from whatever module): the repository pass keys "
         "flags by name only, which keeps it linear and errs towards silence. Flags set from "
         "outside Python (a templating step, `sed`) cannot be seen. Measured: 4 findings in the "
