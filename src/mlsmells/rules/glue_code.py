@@ -472,6 +472,7 @@ PRIVATE_API_TARGETS = {
 }
 #: Submodules private by their package's own rules, without a leading underscore.
 _PRIVATE_SUBMODULES = {"tensorflow": "python", "keras": "src", "tf_keras": "src"}
+_PRIVATE_SUBPACKAGE_NAMES = frozenset(_PRIVATE_SUBMODULES.values())
 #: Underscored names a package documents for users: `torch._assert`, the `torch._foreach_*`
 #: ops, `torch._logging` (documented on pytorch.org, marked prototype), and the
 #: `torch._check*` assertions the torch.export guide tells users to write.
@@ -716,7 +717,7 @@ class PrivateMlApi(Rule):
     def visit_Attribute(self, node: cst.Attribute) -> None:
         if isinstance(node.value, cst.Attribute | cst.Name):
             self.in_chain.add(node.value)  # one chain is one use, seen at its outermost name
-        if node in self.in_chain:
+        if node in self.in_chain or not self._may_be_private(node):
             return
         qualified = self.file.qualified_names(node)
         if qualified:
@@ -730,6 +731,17 @@ class PrivateMlApi(Rule):
                 shown = code_of(node)
                 what = f"`{shown}` (on an object {PRIVATE_API_TARGETS[package]} made)"
                 self._note(f"{package}:{shown}", package, node, what, attribute)
+
+    def _may_be_private(self, chain: cst.Attribute) -> bool:
+        """Whether a chain can name something private: a private part, a private
+        subpackage (`tf.python`), or a root bound by a private import. Most chains are
+        neither, and are not resolved at all (resolving is most of this rule's cost)."""
+        expr: cst.BaseExpression = chain
+        while isinstance(expr, cst.Attribute):
+            if expr.attr.value.startswith("_") or expr.attr.value in _PRIVATE_SUBPACKAGE_NAMES:
+                return True
+            expr = expr.value
+        return isinstance(expr, cst.Name) and expr.value in self.private_names
 
     def visit_AugAssign(self, node: cst.AugAssign) -> None:
         self._assigned(node.target)
