@@ -4,6 +4,7 @@ comments read as code."""
 
 from __future__ import annotations
 
+import json
 import textwrap
 
 from conftest import lines, lint, lint_percent_notebook, run_json
@@ -179,6 +180,24 @@ def test_flag_bound_once_to_false_is_reported_with_where_it_is_bound(write, tmp_
         findings[0]["message"]
     )
     assert "bound once, to `None`, on line 5" in findings[1]["message"]
+
+
+def test_a_flag_bound_in_a_notebook_cell_says_which_cell(write, tmp_path):
+    cells = [
+        "import pandas as pd\nDEBUG_SAMPLE = False",
+        "train = pd.read_csv('train.csv')\nif DEBUG_SAMPLE:\n    train = train.sample(1000)",
+    ]
+    notebook = {
+        "cells": [{"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None, "source": c} for c in cells],
+        "metadata": {"language_info": {"name": "python"}},
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }
+    write("explore.ipynb", json.dumps(notebook))
+    code, findings = run_json("--select", "MLS401", cwd=tmp_path)
+    assert code == 1
+    assert [(f["path"], f["cell"]) for f in findings] == [("explore.ipynb", 2)]
+    assert "`DEBUG_SAMPLE` is bound once, to `False`, in cell 1, line 2" in findings[0]["message"]
 
 
 def test_flags_something_may_change_are_not_reported(write, tmp_path):

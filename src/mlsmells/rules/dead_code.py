@@ -17,6 +17,7 @@ import libcst as cst
 
 from mlsmells.engine.calls import callee_name, code_of
 from mlsmells.engine.names import dotted_name, target_names
+from mlsmells.engine.positions import FALLBACK
 from mlsmells.findings import Family, Severity
 from mlsmells.rule import Option, RepositoryReport, Rule
 
@@ -368,7 +369,7 @@ class DeadBranch(Rule):
         )
 
     def _where(self, node: cst.CSTNode) -> str:
-        line = self.file.span_of(node).line
+        line = self.file.spans_near([node]).get(node, FALLBACK).line
         if self.file.notebook is None:
             return f"on line {line}"
         cell, cell_line, _ = self.file.notebook.locate(line, 1)
