@@ -7,6 +7,8 @@ import textwrap
 
 from conftest import lines, lint, lint_percent_notebook
 
+from mlsmells.findings import Severity
+
 
 def test_sql_assembled_every_way_is_reported_at_the_runner():
     findings = lint(
@@ -52,7 +54,30 @@ def test_sql_from_user_input_names_the_source():
         "MLS414",
     )
     assert lines(findings) == [6]
-    assert "`customer` comes from `input`" in findings[0].message
+    assert "`customer` comes from `input`: SQL injection" in findings[0].message
+    assert findings[0].severity is Severity.ERROR
+
+
+def test_only_text_from_a_user_or_a_request_makes_an_error():
+    findings = lint(
+        """
+        import sqlite3
+        from flask import Flask, request
+
+        app = Flask(__name__)
+
+        @app.get("/score")
+        def score():
+            user = request.args["user"]
+            db = sqlite3.connect("features.db")
+            return db.execute(f"SELECT score FROM scores WHERE user = '{user}'").fetchone()
+
+        def history(db, user):
+            return db.execute(f"SELECT * FROM events WHERE user = '{user}'").fetchall()
+        """,
+        "MLS414",
+    )
+    assert [(f.span.line, f.severity) for f in findings] == [(10, Severity.ERROR), (13, Severity.WARNING)]
 
 
 def test_assembled_sql_without_outside_values_is_reported_without_injection_note():

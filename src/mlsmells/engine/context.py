@@ -12,7 +12,7 @@ import libcst as cst
 
 from mlsmells.engine.names import NameResolver, Scope
 from mlsmells.engine.positions import FALLBACK, all_spans, spans_near
-from mlsmells.findings import Span
+from mlsmells.findings import Severity, Span
 from mlsmells.notebooks import MagicLine, Notebook
 
 if TYPE_CHECKING:
@@ -27,6 +27,8 @@ class Report:
     rule: type[Rule]
     node: cst.CSTNode
     message: str
+    #: Set when this finding is graver than its rule's own severity.
+    severity: Severity | None = None
 
 
 @dataclass(frozen=True)
@@ -132,8 +134,8 @@ class FileContext:
         repository facts, at a fraction of `span_of`'s cost."""
         return spans_near(self.module, nodes, self.statement_lines)
 
-    def report(self, rule: Rule, node: cst.CSTNode, message: str) -> None:
-        self.reports.append(Report(type(rule), node, message))
+    def report(self, rule: Rule, node: cst.CSTNode, message: str, severity: Severity | None = None) -> None:
+        self.reports.append(Report(type(rule), node, message, severity))
 
     def hold(self, rule: Rule, node: cst.CSTNode, message: str) -> int:
         """Hold a possible finding for the repository pass; returns its number for `rule`."""

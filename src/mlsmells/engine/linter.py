@@ -20,7 +20,7 @@ from mlsmells.engine.parsing import (
 from mlsmells.engine.positions import FALLBACK, spans_near
 from mlsmells.engine.suppression import Directives
 from mlsmells.engine.walker import Dispatcher, walk
-from mlsmells.findings import Family, Finding, Span
+from mlsmells.findings import Family, Finding, Severity, Span
 from mlsmells.notebooks import Cell, Notebook, build_module, cell_source_for_parsing
 from mlsmells.rule import Rule
 from mlsmells.rules.engine import FileNotAnalysed, InternalError
@@ -58,6 +58,7 @@ def make_finding(
     source_line: str = "",
     noqa_lines: tuple[int, ...] | None = None,
     cell: int | None = None,
+    severity: Severity | None = None,
 ) -> Finding:
     """A finding of `rule`; `noqa_lines` are module lines (None: the finding's own line)."""
     return Finding(
@@ -65,7 +66,7 @@ def make_finding(
         span=span,
         code=rule.code,
         name=rule.name,
-        severity=rule.severity,
+        severity=severity or rule.severity,
         message=message,
         challenges=rule.challenges,
         source_line=rule.shown_line(source_line),
@@ -298,7 +299,9 @@ def _locate(
         span = spans.get(report.node, FALLBACK)
         holding = _holding(span, statements)
         noqa_lines = _noqa_lines(span, holding[-1] if holding else None, spans)
-        finding = make_finding(report.rule, path, span, report.message, lines[span.line - 1], noqa_lines)
+        finding = make_finding(
+            report.rule, path, span, report.message, lines[span.line - 1], noqa_lines, severity=report.severity
+        )
         context = ".".join(node.name.value for node in _holding(span, definitions))
         findings.append(replace(finding, context=context))
     return findings

@@ -107,8 +107,9 @@ class EmbeddedForeignLanguage(Rule):
       expects a value (inside a quoted literal, after a comparison, in `IN (...)`,
       `BETWEEN` or `VALUES (...)`), and the text passed to `pd.read_sql`/`read_sql_query`,
       a cursor's or connection's `execute`/`executemany`, `spark.sql`, a client's `query`
-      or `sqlalchemy.text`. The message adds "SQL injection risk" when the value comes from
-      a function parameter, `input()` or an HTTP request (`flask.request`).
+      or `sqlalchemy.text`. A value from `input()` or an HTTP request (`flask.request`)
+      makes the finding an error (SQL injection); one from a function parameter is named
+      in the message as an injection risk.
       Constant SQL, queries that pass their values as parameters (`execute(sql, params)`,
       `read_sql(sql, con, params=...)`), numbers (`int(n)`, `{n:d}`, parameters annotated
       `int`/`float`) and values the file shows to be constants (a module constant, an
@@ -182,10 +183,11 @@ class EmbeddedForeignLanguage(Rule):
         "(`subprocess.run([\"tool\", arg], check=True)`), or do the work in Python."
     )
     limitations = (
-        "One rule has one severity: assembled SQL is a warning, and a value that comes from a "
-        "function parameter, `input()` or an HTTP request is named in the message as an "
-        "injection risk rather than raised to an error, because whether a parameter carries "
-        "untrusted text is decided by callers the rule does not see. SQL methods are recognised "
+        "Assembled SQL and shell commands are warnings; a finding is an error when a spliced-in "
+        "value comes from `input()` or an HTTP request (Flask's `request`, Streamlit and Gradio "
+        "text inputs). A value from a function parameter is named in the message as an "
+        "injection risk but stays a warning, because whether callers pass untrusted text is not "
+        "visible in the function. SQL methods are recognised "
         "by name (`execute`, `sql`, `query`...) and SQL by its first keyword; values are followed "
         "within one file. Commands given as an argument list (`[\"bash\", \"-c\", cmd]`) and "
         "commands built wholly elsewhere (`\" \".join(parts)`) are not read. On the corpora "
@@ -266,7 +268,7 @@ class EmbeddedForeignLanguage(Rule):
             "together at run time, which nothing checks and a quote in a value breaks; keep the SQL "
             "constant and pass values as query parameters"
         )
-        self.report(call.func, message + self._risk(values, "SQL injection"))
+        self._report_with_risk(call.func, message, values, "SQL injection")
 
     # Shell ---------------------------------------------------------------------------
 
@@ -281,7 +283,7 @@ class EmbeddedForeignLanguage(Rule):
             "a space or quote in a value breaks it; run the program with an argument list and no shell "
             '(`subprocess.run(["tool", arg], check=True)`) or do the work in Python'
         )
-        self.report(call.func, message + self._risk(template.holes, "shell injection"))
+        self._report_with_risk(call.func, message, template.holes, "shell injection")
 
     # Templates -----------------------------------------------------------------------
 
@@ -432,29 +434,43 @@ class EmbeddedForeignLanguage(Rule):
 
     # Where values come from ----------------------------------------------------------
 
-    def _risk(self, holes: list[tuple[cst.BaseExpression, Lookup]], kind: str) -> str:
-        """A note on where the spliced-in values come from, when that is outside the code."""
-        for hole, lookup in holes:
-            origin = self._untrusted(hole, lookup)
-            if origin is not None:
-                return f"; {origin}: {kind} risk if it can hold untrusted text"
-        return ""
+    def _report_with_risk(
+        self, node: cst.CSTNode, message: str, holes: list[tuple[cst.BaseExpression, Lookup]], kind: str
+    ) -> None:
+        """Report, noting where spliced-in values come from when that is outside the code.
 
-    def _untrusted(self, hole: cst.BaseExpression, lookup: Lookup) -> str | None:
+        Text typed by a user or sent in a request makes the finding an error: that is an
+        injection, not a risk. A function parameter is only named, since whether callers
+        pass untrusted text is not visible here.
+        """
+        for hole, lookup in holes:
+            found = self._untrusted(hole, lookup)
+            if found is not None:
+                origin, certain = found
+                if certain:
+                    self.report(node, f"{message}; {origin}: {kind}", Severity.ERROR)
+                else:
+                    self.report(node, f"{message}; {origin}: {kind} risk if it can hold untrusted text")
+                return
+        self.report(node, message)
+
+    def _untrusted(self, hole: cst.BaseExpression, lookup: Lookup) -> tuple[str, bool] | None:
+        """Where a hole's value comes from outside the code, and whether that is certainly
+        untrusted text (`input()`, a request) rather than a function parameter."""
         definitions: list[Definition] = []
         for name in names_read(hole):
             untrusted = _UNTRUSTED.intersection(self.file.qualified_names(name))
             if untrusted:
-                return f"a spliced-in value comes from `{min(untrusted).split('.', 1)[1]}`"
+                return f"a spliced-in value comes from `{min(untrusted).split('.', 1)[1]}`", True
             definitions.extend(lookup(name.value))
         for definition in ancestry(definitions, limit=200):
             if definition.kind is Kind.PARAM and definition.name not in _SELF:
-                return f"the value of the parameter `{definition.name}` is spliced in"
+                return f"the value of the parameter `{definition.name}` is spliced in", False
             if definition.value is not None:
                 for name in names_read(definition.value):
                     untrusted = _UNTRUSTED.intersection(self.file.qualified_names(name, definition.scopes))
                     if untrusted:
-                        return f"`{definition.name}` comes from `{min(untrusted).split('.', 1)[1]}`"
+                        return f"`{definition.name}` comes from `{min(untrusted).split('.', 1)[1]}`", True
         return None
 
 
