@@ -652,6 +652,10 @@ class EvalModeMissing(_EvaluationLoops):
         "`Trainer` subclasses are skipped: the framework sets the mode."
     )
 
+    def __init__(self, file, options) -> None:
+        super().__init__(file, options)
+        self._known_events: dict[tuple[_Frame, int], list[_ModeEvent]] = {}
+
     def end_file(self) -> None:
         if self.file.in_tests:
             return
@@ -761,7 +765,17 @@ class EvalModeMissing(_EvaluationLoops):
 
     def _events(self, frame: _Frame, depth: int) -> list[_ModeEvent]:
         """The mode changes `frame` makes, in order: its own switches, and at each call of a
-        local function the net effect of that function, with its receivers named as here."""
+        local function the net effect of that function, with its receivers named as here.
+
+        Kept per function and depth: every training call asks again, and without the memo
+        each asks every callee's callees anew.
+        """
+        key = (frame, depth)
+        if key not in self._known_events:
+            self._known_events[key] = self._collect_events(frame, depth)
+        return self._known_events[key]
+
+    def _collect_events(self, frame: _Frame, depth: int) -> list[_ModeEvent]:
         events = [_ModeEvent(order, mode, receiver, None, branches) for order, mode, receiver, branches in frame.modes]
         if depth > 0:
             for name, site in frame.calls:
