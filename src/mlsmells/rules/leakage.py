@@ -23,6 +23,7 @@ from mlsmells.findings import Family, Severity
 from mlsmells.rule import Rule
 from mlsmells.rules.ml_api import (
     CROSS_VALIDATION,
+    PREDICTION_METHODS,
     PREPROCESSORS,
     SPLIT_FUNCTIONS,
     SPLITTER_CLASSES,
@@ -37,9 +38,7 @@ from mlsmells.rules.ml_api import (
 _LEARNING = frozenset({"fit", "fit_transform", "fit_resample"})
 #: Methods whose result is a model's output, not the data it was given: a calibrator or a
 #: stacked model fitted on held-out predictions is the usual, correct design.
-_PREDICTIONS = frozenset(
-    {"predict", "predict_proba", "predict_log_proba", "decision_function", "score", "evaluate"}
-)
+_PREDICTIONS = PREDICTION_METHODS | {"score", "evaluate"}
 #: Preprocessors that learn nothing from the rows they are fitted on: they work row by
 #: row or only count the input features.
 _STATELESS = frozenset(

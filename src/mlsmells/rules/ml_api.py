@@ -62,10 +62,10 @@ DATA_WRAPPERS = frozenset(
 DATASET_BASES = frozenset({"torch.utils.data.Dataset", "torch.utils.data.IterableDataset"})
 #: Methods that make a model learn from their first argument.
 FIT_METHODS = frozenset({"fit", "fit_transform", "partial_fit", "fit_resample", "fit_predict"})
+#: Methods whose result is a model's predictions.
+PREDICTION_METHODS = frozenset({"predict", "predict_proba", "predict_log_proba", "decision_function"})
 #: Methods that run a trained model on their first argument.
-PREDICT_METHODS = frozenset(
-    {"predict", "predict_proba", "predict_log_proba", "decision_function", "score", "transform", "evaluate"}
-)
+PREDICT_METHODS = PREDICTION_METHODS | {"score", "transform", "evaluate"}
 
 #: Functions that split data into training and held-out parts (`train_test_split` returns
 #: train, test, train, test...: odd outputs are held out).

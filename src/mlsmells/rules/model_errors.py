@@ -14,7 +14,12 @@ from mlsmells.engine.calls import callee_name, code_of
 from mlsmells.engine.names import dotted_name
 from mlsmells.findings import Family, Severity
 from mlsmells.rule import Rule
-from mlsmells.rules.ml_api import FIT_METHODS, PREPROCESSORS, method_call
+from mlsmells.rules.ml_api import (
+    FIT_METHODS,
+    PREDICTION_METHODS,
+    PREPROCESSORS,
+    method_call,
+)
 from mlsmells.rules.serving_code import (
     HANDLER_DECORATORS,
     ROUTE_METHODS,
@@ -44,7 +49,7 @@ _MODEL_WORDS = frozenset(
 )
 _NAME_PARTS = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+")
 #: Methods that run a model, whatever it is held in: the method name is the evidence.
-_PREDICTIONS = frozenset({"predict", "predict_proba", "predict_log_proba", "decision_function", "predict_on_batch"})
+_PREDICTIONS = PREDICTION_METHODS | {"predict_on_batch"}
 #: Methods that train or run a model only when called on something known to be one.
 _MODEL_METHODS = {
     **dict.fromkeys(FIT_METHODS | {"train", "fit_generator"}, "train"),

@@ -20,7 +20,12 @@ from mlsmells.engine.calls import argument, code_of, keyword_literal
 from mlsmells.engine.dataflow import Kind, ancestry
 from mlsmells.findings import Family, Severity
 from mlsmells.rule import Rule
-from mlsmells.rules.ml_api import CROSS_VALIDATION, SPLIT_FUNCTIONS, SPLITTER_CLASSES
+from mlsmells.rules.ml_api import (
+    CROSS_VALIDATION,
+    PREDICTION_METHODS,
+    SPLIT_FUNCTIONS,
+    SPLITTER_CLASSES,
+)
 
 #: Calls that hold data out of training: a split, a splitter, or cross-validation.
 _HELD_OUT = SPLIT_FUNCTIONS | SPLITTER_CLASSES | CROSS_VALIDATION
@@ -28,8 +33,6 @@ _HELD_OUT = SPLIT_FUNCTIONS | SPLITTER_CLASSES | CROSS_VALIDATION
 _VALIDATION_KEYWORDS = frozenset({"validation_data", "validation_split", "eval_set"})
 #: Methods that score a model on data and labels.
 _SCORING = frozenset({"score", "evaluate"})
-#: Methods whose result is the model's output on its first argument.
-_PREDICTING = frozenset({"predict", "predict_proba", "predict_log_proba", "decision_function"})
 
 
 
@@ -241,7 +244,7 @@ class TrainEvalSameData(Rule):
 
     def _method_call(self, node: cst.Call, func: cst.Attribute) -> None:
         method = func.attr.value
-        if method not in {"fit", *_SCORING, *_PREDICTING}:
+        if method not in {"fit", *_SCORING, *PREDICTION_METHODS}:
             return
         data = argument(node, 0, "X" if method != "evaluate" else "x")
         if data is None:
@@ -254,7 +257,7 @@ class TrainEvalSameData(Rule):
             return
         data_key = self._key(data)
         unseen = not any(fit.model.text == model.text and fit.data == data_key for fit in self._fits)
-        if method in _PREDICTING:
+        if method in PREDICTION_METHODS:
             self._predictions[id(node)] = (model, data_key)
             if unseen:
                 self._unseen[id(node)] = model.text

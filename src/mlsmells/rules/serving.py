@@ -11,6 +11,7 @@ import libcst as cst
 from mlsmells.engine.calls import callee_name, keyword_arg
 from mlsmells.findings import Family, Severity
 from mlsmells.rule import Rule
+from mlsmells.rules.ml_api import PREDICTION_METHODS
 from mlsmells.rules.serving_code import (
     HANDLER_DECORATORS,
     ROUTE_METHODS,
@@ -23,8 +24,6 @@ from mlsmells.rules.serving_code import (
 _ENTRY_POINT_NAMES = frozenset(
     {"handler", "lambda_handler", "handle", "predict", "predict_fn", "transform_fn", "infer", "inference", "serve"}
 )
-#: Methods that run a trained model.
-_PREDICTIONS = frozenset({"predict", "predict_proba", "predict_log_proba", "decision_function"})
 #: Prefixes of functions that make, load or train a model rather than run one.
 _MODEL_FACTORY_PREFIXES = ("load", "get", "build", "create", "make", "save", "init", "train", "fit", "set", "_load", "_get", "_build")
 #: Methods that learn a transformation from the data they are given.
@@ -182,7 +181,7 @@ class FitInInferencePath(Rule):
             return
         function = self.functions[-1]
         method = callee_name(node.func)
-        if method in _PREDICTIONS and isinstance(node.func, cst.Attribute) or self._calls_a_model(node.func):
+        if method in PREDICTION_METHODS and isinstance(node.func, cst.Attribute) or self._calls_a_model(node.func):
             function.predicts = True
         elif method in _TRANSFORMER_FITS and isinstance(node.func, cst.Attribute):
             if _learns_from_labels(node):
