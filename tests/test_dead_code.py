@@ -394,3 +394,9 @@ def test_notebook_runs_stay_within_one_cell():
         "MLS403",
     )
     assert [(f.cell, f.span.line) for f in findings] == [(3, 2)]
+
+
+def test_comments_too_deeply_nested_to_parse_are_prose_not_a_crash():
+    nested = "(" * 3000 + ")" * 3000
+    code = f"import torch\n# x = f{nested}\n# y = g{nested}\n# z = h{nested}\nx = 1\n"
+    assert lint(code, "MLS403") == []
