@@ -90,3 +90,16 @@ import numpy as np
 rng = np.random.default_rng(7)
 noise = rng.random(10)
 """
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _cache_key_home(tmp_path_factory):
+    """The key that signs cache entries lives in the user's cache home: the tests keep
+    theirs apart from the developer's (subprocesses inherit it)."""
+    previous = os.environ.get("XDG_CACHE_HOME")
+    os.environ["XDG_CACHE_HOME"] = str(tmp_path_factory.mktemp("cache-home"))
+    yield
+    if previous is None:
+        del os.environ["XDG_CACHE_HOME"]
+    else:
+        os.environ["XDG_CACHE_HOME"] = previous

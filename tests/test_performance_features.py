@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import os
 import signal
@@ -10,6 +12,7 @@ import libcst as cst
 import pytest
 
 from conftest import run_mlsmells
+from mlsmells.cache import signing_key
 from mlsmells.config import Settings
 from mlsmells.findings import Family, Span
 from mlsmells.registry import all_rules, find_rule
@@ -87,6 +90,18 @@ def test_cache_misses_after_configuration_or_version_change(tmp_path, write, mon
     assert checked(tmp_path, cache)[0] == ["a.py", "b.py", "c.py"]
 
 
+def read_entry(path):
+    signature, _, body = path.read_text().partition("\n")
+    return json.loads(body)
+
+
+def write_signed(path, document):
+    """Write an entry as mlsmells would, signed with this user's key: only its content can
+    then make it a miss."""
+    body = json.dumps(document).encode()
+    path.write_bytes(hmac.new(signing_key(), body, hashlib.sha256).hexdigest().encode() + b"\n" + body)
+
+
 def test_corrupt_and_foreign_entries_are_ignored_and_rewritten(tmp_path, write):
     project(write)
     cache = tmp_path / "cache"
@@ -94,13 +109,12 @@ def test_corrupt_and_foreign_entries_are_ignored_and_rewritten(tmp_path, write):
     entries = sorted(cache.rglob("*.json"))
     assert len(entries) == 3
     entries[0].write_text("{not json")
-    document = json.loads(entries[1].read_text())
-    document["result"]["findings"] = [{"evil": True}]
+    document = read_entry(entries[1])
     document["identity"][2] = "someone-else.py"
-    entries[1].write_text(json.dumps(document))
+    write_signed(entries[1], document)
     analysed, findings = checked(tmp_path, cache)
     assert len(analysed) == 2 and findings == expected
-    assert json.loads(entries[0].read_text())["identity"][0]  # rewritten
+    assert read_entry(entries[0])["identity"][0]  # rewritten
 
 
 def test_entries_without_held_findings_are_analysed_again(tmp_path, write):
@@ -109,12 +123,12 @@ def test_entries_without_held_findings_are_analysed_again(tmp_path, write):
     cache = tmp_path / "cache"
     _, expected = checked(tmp_path, cache)
     entries = sorted(cache.rglob("*.json"))
-    old = json.loads(entries[0].read_text())
+    old = read_entry(entries[0])
     del old["result"]["held"]
-    entries[0].write_text(json.dumps(old))
-    broken = json.loads(entries[1].read_text())
+    write_signed(entries[0], old)
+    broken = read_entry(entries[1])
     broken["result"]["held"] = {"MLS797": [{"span": "nowhere"}]}
-    entries[1].write_text(json.dumps(broken))
+    write_signed(entries[1], broken)
     analysed, findings = checked(tmp_path, cache)
     assert len(analysed) == 2 and findings == expected
 
@@ -162,6 +176,7 @@ def test_clean_and_no_cache(tmp_path, write):
     assert not (tmp_path / ".mlsmells_cache").exists()
     run_mlsmells("check", cwd=tmp_path)
     assert (tmp_path / ".mlsmells_cache" / ".gitignore").read_text().endswith("*\n")
+    assert (tmp_path / ".mlsmells_cache" / "CACHEDIR.TAG").read_text().startswith("Signature: 8a477f597d28d172789f")
     completed = run_mlsmells("clean", cwd=tmp_path)
     assert completed.returncode == 0 and not (tmp_path / ".mlsmells_cache").exists()
     run_mlsmells("check", "--cache-dir", "elsewhere", cwd=tmp_path)

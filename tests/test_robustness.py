@@ -115,7 +115,9 @@ def test_unreadable_files_and_directories(tmp_path, write, monkeypatch):
     write("secret/a.py", UNSEEDED)
     locked = write("locked.py", UNSEEDED)
     write("open.py", UNSEEDED)
-    real_walk, real_read = os.walk, Path.read_bytes
+    real_walk = os.walk
+    from mlsmells import checking
+    real_read = checking.read_bytes
 
     def walk(top, **kwargs):
         for directory, subdirs, files in real_walk(top, **kwargs):
@@ -124,13 +126,13 @@ def test_unreadable_files_and_directories(tmp_path, write, monkeypatch):
                 kwargs["onerror"](PermissionError(13, "Permission denied", os.path.join(directory, "secret")))
             yield directory, subdirs, files
 
-    def read_bytes(path):
+    def read_bytes(path, *args):
         if path == locked:
             raise PermissionError(13, "Permission denied", str(path))
-        return real_read(path)
+        return real_read(path, *args)
 
     monkeypatch.setattr("mlsmells.discovery.os.walk", walk)
-    monkeypatch.setattr(Path, "read_bytes", read_bytes)
+    monkeypatch.setattr(checking, "read_bytes", read_bytes)
     result = run([tmp_path], Settings(root=tmp_path), list(all_rules()), tmp_path)
     assert [(f.path, f.code, f.message) for f in result.findings] == [
         ("locked.py", "MLS001", "cannot read the file: Permission denied"),
@@ -146,7 +148,8 @@ def test_odd_file_names_are_escaped_in_every_format(tmp_path, write):
     findings = json.loads(run_mlsmells("check", "--output-format", "json", cwd=tmp_path).stdout)
     assert findings[0]["path"] == name
     sarif = json.loads(run_mlsmells("check", "--output-format", "sarif", cwd=tmp_path).stdout)
-    assert sarif["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == name
+    uri = sarif["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+    assert uri == "we%22ird%2C%20name%3A%20%3A%3Aerror%20file%3Dx%3A%3A%0Anew%20line%20%C3%A9.py"
     github = run_mlsmells("check", "--output-format", "github", cwd=tmp_path).stdout
     assert github.count("\n") == 1 and github.count("::") == 2
     assert "file=we\"ird%2C name%3A %3A%3Aerror file=x%3A%3A%0Anew line é.py," in github

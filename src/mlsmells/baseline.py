@@ -13,10 +13,15 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
+from mlsmells.escaping import dumps, printable
 from mlsmells.fingerprints import fingerprints, relative_to_root
+from mlsmells.reading import RefusedFile, read_bytes
 from mlsmells.runner import RunResult, Suppressed
+from mlsmells.writing import write_atomically
 
 VERSION = 1
+#: A baseline larger than this is not read (one entry is about 150 bytes).
+MAX_BASELINE_BYTES = 256 * 1024 * 1024
 
 
 class BaselineError(Exception):
@@ -44,35 +49,51 @@ def write_baseline(path: Path, result: RunResult, cwd: Path, root: Path) -> int:
     ]
     document = {"tool": "mlsmells", "version": VERSION, "entries": entries}
     try:
-        path.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
+        write_atomically(path, (dumps(document) + "\n").encode("utf-8"))
     except OSError as error:
-        raise BaselineError(f"{path}: cannot write the baseline: {error.strerror or error}") from None
+        raise BaselineError(f"{printable(str(path))}: cannot write the baseline: {error.strerror or error}") from None
     return sum(counts.values())
 
 
 def read_baseline(path: Path) -> Counter[tuple[str, str, str]]:
+    shown = printable(str(path))
     try:
-        document = json.loads(path.read_text(encoding="utf-8"))
+        document = json.loads(read_bytes(path, MAX_BASELINE_BYTES))
     except FileNotFoundError:
-        raise BaselineError(f"{path}: baseline file not found") from None
+        raise BaselineError(f"{shown}: baseline file not found") from None
     except (OSError, UnicodeDecodeError) as error:
-        raise BaselineError(f"{path}: cannot read the baseline: {error}") from None
+        raise BaselineError(f"{shown}: cannot read the baseline: {getattr(error, 'strerror', None) or error}") from None
+    except RefusedFile as error:
+        raise BaselineError(f"{shown}: {error}") from None
     except json.JSONDecodeError as error:
-        raise BaselineError(f"{path}: the baseline is not valid JSON ({error})") from None
+        raise BaselineError(f"{shown}: the baseline is not valid JSON ({error})") from None
+    except RecursionError:
+        raise BaselineError(f"{shown}: the baseline is not valid JSON (nested too deeply)") from None
     if not isinstance(document, dict) or document.get("tool") != "mlsmells" or document.get("version") != VERSION:
-        raise BaselineError(f"{path}: not an mlsmells baseline (version {VERSION})")
+        raise BaselineError(f"{shown}: not an mlsmells baseline (version {VERSION})")
     entries = document.get("entries")
     if not isinstance(entries, list):
-        raise BaselineError(f"{path}: 'entries' must be a list")
+        raise BaselineError(f"{shown}: 'entries' must be a list")
     counts: Counter[tuple[str, str, str]] = Counter()
     for position, entry in enumerate(entries):
-        try:
-            key = (str(entry["code"]), str(entry["path"]), str(entry["fingerprint"]))
-            count = int(entry["count"])
-        except (KeyError, TypeError, ValueError):
-            raise BaselineError(f"{path}: entry {position + 1} needs code, path, fingerprint and count") from None
+        key, count = _entry(entry)
+        if key is None:
+            raise BaselineError(
+                f"{shown}: entry {position + 1} needs code, path and fingerprint (strings) and count (a whole number above 0)"
+            )
         counts[key] += count
     return counts
+
+
+def _entry(entry: object) -> tuple[tuple[str, str, str] | None, int]:
+    """An entry's key and count, or (None, 0) if it is not what `write_baseline` writes."""
+    if not isinstance(entry, dict):
+        return None, 0
+    key = (entry.get("code"), entry.get("path"), entry.get("fingerprint"))
+    count = entry.get("count")
+    if not all(isinstance(part, str) for part in key) or type(count) is not int or count < 1:
+        return None, 0
+    return key, count  # type: ignore[return-value]
 
 
 def apply_baseline(result: RunResult, baseline: Counter, cwd: Path, root: Path) -> BaselineOutcome:

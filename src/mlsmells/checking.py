@@ -1,18 +1,27 @@
-"""Checking one file from disk: size limit, cache, Python or notebook, then the engine."""
+"""Checking one file from disk: the safe read, cache, Python or notebook, then the engine.
+
+Whatever goes wrong with one file stays with that file: it becomes an MLS001 finding (the
+file could not be read or analysed) or an MLS002 finding (a bug in mlsmells), and the
+run goes on with the next file.
+"""
 
 from __future__ import annotations
 
 import hashlib
+import traceback
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from mlsmells.cache import ResultCache
-from mlsmells.engine.linter import FileResult, lint_notebook, lint_source, not_analysed
+from mlsmells.engine.linter import FileResult, lint_notebook, lint_source, make_finding, not_analysed
+from mlsmells.engine.positions import FALLBACK
 from mlsmells.findings import Finding
 from mlsmells.notebooks import read_notebook, source_json_lines
+from mlsmells.reading import RefusedFile, TooLarge, read_bytes
 from mlsmells.rule import Rule
+from mlsmells.rules.engine import InternalError
 from mlsmells.sources import SourceError, decode_python_source
 
 
@@ -24,17 +33,31 @@ class FileChecker:
     options: Mapping[type[Rule], Mapping[str, Any]]
     max_bytes: int
     cache: ResultCache | None = None
+    #: Directories (resolved) a symbolic link may lead into: what the run was asked to check.
+    allowed: tuple[Path, ...] = ()
 
     def check(self, path: Path, shown: str) -> FileResult:
+        """The file's results; never raises for anything the file holds."""
         try:
-            size = path.stat().st_size
-            if size > self.max_bytes:
-                raise SourceError(
-                    f"skipped: the file is {size / 1e6:.1f} MB, above the {self.max_bytes / 1e6:g} MB limit "
-                    "(`max-file-size-mb` in the configuration)"
-                )
-            data = path.read_bytes()
-        except SourceError as error:
+            return self._check(path, shown)
+        except RecursionError:
+            return not_analysed(shown, "could not analyse the file: it is nested too deeply")
+        except MemoryError:
+            return not_analysed(shown, "could not analyse the file: it needs more memory than is available")
+        except Exception as error:  # noqa: BLE001 - a bug in mlsmells must not end the run
+            message = (
+                f"mlsmells failed on this file: {type(error).__name__}: {error} "
+                f"(in {traceback.extract_tb(error.__traceback__)[-1].name}). "
+                "This is a bug in mlsmells: please report it with the file."
+            )
+            return FileResult(shown, [make_finding(InternalError, shown, FALLBACK, message)])
+
+    def _check(self, path: Path, shown: str) -> FileResult:
+        try:
+            data = read_bytes(path, self.max_bytes, self.allowed)
+        except TooLarge as error:
+            return not_analysed(shown, f"{error} (`max-file-size-mb` in the configuration)")
+        except RefusedFile as error:
             return not_analysed(shown, str(error))
         except OSError as error:
             return not_analysed(shown, f"cannot read the file: {error.strerror or error}")

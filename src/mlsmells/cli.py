@@ -1,7 +1,10 @@
-"""The command line: `mlsmells check | rules | explain | docs`.
+"""The command line: `mlsmells check | rules | explain | docs | clean`.
 
 Exit codes: 0 no findings; 1 findings (unparsable files included); 2 usage or
-configuration error, or an internal error (MLS002).
+configuration error, or an internal error (MLS002, or any other failure of mlsmells,
+reported in one line; `--verbose` adds the traceback); 130 interrupted.
+Everything printed passes through `escaping`, since paths and messages come from the
+analysed project.
 """
 
 from __future__ import annotations
@@ -9,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import traceback
 from collections import Counter
 from pathlib import Path
 
@@ -17,7 +21,8 @@ import click
 from mlsmells import __version__
 from mlsmells.config import ConfigError, Settings, find_config, load_settings
 from mlsmells.discovery import MissingPath
-from mlsmells.docs import rule_json, rule_markdown, stale_pages, write_pages
+from mlsmells.docs import rule_json, rule_markdown, source_checkout_docs, stale_pages, write_pages
+from mlsmells.escaping import printable
 from mlsmells.findings import Finding
 from mlsmells.baseline import BaselineError, apply_baseline, read_baseline
 from mlsmells.baseline import write_baseline as write_baseline_file
@@ -25,13 +30,14 @@ from mlsmells.fingerprints import project_root
 from mlsmells.output import FORMAT_NAMES, OutputContext, formats
 from mlsmells.registry import all_rules, find_rule
 from mlsmells.runner import RunResult, run
-from mlsmells.cache import CACHE_DIR_NAME, clean
+from mlsmells.cache import CACHE_DIR_NAME, CacheUnavailable, clean
 from mlsmells.parallel import default_jobs
 from mlsmells.progress import ProgressBar
 from mlsmells.stack import call_with_large_stack
 from mlsmells.selection import SelectionLayer, UnknownSelector, close_matches, enabled_rules
+from mlsmells.writing import write_atomically
 
-EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 def _selectors(values: tuple[str, ...]) -> list[str] | None:
     """`--select A,B --select C` -> [A, B, C]; None when the flag was not given."""
@@ -41,8 +47,40 @@ def _selectors(values: tuple[str, ...]) -> list[str] | None:
 
 
 def _fail(message: str) -> click.exceptions.Exit:
-    click.echo(f"mlsmells: error: {message}", err=True)
+    click.echo(f"mlsmells: error: {printable(message)}", err=True)
     return click.exceptions.Exit(EXIT_ERROR)
+
+
+class _Commands(click.Group):
+    """The command group, and the last line of defence: an exception that escapes a command
+    is a bug in mlsmells, reported in one line with exit code 2 (`--verbose` adds the
+    traceback), never a traceback alone with exit code 1 that `--exit-zero` would hide."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.Exit, click.ClickException, click.exceptions.Abort):
+            raise
+        except KeyboardInterrupt:
+            click.echo("mlsmells: interrupted.", err=True)
+            raise click.exceptions.Exit(EXIT_INTERRUPTED) from None
+        except Exception as error:  # noqa: BLE001 - the one place every failure ends
+            if ctx.meta.get(_VERBOSE):
+                click.echo(printable("".join(traceback.format_exception(error))).replace("\\n", "\n"), err=True)
+            where = traceback.extract_tb(error.__traceback__)[-1]
+            raise _fail(
+                f"internal error: {type(error).__name__}: {error} (in {where.name}, {Path(where.filename).name}:"
+                f"{where.lineno}). This is a bug in mlsmells; please report it"
+                + ("." if ctx.meta.get(_VERBOSE) else " with the traceback `--verbose` prints.")
+            ) from None
+
+
+_VERBOSE = "mlsmells.verbose"
+
+
+def _remember_verbose(ctx: click.Context, _param: click.Parameter, value: bool) -> bool:
+    ctx.meta[_VERBOSE] = value
+    return value
 
 
 def resolve_settings(config: Path | None, isolated: bool, cwd: Path) -> Settings:
@@ -54,7 +92,7 @@ def resolve_settings(config: Path | None, isolated: bool, cwd: Path) -> Settings
     return load_settings(path, cwd)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="mlsmells")
 def main() -> None:
     """mlsmells: a linter for machine-learning code, Python modules and notebooks."""
@@ -88,6 +126,8 @@ def main() -> None:
 @click.option("--cache-dir", type=click.Path(path_type=Path, file_okay=False),
               help="Where to cache results (default: .mlsmells_cache at the project root).")
 @click.option("--no-cache", is_flag=True, help="Do not read or write cached results.")
+@click.option("--verbose", "-v", is_flag=True, is_eager=True, expose_value=False, callback=_remember_verbose,
+              help="Print the traceback of an internal error.")
 def check(
     paths: tuple[Path, ...],
     output_format: str,
@@ -138,6 +178,8 @@ def check(
         raise _fail(str(error)) from None
     finally:
         bar.finish()
+    for warning in result.warnings:
+        click.echo(f"mlsmells: warning: {printable(warning)}", err=True)
 
     if write_baseline is not None:
         try:
@@ -145,7 +187,7 @@ def check(
         except BaselineError as error:
             raise _fail(str(error)) from None
         if not quiet:
-            click.echo(f"mlsmells: recorded {recorded} finding(s) in {write_baseline}.", err=True)
+            click.echo(f"mlsmells: recorded {recorded} finding(s) in {printable(str(write_baseline))}.", err=True)
         raise click.exceptions.Exit(EXIT_CLEAN)
     stale = apply_baseline(result, baseline, cwd, root).stale if baseline is not None else None
 
@@ -153,7 +195,7 @@ def check(
     text = render_statistics(result.findings) if statistics else formats()[output_format](context)
     if output_file is not None:
         try:
-            output_file.write_text(text, encoding="utf-8")
+            write_atomically(output_file, text.encode("utf-8"))
         except OSError as error:
             raise _fail(f"{output_file}: cannot write: {error.strerror or error}") from None
     else:
@@ -191,9 +233,9 @@ def summary(result: RunResult) -> str:
         parts.append(f"{count} file{'s' if count != 1 else ''} could not be analysed")
     lines = [", ".join(parts) + "."]
     for path, language in result.skipped_notebooks:
-        lines.append(f"mlsmells: skipped {path}: its kernel language is {language}, not Python.")
+        lines.append(f"mlsmells: skipped {printable(path)}: its kernel language is {printable(language)}, not Python.")
     for glob in result.unused_per_file_ignores:
-        lines.append(f"mlsmells: warning: per-file-ignores pattern {glob!r} matched no checked file.")
+        lines.append(f"mlsmells: warning: per-file-ignores pattern {printable(repr(glob))} matched no checked file.")
     if result.internal_errors:
         lines.append(
             f"mlsmells: {result.internal_errors} internal rule error(s) (MLS002): this is a bug in "
@@ -241,18 +283,29 @@ def explain(rule: str, output_format: str) -> None:
 
 @main.command()
 @click.option("--check", "check_only", is_flag=True, help="Fail if the generated pages are out of date.")
-@click.option("--docs-dir", type=click.Path(path_type=Path, file_okay=False), default=Path("docs"),
-              show_default=True)
-def docs(check_only: bool, docs_dir: Path) -> None:
-    """Generate the rule documentation pages under docs/."""
+@click.option("--output", type=click.Path(path_type=Path, file_okay=False),
+              help="Write the pages under this directory (default: docs/ of the mlsmells source "
+                   "checkout this command runs from).")
+def docs(check_only: bool, output: Path | None) -> None:
+    """Generate the rule documentation pages (for developers of mlsmells).
+
+    Without --output they go to mlsmells's own docs/ and nowhere else: run in a user's
+    project, this command must not overwrite that project's docs/.
+    """
+    docs_dir = output or source_checkout_docs()
+    if docs_dir is None:
+        raise _fail("this mlsmells is not run from its source checkout: name the directory with --output DIR")
     if check_only:
         stale = stale_pages(docs_dir)
         if stale:
             raise _fail(f"generated docs are out of date: {', '.join(stale)}; run `mlsmells docs`")
         click.echo("mlsmells: generated docs are up to date.", err=True)
         return
-    written = write_pages(docs_dir)
-    click.echo(f"mlsmells: wrote {len(written)} page(s) under {docs_dir}.", err=True)
+    try:
+        written = write_pages(docs_dir)
+    except OSError as error:
+        raise _fail(f"{docs_dir}: cannot write the pages: {error.strerror or error}") from None
+    click.echo(printable(f"mlsmells: wrote {len(written)} page(s) under {docs_dir}."), err=True)
 
 
 @main.command("clean")
@@ -266,5 +319,14 @@ def clean_cache(cache_dir: Path | None) -> None:
     except ConfigError as error:
         raise _fail(str(error)) from None
     directory = cache_dir or settings.cache_dir or project_root(cwd, settings.root if settings.path else None) / CACHE_DIR_NAME
-    removed = clean(directory)
-    click.echo(f"mlsmells: {'removed' if removed else 'no cache at'} {directory}.", err=True)
+    if not os.path.lexists(directory):
+        click.echo(printable(f"mlsmells: no cache at {directory}."), err=True)
+        return
+    try:
+        removed, left = clean(directory)
+    except CacheUnavailable as error:
+        raise _fail(str(error)) from None
+    except OSError as error:
+        raise _fail(f"{directory}: cannot empty the cache: {error.strerror or error}") from None
+    kept = f"; left {left} file(s) mlsmells did not write" if left else ""
+    click.echo(printable(f"mlsmells: removed {removed} cached result(s) from {directory}{kept}."), err=True)

@@ -11,6 +11,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from mlsmells.discovery import invalid_glob
+from mlsmells.escaping import printable
+from mlsmells.reading import RefusedFile, read_bytes
 from mlsmells.registry import all_rules, find_rule
 from mlsmells.rule import Rule
 from mlsmells.selection import SelectionLayer, UnknownSelector, resolve_selector
@@ -26,6 +29,8 @@ PYPROJECT = "pyproject.toml"
 _LIST_KEYS = ("select", "extend-select", "ignore", "exclude", "extend-exclude")
 _KNOWN_KEYS = frozenset(_LIST_KEYS + ("per-file-ignores", "rules", "baseline", "max-file-size-mb", "cache-dir"))
 DEFAULT_MAX_FILE_SIZE_MB = 10
+#: A configuration file larger than this is not read (real ones are a few kilobytes).
+MAX_CONFIG_BYTES = 16 * 1024 * 1024
 
 
 class ConfigError(Exception):
@@ -73,7 +78,7 @@ def find_config(start: Path) -> Path | None:
             if candidate.is_file():
                 return candidate
         candidate = directory / PYPROJECT
-        if candidate.is_file() and "mlsmells" in _read_toml(candidate).get("tool", {}):
+        if candidate.is_file() and _mlsmells_table(_read_toml(candidate)) is not None:
             return candidate
     return None
 
@@ -84,21 +89,34 @@ def load_settings(path: Path | None, cwd: Path) -> Settings:
         return Settings(root=cwd)
     data = _read_toml(path)
     if path.name == PYPROJECT:
-        table = data.get("tool", {}).get("mlsmells", {})
+        table = _mlsmells_table(data)
+        table = {} if table is None else table
         prefix = "tool.mlsmells."
     else:
         table, prefix = data, ""
     return _validate(table, path, prefix)
 
 
+def _mlsmells_table(pyproject: dict[str, Any]) -> Any:
+    """`[tool.mlsmells]` of a `pyproject.toml`, or None (a `tool` that is not a table has none)."""
+    tool = pyproject.get("tool")
+    return tool.get("mlsmells") if isinstance(tool, dict) else None
+
+
 def _read_toml(path: Path) -> dict[str, Any]:
+    shown = printable(str(path))
     try:
-        with path.open("rb") as stream:
-            return tomllib.load(stream)
+        return tomllib.loads(read_bytes(path, MAX_CONFIG_BYTES).decode("utf-8"))
     except tomllib.TOMLDecodeError as error:
-        raise ConfigError(f"{path}: invalid TOML: {error}") from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise ConfigError(f"{path}: cannot read: {error}") from None
+        raise ConfigError(f"{shown}: invalid TOML: {printable(str(error))}") from None
+    except RecursionError:
+        raise ConfigError(f"{shown}: invalid TOML: nested too deeply to read") from None
+    except UnicodeDecodeError as error:
+        raise ConfigError(f"{shown}: cannot read: not UTF-8 (byte offset {error.start})") from None
+    except RefusedFile as error:
+        raise ConfigError(f"{shown}: {error}") from None
+    except OSError as error:
+        raise ConfigError(f"{shown}: cannot read: {error.strerror or error}") from None
 
 
 def _validate(table: dict[str, Any], path: Path, prefix: str) -> Settings:
@@ -106,7 +124,7 @@ def _validate(table: dict[str, Any], path: Path, prefix: str) -> Settings:
         raise ConfigError(f"{path}: {prefix.rstrip('.')}: expected a table")
 
     def fail(key: str, expected: str) -> ConfigError:
-        return ConfigError(f"{path}: {prefix}{key}: {expected}")
+        return ConfigError(printable(f"{path}: {prefix}{key}: {expected}"))
 
     unknown = sorted(set(table) - _KNOWN_KEYS)
     if unknown:
@@ -123,6 +141,9 @@ def _validate(table: dict[str, Any], path: Path, prefix: str) -> Settings:
     for key in ("select", "extend-select", "ignore"):
         for selector in lists.get(key, ()):
             _check_selector(selector, fail, key)
+    for key in ("exclude", "extend-exclude"):
+        for glob in lists.get(key, ()):
+            _check_glob(glob, fail, key)
 
     per_file = table.get("per-file-ignores", {})
     if not isinstance(per_file, dict):
@@ -134,6 +155,7 @@ def _validate(table: dict[str, Any], path: Path, prefix: str) -> Settings:
             raise fail(key, f"expected a list of rule codes or names, got {_describe(selectors)}")
         for selector in selectors:
             _check_selector(selector, fail, key)
+        _check_glob(glob[1:] if glob.startswith("!") else glob, fail, key)
         per_file_ignores[glob] = tuple(selectors)
 
     paths = {}
@@ -192,6 +214,12 @@ def _check_selector(selector: str, fail, key: str) -> None:
         resolve_selector(selector)
     except UnknownSelector as error:
         raise fail(key, str(error)) from None
+
+
+def _check_glob(glob: str, fail, key: str) -> None:
+    reason = invalid_glob(glob)
+    if reason is not None:
+        raise fail(key, f"{glob!r} is not a valid glob ({reason})")
 
 
 def _describe(value: Any) -> str:

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import pathspec
+
+from mlsmells.reading import RefusedFile, read_text
 
 DEFAULT_EXCLUDE = (
     ".git", ".hg", ".svn", ".venv", "venv", "env", ".tox", ".nox", "build", "dist",
@@ -15,6 +18,9 @@ DEFAULT_EXCLUDE = (
     ".pytest_cache", ".ruff_cache", ".mlsmells_cache",
 )
 CHECKED_SUFFIXES = (".py", ".ipynb")
+#: A `.gitignore` larger than this is not read (the largest seen in real projects are a
+#: few kilobytes; a link to `/dev/zero` would otherwise be read until memory runs out).
+MAX_GITIGNORE_BYTES = 4 * 1024 * 1024
 
 
 class MissingPath(Exception):
@@ -54,10 +60,10 @@ class FileFilter:
             spec = None
             for name in (".gitignore", ".git/info/exclude"):
                 try:
-                    lines = (directory / name).read_text(encoding="utf-8", errors="replace").splitlines()
-                except OSError:
-                    continue
-                extra = pathspec.GitIgnoreSpec.from_lines(lines)
+                    lines = read_text(directory / name, MAX_GITIGNORE_BYTES).splitlines()
+                except (OSError, RefusedFile):
+                    continue  # like git, which reads no FIFO or device as an ignore file
+                extra = gitignore_spec(lines)
                 spec = extra if spec is None else spec + extra
             self._gitignores[directory] = spec
         return self._gitignores[directory]
@@ -71,6 +77,28 @@ class FileFilter:
         if relative in ("", "."):
             return False
         return spec.match_file(relative + "/" if is_dir else relative)
+
+
+def gitignore_spec(lines: Iterable[str]) -> pathspec.GitIgnoreSpec:
+    """The patterns of a `.gitignore`, leaving out lines git accepts but that match nothing
+    (`!` alone, a trailing backslash, a reversed range such as `[z-a]`)."""
+    patterns = []
+    for line in lines:
+        try:
+            pathspec.GitIgnoreSpec.from_lines([line])
+        except (ValueError, TypeError, re.error):
+            continue
+        patterns.append(line)
+    return pathspec.GitIgnoreSpec.from_lines(patterns)
+
+
+def invalid_glob(pattern: str) -> str | None:
+    """Why `pattern` is not a usable gitignore-style glob, or None if it is."""
+    try:
+        pathspec.GitIgnoreSpec.from_lines([pattern])
+    except (ValueError, TypeError, re.error) as error:
+        return str(error) or type(error).__name__
+    return None
 
 
 def _ancestors_within_repository(directory: Path) -> Iterator[Path]:

@@ -7,12 +7,14 @@ The same text is printed by `mlsmells explain` and written to `docs/rules/` by
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 from mlsmells.catalog import Challenge, load_catalog
 from mlsmells.findings import Family
 from mlsmells.registry import all_rules
 from mlsmells.rule import Rule, parse_example
+from mlsmells.writing import write_atomically
 
 
 def challenge_lines(rule: type[Rule]) -> list[str]:
@@ -183,6 +185,18 @@ def write_pages(docs_dir: Path) -> list[str]:
         path = docs_dir / relative
         path.parent.mkdir(parents=True, exist_ok=True)
         if not path.is_file() or path.read_text(encoding="utf-8") != text:
-            path.write_text(text, encoding="utf-8")
+            write_atomically(path, text.encode("utf-8"))
             written.append(relative)
     return written
+
+
+def source_checkout_docs() -> Path | None:
+    """`docs/` of the mlsmells repository this code runs from (an editable install), or
+    None when mlsmells runs from an installed wheel."""
+    checkout = Path(__file__).resolve().parents[2]
+    try:
+        project = (checkout / "pyproject.toml").read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+    ours = re.search(r'^name = "mlsmells"$', project, re.MULTILINE) and (checkout / "src" / "mlsmells").is_dir()
+    return checkout / "docs" if ours else None

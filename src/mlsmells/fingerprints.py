@@ -45,7 +45,7 @@ def fingerprints(findings: Iterable[Finding], cwd: Path, root: Path) -> list[str
     for finding in findings:
         normalised = re.sub(r"\s+", " ", finding.source_line).strip()
         key = "|".join((finding.code, relative_to_root(finding.path, cwd, root), finding.context, normalised))
-        digest = hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
+        digest = hashlib.sha256(key.encode("utf-8", "surrogateescape")).hexdigest()[:32]
         seen[digest] += 1
         result.append(f"{digest}:{seen[digest]}")
     return result

@@ -111,14 +111,22 @@ def read_notebook(text: str) -> Notebook:
     except Exception as error:  # nbformat raises JSON, schema and version errors of many types
         reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         raise SourceError(f"not a valid notebook: {reason[:200]}") from None
-    metadata = document.get("metadata", {})
-    language = str(
-        metadata.get("kernelspec", {}).get("language") or metadata.get("language_info", {}).get("name") or ""
-    ).lower()
+    language = kernel_language(document.get("metadata"))
     cells = [_cell(number, raw) for number, raw in enumerate(document.get("cells", []), start=1)]
     notebook = Notebook(cells, language)
     build_module(notebook, excluded=set())
     return notebook
+
+
+def kernel_language(metadata: Any) -> str:
+    """The notebook's language from `kernelspec.language` or `language_info.name`, lower
+    case; "" when it says none (any of these may be missing, null, or not a table)."""
+    for table, key in (("kernelspec", "language"), ("language_info", "name")):
+        section = metadata.get(table) if isinstance(metadata, dict) else None
+        value = section.get(key) if isinstance(section, dict) else None
+        if isinstance(value, str) and value:
+            return value.lower()
+    return ""
 
 
 def _cell(number: int, raw: dict) -> Cell:
@@ -352,10 +360,12 @@ def source_json_lines(raw: str) -> list[list[int]]:
             depth += 1
             if depth == 2 and key == "cells" and token == "[":
                 in_cells = True
+                cells = []  # a repeated "cells" key: like Jupyter, the last one counts
             elif in_cells and depth == 3 and token == "{":
                 cells.append([])
             elif in_cells and depth == 4 and key == "source" and token == "[":
                 in_source = True
+                cells[-1].clear()  # a repeated "source" key: the last one counts
         elif token in "]}":
             if in_source and depth == 4:
                 in_source = False
@@ -369,7 +379,7 @@ def source_json_lines(raw: str) -> list[list[int]]:
                 text = _json_string(token) or ""
                 cells[-1].extend([line_of(match.start())] * max(1, text.count("\n") + (not text.endswith("\n"))))
             elif in_cells and depth == 3 and key == "source" and previous == ":":
-                cells[-1].extend([line_of(match.start())] * ((_json_string(token) or "").count("\n") + 1))
+                cells[-1][:] = ([line_of(match.start())] * ((_json_string(token) or "").count("\n") + 1))
         previous = token
     return cells
 

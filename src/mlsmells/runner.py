@@ -6,6 +6,7 @@ Configuration is resolved once, here, before any file is read.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -14,7 +15,7 @@ import pathspec
 
 from mlsmells.config import Settings
 from mlsmells.discovery import FileFilter, discover
-from mlsmells.cache import ResultCache
+from mlsmells.cache import CacheUnavailable, ResultCache, check_location, signing_key
 from mlsmells.checking import FileChecker
 from mlsmells.engine.linter import FileResult, make_finding, not_analysed
 from mlsmells.engine.positions import FALLBACK
@@ -47,6 +48,8 @@ class RunResult:
     suppressed_findings: list[Suppressed] = field(default_factory=list)
     #: per-file-ignores globs that matched none of the checked files.
     unused_per_file_ignores: list[str] = field(default_factory=list)
+    #: Things the user should know that are not findings (the cache could not be used).
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def files_checked(self) -> int:
@@ -91,11 +94,32 @@ class PerFileIgnores:
 
 
 def display_path(path: Path, cwd: Path) -> str:
-    """Paths under the working directory are shown relative to it, others in full."""
+    """Paths under the working directory are shown relative to it, others in full.
+
+    The name stays as the file system has it (a byte that is not UTF-8 as a lone
+    surrogate): each output escapes it as its format needs (`escaping`).
+    """
     try:
         return path.relative_to(cwd).as_posix()
     except ValueError:
         return str(path)
+
+
+def allowed_link_targets(paths: Sequence[Path]) -> tuple[Path, ...]:
+    """Where a symbolic link met in the run may lead: into what the run was asked to check
+    (a named directory, or the directory of a named file), resolved."""
+    return tuple(sorted({Path(os.path.realpath(path if path.is_dir() else path.parent)) for path in paths}))
+
+
+def open_cache(cache_dir: Path, settings: Settings, cwd: Path, files: list[Path], rules, options, max_bytes: int,
+               warnings: list[str]) -> ResultCache | None:
+    """The run's cache, or None with a warning saying why it cannot be used."""
+    try:
+        check_location(cache_dir, (settings.root, cwd), files)
+        return ResultCache(cache_dir, list(rules), options, max_bytes, signing_key())
+    except CacheUnavailable as error:
+        warnings.append(f"results are not cached: {error}.")
+        return None
 
 
 def run(
@@ -116,10 +140,10 @@ def run(
     per_file_ignores = PerFileIgnores(settings)
     options = {rule: settings.options_for(rule) for rule in rules}
     max_bytes = int(settings.max_file_size_mb * 1_000_000)
-    cache = ResultCache(cache_dir, list(rules), options, max_bytes) if cache_dir else None
-    checker = FileChecker(rules, options, max_bytes, cache)
-    enabled = set(rules)
     result = RunResult()
+    cache = open_cache(cache_dir, settings, cwd, discovery.files, rules, options, max_bytes, result.warnings) if cache_dir else None
+    checker = FileChecker(rules, options, max_bytes, cache, allowed_link_targets(paths))
+    enabled = set(rules)
     whole_repository = all(path.is_dir() for path in paths)
     repository_rules = [
         rule for rule in rules if rule.uses_repository_pass() and (whole_repository or not rule.needs_whole_repository)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from mlsmells.escaping import printable
 from mlsmells.findings import Severity
 
 if TYPE_CHECKING:
@@ -18,7 +19,9 @@ COMMANDS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.ADVIC
 
 
 def escape_data(text: str) -> str:
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    """The toolkit's escaping, after every control character is spelled out: an escape
+    code or a newline from the analysed code must not reach the job log raw."""
+    return printable(text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A"))
 
 
 def escape_property(text: str) -> str:

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import hashlib
-import json
 from typing import TYPE_CHECKING
 
+from mlsmells.escaping import dumps
 from mlsmells.findings import Severity
 
 if TYPE_CHECKING:
@@ -27,4 +27,4 @@ def render(context: OutputContext) -> str:
                 "location": {"path": context.relative_path(finding), "lines": {"begin": finding.stored_line}},
             }
         )
-    return json.dumps(issues, indent=2, ensure_ascii=False) + "\n"
+    return dumps(issues) + "\n"

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING
 
+from mlsmells.escaping import dumps
 from mlsmells.findings import Finding
 
 if TYPE_CHECKING:
@@ -31,4 +31,4 @@ def as_dict(finding: Finding) -> dict:
 
 def render(context: OutputContext) -> str:
     findings = context.findings
-    return json.dumps([as_dict(finding) for finding in findings], indent=2, ensure_ascii=False) + "\n"
+    return dumps([as_dict(finding) for finding in findings]) + "\n"

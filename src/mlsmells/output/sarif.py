@@ -8,12 +8,13 @@ left out unless asked for: GitHub does not honour SARIF suppressions.
 
 from __future__ import annotations
 
-import json
 import sys
 from typing import TYPE_CHECKING
+from urllib.parse import quote
 
 from mlsmells import PROJECT_URL, __version__
 from mlsmells.docs import rule_markdown
+from mlsmells.escaping import dumps
 from mlsmells.findings import Finding, Severity
 from mlsmells.registry import find_rule
 from mlsmells.rule import Rule
@@ -67,7 +68,7 @@ def render(context: OutputContext) -> str:
             }
         ],
     }
-    return json.dumps(log, indent=2, ensure_ascii=False) + "\n"
+    return dumps(log) + "\n"
 
 
 def _descriptor(rule: type[Rule]) -> dict:
@@ -108,7 +109,7 @@ def _result(context: OutputContext, finding: Finding, suppressed, index: dict[st
         "locations": [
             {
                 "physicalLocation": {
-                    "artifactLocation": {"uri": context.relative_path(finding), "uriBaseId": "%SRCROOT%"},
+                    "artifactLocation": {"uri": artifact_uri(context.relative_path(finding)), "uriBaseId": "%SRCROOT%"},
                     "region": region,
                 }
             }
@@ -122,6 +123,14 @@ def _result(context: OutputContext, finding: Finding, suppressed, index: dict[st
     if suppressed is not None:
         result["suppressions"] = [{"kind": suppressed.kind, "justification": suppressed.justification}]
     return result
+
+
+def artifact_uri(path: str) -> str:
+    """A path as a URI reference (RFC 3986): `a#b.py` must not read as `a` with a fragment,
+    nor `x%41.py` as `xA.py`; a byte that is not UTF-8 is encoded as itself (`%FF`). An
+    absolute path (outside the project) becomes a file URI."""
+    encoded = quote(path.encode("utf-8", "surrogateescape"), safe="/")
+    return f"file://{encoded}" if path.startswith("/") else encoded
 
 
 def _clip(text: str) -> str:
