@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import stat
 from pathlib import Path
 
 _DIRECTORY_FLAGS = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
@@ -23,7 +24,17 @@ _NEW_FILE_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW
 def write_atomically(path: Path, data: bytes) -> None:
     """Replace `path` with `data`, created with the permissions the user's umask gives.
 
-    Raises `OSError` (nothing is left behind then)."""
+    A destination the user named that is not a regular file (`-o /dev/stdout`, a FIFO) is
+    written to as it is: replacing it would break it. Raises `OSError` (nothing is left
+    behind then)."""
+    try:
+        special = not stat.S_ISREG(os.stat(path).st_mode)
+    except FileNotFoundError:
+        special = False
+    if special:
+        with open(path, "wb") as stream:
+            stream.write(data)
+        return
     directory = os.open(path.parent, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
     try:
         write_in(directory, path.name, data, mode=0o666)
