@@ -7,6 +7,7 @@ import hmac
 import json
 import os
 import signal
+from pathlib import Path
 
 import libcst as cst
 import pytest
@@ -19,7 +20,8 @@ from mlsmells.registry import all_rules, find_rule
 from mlsmells.rule import RepositoryReport, Rule
 from mlsmells.runner import run
 
-ANALYSED: list[str] = []
+#: Where CountingRule records the files it is run on: a file, as it runs in worker processes.
+ANALYSED_LOG: dict[str, Path] = {}
 
 
 class CountingRule(Rule):
@@ -32,7 +34,8 @@ class CountingRule(Rule):
 
     def __init__(self, file, options):
         super().__init__(file, options)
-        ANALYSED.append(file.path)
+        with open(ANALYSED_LOG["path"], "a", encoding="utf-8") as log:
+            log.write(file.path + "\n")
         self.names: list[list] = []
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
@@ -60,11 +63,12 @@ def project(write):
 
 
 def checked(tmp_path, cache, **overrides):
-    ANALYSED.clear()
+    ANALYSED_LOG["path"] = log = tmp_path / "analysed.log"
+    log.write_text("")
     rules = [CountingRule, find_rule("MLS101")]
     settings = Settings(root=tmp_path, **overrides)
     result = run([tmp_path], settings, rules, tmp_path, cache_dir=cache)
-    return sorted(ANALYSED), [(f.path, f.code, f.span.line, f.message) for f in result.findings]
+    return sorted(log.read_text().split()), [(f.path, f.code, f.span.line, f.message) for f in result.findings]
 
 
 def test_cache_hits_misses_and_the_repository_pass(tmp_path, write):

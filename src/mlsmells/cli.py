@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import sys
 import traceback
 from collections import Counter
@@ -62,6 +63,8 @@ class _Commands(click.Group):
         except (click.exceptions.Exit, click.ClickException, click.exceptions.Abort):
             raise
         except KeyboardInterrupt:
+            for number in (signal.SIGINT, signal.SIGTERM):  # on the way out, another signal must not cut the exit short
+                signal.signal(number, signal.SIG_IGN)
             click.echo("mlsmells: interrupted.", err=True)
             raise click.exceptions.Exit(EXIT_INTERRUPTED) from None
         except Exception as error:  # noqa: BLE001 - the one place every failure ends
