@@ -134,7 +134,7 @@ def test_paths_outside_the_working_directory_are_shown_in_full(tmp_path, write):
 
 def test_positions_from_single_statements_match_the_whole_module():
     from mlsmells.engine.parsing import parse_with_statement_lines
-    from mlsmells.engine.positions import all_spans, spans_near
+    from mlsmells.engine.positions import Positions, all_spans
 
     root = Path(__file__).resolve().parents[1] / "fixtures" / "demo-project"
     sources = [path.read_text() for path in sorted(root.rglob("*.py"))]
@@ -149,7 +149,7 @@ def test_positions_from_single_statements_match_the_whole_module():
         assert lines is not None
         everything = all_spans(module)
         nodes = [node for node in everything if not isinstance(node, cst.Module)]
-        near = spans_near(module, nodes, lines)
+        near = Positions(module, lines).near(nodes)
         shared = [node for node in near if node in everything]  # not the one-statement modules
         assert {node: near[node] for node in shared} == {node: everything[node] for node in shared}
         names = [node for node in everything if isinstance(node, cst.Name)]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -11,7 +12,7 @@ from typing import TYPE_CHECKING
 import libcst as cst
 
 from mlsmells.engine.names import NameResolver, Scope
-from mlsmells.engine.positions import FALLBACK, all_spans, spans_near
+from mlsmells.engine.positions import FALLBACK, Positions
 from mlsmells.findings import Severity, Span
 from mlsmells.notebooks import MagicLine, Notebook
 
@@ -82,10 +83,12 @@ class FileContext:
         self.reports: list[Report] = []
         #: Reports held for the repository pass, which decides whether they become findings.
         self.held: list[Report] = []
+        self._held_count: Counter[type[Rule]] = Counter()
         #: In a notebook: the cell of each top-level statement, and the one being walked.
         self._statement_cells = _statement_cells(module, notebook, statement_lines) if notebook is not None else None
         self.cell: int | None = None
-        self._spans: Mapping[cst.CSTNode, Span] | None = None
+        #: Where nodes are, computed as rules and the engine ask, once per statement.
+        self.positions = Positions(module, statement_lines)
         self._qualified: dict[tuple[cst.CSTNode, Scope | None], tuple[str, ...]] = {}
         #: Where values came from (engine/dataflow.py); set when a rule uses it.
         self.flow: DataFlow | None = None
@@ -123,23 +126,23 @@ class FileContext:
         return names[0] if len(names) == 1 else None
 
     def span_of(self, node: cst.CSTNode) -> Span:
-        """Where `node` is. Computing positions costs more than the parse: use sparingly."""
-        if self._spans is None:
-            self._spans = all_spans(self.module)
-        return self._spans.get(node, FALLBACK)
+        """Where `node` is. Computes the positions of the whole module, which costs more
+        than the parse: prefer `spans_near`."""
+        return self.positions.everything().get(node, FALLBACK)
 
     def spans_near(self, nodes: Sequence[cst.CSTNode]) -> Mapping[cst.CSTNode, Span]:
         """Where `nodes` are, computing positions only inside the top-level statements
-        holding them (as findings are located): for rules that must put a position in their
-        repository facts, at a fraction of `span_of`'s cost."""
-        return spans_near(self.module, nodes, self.statement_lines)
+        holding them, once per statement (as findings are located): for rules that must put
+        a position in a message or their repository facts, at a fraction of `span_of`'s cost."""
+        return self.positions.near(nodes)
 
     def report(self, rule: Rule, node: cst.CSTNode, message: str, severity: Severity | None = None) -> None:
         self.reports.append(Report(type(rule), node, message, severity))
 
     def hold(self, rule: Rule, node: cst.CSTNode, message: str) -> int:
         """Hold a possible finding for the repository pass; returns its number for `rule`."""
-        number = sum(1 for held in self.held if held.rule is type(rule))
+        number = self._held_count[type(rule)]
+        self._held_count[type(rule)] += 1
         self.held.append(Report(type(rule), node, message))
         return number
 

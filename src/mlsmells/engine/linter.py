@@ -14,10 +14,11 @@ from mlsmells.engine.dataflow import DataFlow
 from mlsmells.engine.names import NameResolver
 from mlsmells.engine.parsing import (
     ParseFailure,
+    TooLarge,
     parse_module,
     parse_with_statement_lines,
 )
-from mlsmells.engine.positions import FALLBACK, spans_near
+from mlsmells.engine.positions import FALLBACK, NestedSpans, Positions
 from mlsmells.engine.suppression import Directives
 from mlsmells.engine.walker import Dispatcher, walk
 from mlsmells.findings import Family, Finding, Severity, Span
@@ -87,7 +88,8 @@ def lint_source(
     except ParseFailure as failure:
         lines = source_lines(text)
         source_line = lines[failure.line - 1] if 0 < failure.line <= len(lines) else ""
-        result = not_analysed(path, f"could not parse the file: {failure.reason}", failure.line, failure.column, source_line)
+        reason = failure.reason if isinstance(failure, TooLarge) else f"could not parse the file: {failure.reason}"
+        result = not_analysed(path, reason, failure.line, failure.column, source_line)
         result.directives = Directives.parse(text)
         return result
     if parsed is None:
@@ -120,6 +122,8 @@ def lint_notebook(
     broken: list[Finding] = []
     try:
         module, statement_lines = parse_with_statement_lines(notebook.module_text)
+    except TooLarge as failure:
+        return not_analysed(path, failure.reason)
     except ParseFailure:
         failures = {}
         for cell in notebook.cells:
@@ -203,6 +207,8 @@ def _analyse(
         try:
             rule.end_file()
             fact = rule.file_facts()
+        except MemoryError:
+            raise  # the file's, not the rule's: the checker reports it
         except Exception as error:  # noqa: BLE001 - isolate rule bugs to their file
             errors.append((type(rule), error))
             continue
@@ -210,7 +216,7 @@ def _analyse(
             facts[type(rule)] = fact
     failed = {rule for rule, _ in errors}
     held = [report for report in context.held if report.rule not in failed]
-    located = _locate(path, text, module, [*context.reports, *held], statement_lines)
+    located = _locate(path, text, context.positions, [*context.reports, *held])
     if notebook is not None:
         by_code = {rule.code: rule for rule in rules}
         located = [_in_cell(finding, notebook, by_code[finding.code]) for finding in located]
@@ -282,40 +288,29 @@ def _line_finding(path: str, report: LineReport, text: str) -> Finding:
     return make_finding(report.rule, path, span, report.message, lines[line - 1])
 
 
-def _locate(
-    path: str, text: str, module: cst.Module, reports: list[Report], statement_lines: list[int] | None
-) -> list[Finding]:
-    """Findings for `reports`, in the same order."""
+def _locate(path: str, text: str, positions: Positions, reports: list[Report]) -> list[Finding]:
+    """Findings for `reports`, in the same order: positions once per top-level statement
+    holding one, and the statements and definitions holding each found by nesting."""
     if not reports:
         return []
-    spans = spans_near(module, [report.node for report in reports], statement_lines)
-    statements = [
-        (spans[node], node) for node in spans if isinstance(node, cst.SimpleStatementLine | cst.BaseCompoundStatement)
-    ]
-    definitions = [(spans[node], node) for node in spans if isinstance(node, cst.FunctionDef | cst.ClassDef)]
+    spans = positions.near([report.node for report in reports])
+    statement = cst.SimpleStatementLine | cst.BaseCompoundStatement
+    statements = NestedSpans([(span, node) for node, span in spans.items() if isinstance(node, statement)])
+    definitions = NestedSpans(
+        [(span, node) for node, span in spans.items() if isinstance(node, cst.FunctionDef | cst.ClassDef)]
+    )
     lines = source_lines(text)
     findings = []
     for report in reports:
         span = spans.get(report.node, FALLBACK)
-        holding = _holding(span, statements)
+        holding = statements.holding(span)
         noqa_lines = _noqa_lines(span, holding[-1] if holding else None, spans)
         finding = make_finding(
             report.rule, path, span, report.message, lines[span.line - 1], noqa_lines, severity=report.severity
         )
-        context = ".".join(node.name.value for node in _holding(span, definitions))
+        context = ".".join(node.name.value for node in definitions.holding(span))
         findings.append(replace(finding, context=context))
     return findings
-
-
-def _holding(span: Span, candidates: list[tuple[Span, cst.CSTNode]]) -> list[cst.CSTNode]:
-    """The candidates whose span holds `span`, outermost first."""
-    holding = [
-        (outer, node) for outer, node in candidates
-        if (outer.line, outer.column) <= (span.line, span.column)
-        and (span.end_line, span.end_column) <= (outer.end_line, outer.end_column)
-    ]
-    holding.sort(key=lambda item: (item[0].line, item[0].column, -item[0].end_line, -item[0].end_column))
-    return [node for _, node in holding]
 
 
 def _noqa_lines(span: Span, statement: cst.CSTNode | None, spans: Mapping[cst.CSTNode, Span]) -> tuple[int, ...]:
