@@ -33,6 +33,7 @@ Where fork is unavailable (Windows), files are checked in the parent, without li
 from __future__ import annotations
 
 import ctypes
+import faulthandler
 import math
 import multiprocessing
 import os
@@ -272,6 +273,7 @@ def _size(count: int) -> str:
 def _serve(connection: Connection, checker: FileChecker, parent: int, limits: _Limits) -> None:
     """A worker's life: settle in, then answer file after file until it is terminated."""
     _leave_interrupts_to_the_parent()
+    faulthandler.disable()  # the parent reports a crash as the file's finding; a dump on stderr is noise
     _die_with(parent)
     _set_soft_limit(resource.RLIMIT_CORE, 0)  # a worker killed by a limit leaves no core file in the user's tree
     call_with_large_stack(lambda: _answer(connection, checker, limits))
