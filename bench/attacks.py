@@ -13,7 +13,6 @@ reported as. Nothing here is a pass/fail test; it is the record the closing note
 from __future__ import annotations
 
 import argparse
-import resource
 import subprocess
 import sys
 import tempfile

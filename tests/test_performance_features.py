@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import os
 import signal
 import threading
 from pathlib import Path
@@ -16,7 +15,7 @@ import pytest
 from conftest import run_mlsmells
 from mlsmells.cache import signing_key
 from mlsmells.config import Settings
-from mlsmells.findings import Family, Span
+from mlsmells.findings import Family
 from mlsmells.registry import all_rules, find_rule
 from mlsmells.rule import RepositoryReport, Rule
 from mlsmells.runner import run

@@ -106,7 +106,6 @@ def test_malformed_notebooks(tmp_path, write):
 
 
 def test_unreadable_files_and_directories(tmp_path, write, monkeypatch):
-    from pathlib import Path
 
     from mlsmells.config import Settings
     from mlsmells.registry import all_rules
