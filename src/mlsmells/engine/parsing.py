@@ -83,10 +83,10 @@ def parse_with_statement_lines(
 ) -> tuple[cst.Module, list[int] | None] | None:
     """`parse_module`, plus the first line of each top-level statement when CPython's tree
     gives it for free (None if CPython could not parse the code)."""
+    _check_size(text)  # first: CPython's own parse of a huge file costs seconds and gigabytes
     cpython_error, tree = _cpython_check(text)
     if cpython_error is not None:
         _check_depth(text, cpython_error)
-    _check_size(text)
     if tree is not None and needed is not None and not needed(tree.imports):
         return None
     try:
