@@ -116,11 +116,13 @@ def test_04_docs_never_overwrites_a_users_docs(tmp_path, monkeypatch):
     project(tmp_path)
     (tmp_path / "docs").mkdir()
     (tmp_path / "docs" / "challenges.md").write_text("# Our own challenges\n")
+    own_docs = tmp_path.parent / f"{tmp_path.name}-mlsmells-checkout" / "docs"
+    monkeypatch.setattr(cli, "source_checkout_docs", lambda: own_docs)  # as in an editable install
     monkeypatch.chdir(tmp_path)
     outcome = CliRunner().invoke(cli.main, ["docs"])
-    # Run from this source checkout, the default is mlsmells's own docs/ (up to date).
     assert outcome.exit_code == 0, outcome.output
     assert (tmp_path / "docs" / "challenges.md").read_text() == "# Our own challenges\n"
+    assert (own_docs / "challenges.md").is_file()
     written = CliRunner().invoke(cli.main, ["docs", "--output", "generated"])
     assert written.exit_code == 0 and (tmp_path / "generated" / "challenges.md").is_file()
 
