@@ -94,13 +94,15 @@ def _poll(condition: Callable[[], bool], seconds: float, what: str) -> None:
 class Check:
     """A running `mlsmells check --jobs 2 --no-cache`, and every child it was seen with."""
 
-    def __init__(self, project: Path, output: Path) -> None:
+    def __init__(self, project: Path, output: Path, ignoring_ctrl_c: bool = False) -> None:
         self.output = output
         env = {key: value for key, value in os.environ.items() if key != "CI"}
+        # A shell that starts a job in the background, as CI runners may, ignores SIGINT for it.
+        ignore = (lambda: signal.signal(signal.SIGINT, signal.SIG_IGN)) if ignoring_ctrl_c else None
         with open(output / "stdout", "wb") as stdout, open(output / "stderr", "wb") as stderr:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "mlsmells", "check", "--isolated", "--jobs", "2", "--no-cache"],
-                cwd=project, stdout=stdout, stderr=stderr, env=env, start_new_session=True,
+                cwd=project, stdout=stdout, stderr=stderr, env=env, start_new_session=True, preexec_fn=ignore,
             )
         self.pid = self.process.pid
         self.seen: set[Process] = set()
@@ -191,6 +193,18 @@ def test_22_sigterm_leaves_no_worker_alive(check):
     assert check.stderr() == "mlsmells: interrupted.\n"
     assert check.seen == workers
     _assert_all_gone(workers)
+
+
+def test_22_sigterm_is_handled_when_ctrl_c_is_ignored(slow_project, tmp_path):
+    check = Check(slow_project, tmp_path, ignoring_ctrl_c=True)
+    try:
+        workers = check.workers()
+        os.kill(check.pid, signal.SIGTERM)
+        assert check.wait() == 130
+        assert check.stderr() == "mlsmells: interrupted.\n"
+        _assert_all_gone(workers)
+    finally:
+        check.close()
 
 
 def test_22_parent_killed_leaves_no_worker_alive(check):

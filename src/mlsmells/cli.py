@@ -34,7 +34,7 @@ from mlsmells.runner import RunResult, run
 from mlsmells.cache import CACHE_DIR_NAME, CacheUnavailable, clean
 from mlsmells.parallel import default_jobs
 from mlsmells.progress import ProgressBar
-from mlsmells.stack import call_with_large_stack
+from mlsmells.stack import call_with_large_stack, deferred_interrupts
 from mlsmells.selection import SelectionLayer, UnknownSelector, close_matches, enabled_rules
 from mlsmells.writing import write_atomically
 
@@ -171,12 +171,13 @@ def check(
     cache = None if no_cache else (cache_dir or settings.cache_dir or root / CACHE_DIR_NAME)
     bar = ProgressBar(enabled=not quiet and sys.stderr.isatty() and not os.environ.get("CI"))
     try:
-        result = call_with_large_stack(
-            lambda: run(
-                list(paths) or [Path(".")], settings, rules, cwd, force_exclude,
-                jobs=jobs or default_jobs(), cache_dir=cache, on_files=bar.start, progress=bar.advance,
+        with deferred_interrupts():  # Ctrl-C and SIGTERM: the run stops its workers, then exits 130
+            result = call_with_large_stack(
+                lambda: run(
+                    list(paths) or [Path(".")], settings, rules, cwd, force_exclude,
+                    jobs=jobs or default_jobs(), cache_dir=cache, on_files=bar.start, progress=bar.advance,
+                )
             )
-        )
     except MissingPath as error:
         raise _fail(str(error)) from None
     finally:

@@ -38,16 +38,15 @@ def deferred_interrupts() -> Iterator[None]:
     sets `interrupt_requested` instead; KeyboardInterrupt is raised on the way out if the
     body did not raise it itself.
 
-    Only the main thread can change how signals are handled; elsewhere, or when SIGINT is
-    not handled the default way (an outer `deferred_interrupts`, a worker ignoring it),
-    this changes nothing.
+    Only the main thread can change how signals are handled; elsewhere, and for a signal
+    not handled the default way (inside an outer `deferred_interrupts`, or SIGINT ignored
+    by a shell that started mlsmells in the background), this changes nothing.
     """
-    if threading.current_thread() is not threading.main_thread() or (
-        signal.getsignal(signal.SIGINT) is not signal.default_int_handler
-    ):
+    defaults = ((signal.SIGINT, signal.default_int_handler), (signal.SIGTERM, signal.SIG_DFL))
+    deferred = [number for number, default in defaults if signal.getsignal(number) is default]
+    if threading.current_thread() is not threading.main_thread() or not deferred:
         yield
         return
-    deferred = [signal.SIGINT] + ([signal.SIGTERM] if signal.getsignal(signal.SIGTERM) is signal.SIG_DFL else [])
     previous = {number: signal.signal(number, _request_interrupt) for number in deferred}
     try:
         yield
@@ -64,9 +63,9 @@ def call_with_large_stack(function: Callable[[], T]) -> T:
     """Run `function` in a thread with a large stack and a high recursion limit.
 
     Parsing and position computation recurse once per nesting level of the analysed
-    code; a deep but legitimate file must not overflow the main thread's stack. Ctrl-C
-    meanwhile is deferred (see `deferred_interrupts`): the thread waiting here cannot stop
-    `function`, but `function` can stop itself.
+    code; a deep but legitimate file must not overflow the main thread's stack. The
+    waiting thread cannot stop `function`: a caller that must stop on Ctrl-C wraps this in
+    `deferred_interrupts` and has `function` poll `interrupt_requested`.
     """
     outcome: dict[str, object] = {}
 
@@ -79,9 +78,8 @@ def call_with_large_stack(function: Callable[[], T]) -> T:
     previous_limit = sys.getrecursionlimit()
     sys.setrecursionlimit(max(previous_limit, 20_000))
     try:
-        with deferred_interrupts():
-            thread = _start_with_large_stack(target)
-            thread.join()
+        thread = _start_with_large_stack(target)
+        thread.join()
     finally:
         sys.setrecursionlimit(previous_limit)
     if "error" in outcome:
