@@ -1,0 +1,195 @@
+"""Precision on real code nobody working on mlsmells has read.
+
+    python bench/precision.py prepare                 # extract the pinned repositories
+    python bench/precision.py [--half evaluation]     # run mlsmells, join verdicts, report
+    python bench/precision.py --unjudged 5 --rule MLS207   # findings still to judge
+
+The repositories are listed in `bench/precision/manifest.toml`, pinned by commit, and
+extracted from `fetch` snapshots (bare git directories under /work/.mirror, or any
+directory given with --mirrors) into `bench/precision/checkouts/`, which is never
+committed. A fixed hash of each repository's name puts it in the development half or the
+evaluation half: design and debug rules on the first; open the second only to judge.
+
+Verdicts are data: `bench/precision/verdicts.csv`, one judged finding a line. A finding
+matches a verdict with the same repository, path, cell and rule whose line is within
+`LINE_TOLERANCE` (a rule that moves its anchor a line keeps its verdicts). Precision is
+true findings over judged ones: a finding judged debatable counts against the rule.
+This is a benchmark, not a test: CI needs none of the repositories.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import hashlib
+import json
+import shutil
+import subprocess
+import sys
+import tarfile
+from collections import defaultdict
+from dataclasses import dataclass
+from io import BytesIO
+from pathlib import Path
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:
+    import tomli as tomllib
+
+HERE = Path(__file__).resolve().parent / "precision"
+MANIFEST = HERE / "manifest.toml"
+VERDICTS = HERE / "verdicts.csv"
+CHECKOUTS = HERE / "checkouts"
+RUNS = HERE / "runs"
+MIRRORS = Path("/work/.mirror")
+LINE_TOLERANCE = 2
+HALVES = ("development", "evaluation")
+VERDICT_FIELDS = ("repository", "commit", "path", "cell", "line", "code", "verdict", "reason")
+KINDS_OF_VERDICT = ("TP", "FP", "DEBATABLE")
+
+
+@dataclass(frozen=True)
+class Repository:
+    name: str
+    commit: str
+    kind: str
+
+    @property
+    def half(self) -> str:
+        """The half this repository belongs to, fixed by its name alone."""
+        return HALVES[hashlib.sha256(self.name.encode()).digest()[0] % 2]
+
+    @property
+    def directory(self) -> Path:
+        return CHECKOUTS / self.name.replace("/", "+")
+
+
+def repositories() -> list[Repository]:
+    with MANIFEST.open("rb") as stream:
+        entries = tomllib.load(stream)["repository"]
+    return [Repository(entry["name"], entry["commit"], entry["kind"]) for entry in entries]
+
+
+# Preparing the checkouts
+
+
+def prepare(mirrors: Path) -> None:
+    """Extract each pinned commit from its bare mirror, unless already extracted."""
+    for repository in repositories():
+        marker = repository.directory / ".mlsmells-precision-commit"
+        if marker.is_file() and marker.read_text().strip() == repository.commit:
+            continue
+        mirror = mirrors / repository.name.replace("/", "+") / "repo"
+        if not mirror.is_dir():
+            print(f"missing: {repository.name}: no snapshot at {mirror} (fetch github:{repository.name})")
+            continue
+        archive = subprocess.run(["git", "--git-dir", str(mirror), "archive", "--format=tar", repository.commit],
+                                 capture_output=True, check=False)
+        if archive.returncode != 0:
+            print(f"missing: {repository.name}: {archive.stderr.decode(errors='replace').strip()}")
+            continue
+        shutil.rmtree(repository.directory, ignore_errors=True)
+        repository.directory.mkdir(parents=True)
+        with tarfile.open(fileobj=BytesIO(archive.stdout)) as tar:
+            tar.extractall(repository.directory, filter="data")  # no links or paths out of the directory
+        marker.write_text(repository.commit + "\n")
+        print(f"prepared: {repository.name} ({repository.half})")
+
+
+# Running mlsmells and joining verdicts
+
+
+def findings_of(repository: Repository, reuse: bool, jobs: int) -> list[dict]:
+    """mlsmells's findings (every rule) on one checkout; `reuse` takes the last run's."""
+    saved = RUNS / f"{repository.directory.name}.json"
+    if not (reuse and saved.is_file()):
+        RUNS.mkdir(parents=True, exist_ok=True)
+        command = [str(Path(sys.executable).with_name("mlsmells")), "check", "--isolated", "--no-cache", "--select", "MLS",
+                   "--exit-zero", "--quiet", "--jobs", str(jobs), "--output-format", "json", "--output-file", str(saved), "."]
+        subprocess.run(command, cwd=repository.directory, check=True)
+    return [finding for finding in json.loads(saved.read_text()) if finding["code"] not in ("MLS001", "MLS002")]
+
+
+def read_verdicts() -> dict[tuple[str, str, str, str], list[dict]]:
+    """Verdicts by (repository, path, cell, code)."""
+    verdicts: dict[tuple[str, str, str, str], list[dict]] = defaultdict(list)
+    if not VERDICTS.is_file():
+        return verdicts
+    with VERDICTS.open(newline="", encoding="utf-8") as stream:
+        for row in csv.DictReader(stream):
+            if row["verdict"] not in KINDS_OF_VERDICT:
+                raise SystemExit(f"{VERDICTS}: {row}: verdict must be one of {', '.join(KINDS_OF_VERDICT)}")
+            verdicts[(row["repository"], row["path"], row["cell"], row["code"])].append(row)
+    return verdicts
+
+
+def join(repository: Repository, findings: list[dict], verdicts) -> list[tuple[dict, str | None]]:
+    """Each finding with its verdict (None if unjudged); a verdict matches one finding."""
+    used: set[int] = set()
+    joined = []
+    for finding in findings:
+        key = (repository.name, finding["path"], str(finding["cell"] or ""), finding["code"])
+        candidates = [row for row in verdicts.get(key, ()) if id(row) not in used
+                      and abs(int(row["line"]) - finding["line"]) <= LINE_TOLERANCE]
+        best = min(candidates, key=lambda row: abs(int(row["line"]) - finding["line"]), default=None)
+        if best is not None:
+            used.add(id(best))
+        joined.append((finding, best["verdict"] if best else None))
+    return joined
+
+
+def rule_table() -> dict[str, dict]:
+    listing = subprocess.run([str(Path(sys.executable).with_name("mlsmells")), "rules", "--output-format", "json"],
+                             capture_output=True, text=True, check=True).stdout
+    return {rule["code"]: rule for rule in json.loads(listing)}
+
+
+def report(half: str | None, rule: str | None, unjudged: int, reuse: bool, jobs: int) -> None:
+    rules = rule_table()
+    verdicts = read_verdicts()
+    counts: dict[tuple[str, str], dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    waiting: dict[str, list[tuple[Repository, dict]]] = defaultdict(list)
+    for repository in repositories():
+        if (half and repository.half != half) or not repository.directory.is_dir():
+            continue
+        for finding, verdict in join(repository, findings_of(repository, reuse, jobs), verdicts):
+            if rule and finding["code"] != rule:
+                continue
+            tally = counts[(finding["code"], repository.half)]
+            tally["findings"] += 1
+            tally[verdict or "unjudged"] += 1
+            if verdict is None:
+                waiting[finding["code"]].append((repository, finding))
+    print(f"{'rule':<8} {'name':<32} {'default':<7} {'half':<11} {'findings':>8} {'judged':>6} {'TP':>4} {'FP':>4} "
+          f"{'?':>4} {'precision':>9}")
+    for (code, which), tally in sorted(counts.items()):
+        judged = tally["TP"] + tally["FP"] + tally["DEBATABLE"]
+        precision = f"{tally['TP'] / judged:.0%}" if judged else "-"
+        print(f"{code:<8} {rules[code]['name']:<32} {'yes' if rules[code]['default'] else 'advice':<7} {which:<11} "
+              f"{tally['findings']:>8} {judged:>6} {tally['TP']:>4} {tally['FP']:>4} {tally['DEBATABLE']:>4} {precision:>9}")
+    for code, items in sorted(waiting.items()):
+        for repository, finding in items[:unjudged]:
+            cell = f"cell {finding['cell']}:" if finding["cell"] else ""
+            print(f"unjudged {repository.name} {repository.commit[:10]} {finding['path']}:{cell}{finding['line']} "
+                  f"{code} {finding['message'][:120]}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("action", nargs="?", choices=["prepare", "report"], default="report")
+    parser.add_argument("--half", choices=HALVES, help="only this half's repositories")
+    parser.add_argument("--rule", help="only this rule's findings (a code)")
+    parser.add_argument("--unjudged", type=int, default=0, metavar="N", help="list up to N unjudged findings per rule")
+    parser.add_argument("--reuse", action="store_true", help="reuse the last run's findings instead of running mlsmells")
+    parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--mirrors", type=Path, default=MIRRORS, help="where the fetch snapshots are")
+    arguments = parser.parse_args()
+    if arguments.action == "prepare":
+        prepare(arguments.mirrors)
+    else:
+        report(arguments.half, arguments.rule, arguments.unjudged, arguments.reuse, arguments.jobs)
+
+
+if __name__ == "__main__":
+    main()
