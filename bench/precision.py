@@ -3,6 +3,7 @@
     python bench/precision.py prepare                 # extract the pinned repositories
     python bench/precision.py [--half evaluation]     # run mlsmells, join verdicts, report
     python bench/precision.py --unjudged 5 --rule MLS207   # findings still to judge
+    python bench/precision.py --half evaluation --sample 5 > batch.csv   # a batch to judge
 
 The repositories are listed in `bench/precision/manifest.toml`, pinned by commit, and
 extracted from `fetch` snapshots (bare git directories under /work/.mirror, or any
@@ -23,6 +24,7 @@ import argparse
 import csv
 import hashlib
 import json
+import random
 import shutil
 import subprocess
 import sys
@@ -145,7 +147,30 @@ def rule_table() -> dict[str, dict]:
     return {rule["code"]: rule for rule in json.loads(listing)}
 
 
-def report(half: str | None, rule: str | None, unjudged: int, reuse: bool, jobs: int) -> None:
+def sample(waiting: dict[str, list[tuple[Repository, dict]]], size: int, seed: int) -> None:
+    """Up to `size` unjudged findings per rule, at random but spread over repositories, as
+    verdict lines to fill in (verdict and reason empty)."""
+    writer = csv.writer(sys.stdout)
+    writer.writerow((*VERDICT_FIELDS, "message"))
+    chooser = random.Random(seed)
+    for code, items in sorted(waiting.items()):
+        by_repository: dict[str, list[tuple[Repository, dict]]] = defaultdict(list)
+        for item in items:
+            by_repository[item[0].name].append(item)
+        queues = list(by_repository.values())
+        for queue in queues:
+            chooser.shuffle(queue)
+        chooser.shuffle(queues)
+        chosen = []
+        while len(chosen) < size and any(queues):
+            chosen += [queue.pop() for queue in queues if queue][: size - len(chosen)]
+        for repository, finding in chosen:
+            writer.writerow((repository.name, repository.commit, finding["path"], finding["cell"] or "", finding["line"],
+                             code, "", "", finding["message"]))
+
+
+def report(half: str | None, rule: str | None, unjudged: int, reuse: bool, jobs: int,
+           sample_size: int = 0, seed: int = 0) -> None:
     rules = rule_table()
     verdicts = read_verdicts()
     counts: dict[tuple[str, str], dict[str, int]] = defaultdict(lambda: defaultdict(int))
@@ -159,8 +184,11 @@ def report(half: str | None, rule: str | None, unjudged: int, reuse: bool, jobs:
             tally = counts[(finding["code"], repository.half)]
             tally["findings"] += 1
             tally[verdict or "unjudged"] += 1
-            if verdict is None:
+            if verdict is None and (not sample_size or rules[finding["code"]]["default"]):
                 waiting[finding["code"]].append((repository, finding))
+    if sample_size:
+        sample(waiting, sample_size, seed)
+        return
     print(f"{'rule':<8} {'name':<32} {'default':<7} {'half':<11} {'findings':>8} {'judged':>6} {'TP':>4} {'FP':>4} "
           f"{'?':>4} {'precision':>9}")
     for (code, which), tally in sorted(counts.items()):
@@ -181,6 +209,9 @@ def main() -> None:
     parser.add_argument("--half", choices=HALVES, help="only this half's repositories")
     parser.add_argument("--rule", help="only this rule's findings (a code)")
     parser.add_argument("--unjudged", type=int, default=0, metavar="N", help="list up to N unjudged findings per rule")
+    parser.add_argument("--sample", type=int, default=0, metavar="N",
+                        help="print, as verdict lines to fill in, up to N unjudged findings of each default rule")
+    parser.add_argument("--seed", type=int, default=0, help="the random seed of --sample")
     parser.add_argument("--reuse", action="store_true", help="reuse the last run's findings instead of running mlsmells")
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--mirrors", type=Path, default=MIRRORS, help="where the fetch snapshots are")
@@ -188,7 +219,8 @@ def main() -> None:
     if arguments.action == "prepare":
         prepare(arguments.mirrors)
     else:
-        report(arguments.half, arguments.rule, arguments.unjudged, arguments.reuse, arguments.jobs)
+        report(arguments.half, arguments.rule, arguments.unjudged, arguments.reuse, arguments.jobs,
+               arguments.sample, arguments.seed)
 
 
 if __name__ == "__main__":
