@@ -28,10 +28,8 @@ import random
 import shutil
 import subprocess
 import sys
-import tarfile
 from collections import defaultdict
 from dataclasses import dataclass
-from io import BytesIO
 from pathlib import Path
 
 if sys.version_info >= (3, 11):
@@ -77,26 +75,53 @@ def repositories() -> list[Repository]:
 
 
 def prepare(mirrors: Path) -> None:
-    """Extract each pinned commit from its bare mirror, unless already extracted."""
+    """Extract each pinned commit from its snapshot, unless already extracted."""
     for repository in repositories():
         marker = repository.directory / ".mlsmells-precision-commit"
         if marker.is_file() and marker.read_text().strip() == repository.commit:
             continue
-        mirror = mirrors / repository.name.replace("/", "+") / "repo"
-        if not mirror.is_dir():
-            print(f"missing: {repository.name}: no snapshot at {mirror} (fetch github:{repository.name})")
-            continue
-        archive = subprocess.run(["git", "--git-dir", str(mirror), "archive", "--format=tar", repository.commit],
-                                 capture_output=True, check=False)
-        if archive.returncode != 0:
-            print(f"missing: {repository.name}: {archive.stderr.decode(errors='replace').strip()}")
+        snapshot = mirrors / repository.name.replace("/", "+") / "repo"
+        git_dir = snapshot / ".git" if (snapshot / ".git").is_dir() else snapshot
+        if not git_dir.is_dir():
+            print(f"missing: {repository.name}: no snapshot at {snapshot} (fetch github:{repository.name})")
             continue
         shutil.rmtree(repository.directory, ignore_errors=True)
         repository.directory.mkdir(parents=True)
-        with tarfile.open(fileobj=BytesIO(archive.stdout)) as tar:
-            tar.extractall(repository.directory, filter="data")  # no links or paths out of the directory
+        absent = extract(git_dir, repository.commit, repository.directory)
         marker.write_text(repository.commit + "\n")
-        print(f"prepared: {repository.name} ({repository.half})")
+        note = f"; {len(absent)} file(s) not in the snapshot: {', '.join(absent[:3])}" if absent else ""
+        print(f"prepared: {repository.name} ({repository.half}){note}")
+
+
+def extract(git_dir: Path, commit: str, target: Path) -> list[str]:
+    """Write the regular files of `commit` under `target`, file by file: a snapshot leaves
+    out its largest files (data, mostly), which would make `git archive` refuse the whole
+    commit. Links and submodules are skipped. Returns the paths that were not there."""
+    listing = subprocess.run(["git", "--git-dir", str(git_dir), "ls-tree", "-r", "-z", commit],
+                             capture_output=True, check=True).stdout.decode("utf-8", "surrogateescape")
+    reader = subprocess.Popen(["git", "--git-dir", str(git_dir), "cat-file", "--batch"],
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    absent = []
+    try:
+        for entry in filter(None, listing.split("\0")):
+            header, path = entry.split("\t", 1)
+            mode, kind, oid = header.split()
+            if kind != "blob" or mode == "120000":
+                continue
+            reader.stdin.write(oid.encode() + b"\n")
+            reader.stdin.flush()
+            answer = reader.stdout.readline().split()
+            if answer[-1] == b"missing":
+                absent.append(path)
+                continue
+            content = reader.stdout.read(int(answer[2]) + 1)[:-1]
+            destination = target / path  # git trees hold no `..` or absolute names
+            destination.parent.mkdir(parents=True, exist_ok=True)
+            destination.write_bytes(content)
+    finally:
+        reader.stdin.close()
+        reader.wait()
+    return absent
 
 
 # Running mlsmells and joining verdicts
