@@ -194,8 +194,24 @@ def sample(waiting: dict[str, list[tuple[Repository, dict]]], size: int, seed: i
                              code, "", "", finding["message"]))
 
 
+def markdown(counts: dict[tuple[str, str], dict[str, int]], rules: dict[str, dict]) -> None:
+    """One row per rule: findings in each half, and the verdicts and precision of each."""
+    print("| rule | name | default | findings (dev / eval) | judged eval: TP / FP / ? | precision eval | "
+          "judged dev: TP / FP / ? | precision dev |")
+    print("|---|---|---|---|---|---|---|---|")
+    for code in sorted({code for code, _ in counts}):
+        development, evaluation = (counts.get((code, which), {}) for which in HALVES)
+        cells = []
+        for tally in (evaluation, development):
+            judged = sum(tally.get(kind, 0) for kind in KINDS_OF_VERDICT)
+            cells.append(" / ".join(str(tally.get(kind, 0)) for kind in KINDS_OF_VERDICT) if judged else "")
+            cells.append(f"{tally.get('TP', 0) / judged:.0%} of {judged}" if judged else "")
+        print(f"| {code} | `{rules[code]['name']}` | {'yes' if rules[code]['default'] else 'advice'} | "
+              f"{development.get('findings', 0)} / {evaluation.get('findings', 0)} | {' | '.join(cells)} |")
+
+
 def report(half: str | None, rule: str | None, unjudged: int, reuse: bool, jobs: int,
-           sample_size: int = 0, seed: int = 0) -> None:
+           sample_size: int = 0, seed: int = 0, as_markdown: bool = False) -> None:
     rules = rule_table()
     verdicts = read_verdicts()
     counts: dict[tuple[str, str], dict[str, int]] = defaultdict(lambda: defaultdict(int))
@@ -213,6 +229,9 @@ def report(half: str | None, rule: str | None, unjudged: int, reuse: bool, jobs:
                 waiting[finding["code"]].append((repository, finding))
     if sample_size:
         sample(waiting, sample_size, seed)
+        return
+    if as_markdown:
+        markdown(counts, rules)
         return
     print(f"{'rule':<8} {'name':<32} {'default':<7} {'half':<11} {'findings':>8} {'judged':>6} {'TP':>4} {'FP':>4} "
           f"{'?':>4} {'precision':>9}")
@@ -238,6 +257,7 @@ def main() -> None:
                         help="print, as verdict lines to fill in, up to N unjudged findings of each default rule")
     parser.add_argument("--seed", type=int, default=0, help="the random seed of --sample")
     parser.add_argument("--reuse", action="store_true", help="reuse the last run's findings instead of running mlsmells")
+    parser.add_argument("--markdown", action="store_true", help="print the per-rule table in Markdown, both halves")
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--mirrors", type=Path, default=MIRRORS, help="where the fetch snapshots are")
     arguments = parser.parse_args()
@@ -245,7 +265,7 @@ def main() -> None:
         prepare(arguments.mirrors)
     else:
         report(arguments.half, arguments.rule, arguments.unjudged, arguments.reuse, arguments.jobs,
-               arguments.sample, arguments.seed)
+               arguments.sample, arguments.seed, arguments.markdown)
 
 
 if __name__ == "__main__":
