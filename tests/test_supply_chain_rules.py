@@ -26,10 +26,27 @@ from mlsmells.rules.supply_chain import hub_repo_id, unpinned_packages, url_is_p
         ("pip install {package}", []),
         ("pip list", []),
         ("pip install 'unterminated", []),
+        ("pip install -qr requirements.txt", []),
+        ("pip install -Uqr requirements/dev.txt lightgbm", ["lightgbm"]),
+        ("pip -q install lightgbm", ["lightgbm"]),
+        ("pip --quiet --proxy http://proxy.internal:3128 install shap==0.45.0 optuna", ["optuna"]),
+        ("pip --version", []),
     ],
 )
 def test_unpinned_packages(command, unpinned):
     assert unpinned_packages(command) == unpinned
+
+
+def test_the_message_quotes_the_command_without_its_shell_comment():
+    rule = find_rule("MLS206")
+    notebook, _ = notebook_from_percent(
+        "# %% [1]\n!pip install -q torchmetrics -U mlxtend  # torchmetrics for the confusion matrix\n"
+        "# %% [2]\n%pip --quiet install optuna\n"
+    )
+    findings = lint_notebook("nb.ipynb", notebook, [rule], {rule: {}}).findings
+    assert [f.cell for f in findings] == [1, 2]
+    assert findings[0].message.startswith("`pip install -q torchmetrics -U mlxtend` installs torchmetrics, mlxtend")
+    assert findings[1].message.startswith("`pip --quiet install optuna` installs optuna")
 
 
 def test_notebook_shell_and_magic_lines_are_checked():

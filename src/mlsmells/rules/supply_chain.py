@@ -23,6 +23,12 @@ _OPTIONS_WITH_VALUES = frozenset(
     "-r --requirement -c --constraint -e --editable -i --index-url --extra-index-url -f --find-links "
     "-t --target --prefix --root --src --channel --name -n -p --python-version --platform".split()
 )
+#: Short options that take a value; in a cluster (`-qr requirements.txt`) only the last may.
+_SHORT_OPTIONS_WITH_VALUES = frozenset("rceiftnp")
+#: pip's options before the command (`pip -q install`, `pip --proxy HOST install`) that take a value.
+_GLOBAL_OPTIONS_WITH_VALUES = frozenset(
+    "--proxy --retries --timeout --log --cache-dir --exists-action --trusted-host --cert --client-cert".split()
+)
 #: `==1.2`, `===1.2`, `~=1.2`, and conda's `=1.2`.
 _PINNED = re.compile(r"===?|~=|(?<![<>!=~])=(?!=)\d")
 _VCS = ("git+", "hg+", "svn+", "bzr+")
@@ -32,24 +38,36 @@ _SUBPROCESS_CALLS = frozenset(
 )
 
 
-def unpinned_packages(command: str) -> list[str]:
-    """The packages an install command names without pinning a version, or [] if it is
-    not an install command (or cannot be read)."""
+def install_words(command: str) -> list[str] | None:
+    """The words of an install command from the installer on (`pip`, `-q`, `install`,
+    ...), without a trailing shell comment; None if it is not one (or cannot be read)."""
     try:
         words = shlex.split(command, comments=True)
     except ValueError:
-        return []
+        return None
     # `python -m pip install`, `sys.executable -m pip install`, `%pip install`
     while words and words[0] not in _INSTALLERS:
         words = words[1:]
-    if len(words) < 2 or words[1] != "install":
+    position = 1
+    while position < len(words) and words[position].startswith("-"):  # `pip -q install`
+        position += 2 if words[position] in _GLOBAL_OPTIONS_WITH_VALUES else 1
+    if position >= len(words) or words[position] != "install":
+        return None
+    return words
+
+
+def unpinned_packages(command: str) -> list[str]:
+    """The packages an install command names without pinning a version, or [] if it is
+    not an install command (or cannot be read)."""
+    words = install_words(command)
+    if words is None:
         return []
     unpinned, skip_next = [], False
-    for word in words[2:]:
+    for word in words[words.index("install") + 1:]:
         if skip_next:
             skip_next = False
             continue
-        if word in _OPTIONS_WITH_VALUES:
+        if word in _OPTIONS_WITH_VALUES or _is_short_option_cluster_taking_a_value(word):
             skip_next = True
             continue
         if word.startswith("-") or any(mark in word for mark in "{}$"):
@@ -67,10 +85,19 @@ def unpinned_packages(command: str) -> list[str]:
     return unpinned
 
 
+def _is_short_option_cluster_taking_a_value(word: str) -> bool:
+    """`-qr`, `-Ur`: flags run together, the last of which takes the next word."""
+    return len(word) > 2 and word[0] == "-" and word[1] != "-" and word[1:].isalpha() and (
+        word[-1] in _SHORT_OPTIONS_WITH_VALUES
+    )
+
+
 def _message(command: str, packages: list[str]) -> str:
+    """The command as the shell reads it (no trailing comment), and what it leaves unpinned."""
+    shown_command = " ".join(install_words(command) or [command])
     names = ", ".join(packages[:5]) + (" and more" if len(packages) > 5 else "")
     return (
-        f"`{command[:60]}` installs {names} without pinning a version, so the environment changes "
+        f"`{shown_command[:60]}` installs {names} without pinning a version, so the environment changes "
         "whenever a new release comes out; pin them (`package==1.2.3`) or install from a lock file"
     )
 
