@@ -204,3 +204,35 @@ def test_notebook_path_assigned_in_one_cell_and_read_in_another():
         "MLS201",
     )
     assert [(f.cell, f.span.line, f.span.column) for f in findings] == [(1, 2, 8)]
+
+
+def test_paths_the_code_checks_for_are_quiet():
+    code = """
+        import os
+        from pathlib import Path
+
+        import pandas as pd
+
+
+        def in_container() -> bool:
+            return os.path.exists("/.dockerenv") or Path("/proc/1/cgroup").is_file()
+
+
+        def shared_folder() -> Path:
+            user = os.getenv("USER")
+            if Path("/checkpoint/").is_dir():
+                folder = Path(f"/checkpoint/{user}/experiments")
+                folder.mkdir(exist_ok=True)
+                return folder
+            raise RuntimeError("no shared folder on this machine")
+
+
+        def load_scores() -> pd.DataFrame:
+            if os.path.isdir("/mnt/shared/scores"):
+                return pd.read_csv("/home/alice/scores.csv")
+            return pd.read_csv("/mnt/shared/scores/latest.csv")
+        """
+    findings = lint(code, "MLS201")
+    assert [(f.span.line, f.message.split("`")[1]) for f in findings] == [
+        (22, "/home/alice/scores.csv"), (23, "/mnt/shared/scores/latest.csv"),
+    ]

@@ -11,6 +11,7 @@ import libcst as cst
 
 from mlsmells.engine.calls import callee_name
 from mlsmells.engine.names import Scope
+from mlsmells.engine.walker import children_of
 from mlsmells.findings import Family, Severity
 from mlsmells.rule import Option
 from mlsmells.rules.named_literals import (
@@ -22,6 +23,22 @@ from mlsmells.rules.named_literals import (
     words,
 )
 from mlsmells.rules.string_values import ValueRule
+
+
+def _under(text: str, directory: str) -> bool:
+    top = directory.rstrip("/")
+    return text == directory or text == top or text.startswith(top + "/")
+
+
+def _calls_in(expression: cst.CSTNode) -> list[cst.Call]:
+    """Every call inside `expression` (an `if` test)."""
+    calls, stack = [], [expression]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, cst.Call):
+            calls.append(node)
+        stack.extend(children_of(node))
+    return calls
 
 
 def _leading_text(node: cst.CSTNode) -> str | None:
@@ -40,9 +57,12 @@ def _leading_text(node: cst.CSTNode) -> str | None:
 _SYSTEM_ROOTS = frozenset(
     {
         "tmp", "dev", "etc", "proc", "sys", "usr", "bin", "sbin", "lib", "lib32", "lib64", "opt", "var", "run",
-        "srv", "private", "System", "Library",
+        "srv", "private", "System", "Library", ".dockerenv",
     }
 )
+#: Calls that ask whether a path exists: code that asks copes with a machine without it.
+_PROBES = frozenset({"os.path.exists", "os.path.lexists", "os.path.isdir", "os.path.isfile", "os.access"})
+_PROBE_METHODS = frozenset({"exists", "is_dir", "is_file"})
 _WINDOWS_SYSTEM = ("windows", "program files", "programdata")
 _WINDOWS_DRIVE = re.compile(r"[A-Za-z]:[\\/]")
 _POSIX_ABSOLUTE = re.compile(r"/([\w.-]+)(/?)")
@@ -296,6 +316,11 @@ class HardCodedPath(ValueRule):
         #: Names appended to another path (`root + name`, `join(root, name)`): they hold a
         #: suffix such as "/images/cat.png", not an absolute path.
         self.suffixes: set[str] = set()
+        #: Literals whose existence the code checks (`os.path.exists("/.dockerenv")`).
+        self.probed: set[cst.CSTNode] = set()
+        #: For each `if` being walked, the paths its test checks exist: locations under
+        #: them are used only on a machine that has them.
+        self.guards: list[tuple[str, ...]] = []
 
     # Assignments ------------------------------------------------------------------------
 
@@ -319,7 +344,18 @@ class HardCodedPath(ValueRule):
 
     # Uses -------------------------------------------------------------------------------
 
+    def visit_If(self, node: cst.If) -> None:
+        probes = [self._probed_literal(call) for call in _calls_in(node.test)]
+        self.guards.append(tuple(text for text in map(_leading_text, filter(None, probes)) if text))
+
+    def leave_If(self, original_node: cst.If) -> None:
+        self.guards.pop()
+
     def visit_Call(self, node: cst.Call) -> None:
+        probed = self._probed_literal(node)
+        if probed is not None:
+            self.probed.add(probed)
+            return
         if any(name in _PATH_BUILDERS for name in self.file.qualified_names(node.func)):
             self.suffixes.update(arg.value.value for arg in node.args[1:] if isinstance(arg.value, cst.Name))
         consumer = self._file_call(node.func)
@@ -404,6 +440,17 @@ class HardCodedPath(ValueRule):
             else:
                 return None
 
+    def _probed_literal(self, call: cst.Call) -> cst.CSTNode | None:
+        """The literal path `call` checks the existence of, if it is such a check."""
+        if any(name in _PROBES for name in self.file.qualified_names(call.func)):
+            checked = call.args[0].value if call.args and not call.args[0].star else None
+        elif isinstance(call.func, cst.Attribute) and call.func.attr.value in _PROBE_METHODS:
+            checked = call.func.value
+        else:
+            return None
+        source = self._path_source(checked) if checked is not None else None
+        return source if source is not None and not isinstance(source, cst.Name) else None
+
     def _machine_kind(self, literal: cst.CSTNode) -> str | None:
         text = _leading_text(literal)
         return machine_path(text, self.allowed) if text is not None else None
@@ -411,9 +458,11 @@ class HardCodedPath(ValueRule):
     def _report(self, literal: cst.CSTNode, how: str, by_name: bool = False) -> None:
         """Report a literal path; `by_name`: only a name says it is a path, so it must look
         like a location by itself, and test fixtures are left alone."""
-        if literal in self.reported or isinstance(literal, cst.Name):
+        if literal in self.reported or literal in self.probed or isinstance(literal, cst.Name):
             return
         text = _leading_text(literal)
+        if text is not None and any(_under(text, guard) for guards in self.guards for guard in guards):
+            return  # inside `if os.path.isdir(guard):`
         kind = machine_path(text, self.allowed) if text is not None else None
         if kind is None or (by_name and (self.file.in_tests or not clearly_a_location(text))):
             return
