@@ -183,6 +183,21 @@ def test_definitions_that_are_never_judged(tmp_path):
     assert check(tmp_path, files) == [("trainer/module.py", "collate_old")]
 
 
+def test_test_modules_in_every_layout_are_never_judged(tmp_path):
+    """Django keeps an app's tests in `tests.py`; scripts keep smoke tests in `test.py`."""
+    files = {
+        "recommender/models.py": "def score_items(user, items):\n    return sorted(items)\n",
+        "recommender/tests.py": (
+            "from recommender.models import score_items\n\n"
+            "def test_scores_are_sorted():\n    assert score_items(None, [3, 1]) == [1, 3]\n\n"
+            "def make_old_fixture():\n    return [2, 1]\n"
+        ),
+        "scripts/test.py": "def test_model_and_submit():\n    return None\n",
+        "train.py": "from recommender.models import score_items\nscore_items(None, [])\n",
+    }
+    assert check(tmp_path, files) == []
+
+
 def test_names_built_from_a_literal_head_or_tail_are_kept(tmp_path):
     files = {
         "models/factory.py": """

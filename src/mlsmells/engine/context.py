@@ -186,15 +186,16 @@ class FileContext:
 
 
 def is_test_file(path: str) -> bool:
-    """`test_*.py`, `*_test.py`, `conftest.py` (or notebooks named so), or any file under a
-    `tests` or `test` directory. Rules that judge tests, or leave fixtures alone, ask this."""
+    """`test_*.py`, `*_test.py`, `*_tests.py`, `test.py`, `tests.py` (Django's layout),
+    `conftest.py` (or notebooks named so), or any file under a `tests`, `test` or `testing`
+    directory. Every rule that judges tests, or leaves fixtures alone, asks this."""
     pure = PurePath(path.replace("\\", "/"))
     stem = pure.stem
     return (
         stem.startswith("test_")
-        or stem.endswith("_test")
-        or stem == "conftest"
-        or any(part in ("tests", "test") for part in pure.parts[:-1])
+        or stem.endswith(("_test", "_tests"))
+        or stem in ("test", "tests", "conftest")
+        or any(part in ("tests", "test", "testing") for part in pure.parts[:-1])
     )
 
 

@@ -179,8 +179,8 @@ class ExactFloatAssert(Rule):
     A test asserts that a float computed by ML code equals a float literal exactly:
     `assert loss.item() == 0.6931`, `self.assertEqual(model.score(X, y), 0.93)`,
     `np.testing.assert_array_equal(probs, [0.27, 0.73])`, `assert np.all(out == 0.1)`.
-    Only test files are checked: `test_*.py`, `*_test.py`, `conftest.py` and files under a
-    `tests/` or `test/` directory.
+    Only test files are checked: `test_*.py`, `*_test.py`, `*_tests.py`, `test.py`,
+    `tests.py`, `conftest.py` and files under a `tests/`, `test/` or `testing/` directory.
 
     A value counts as computed by ML code when it is, after `.item()`, `float()`,
     `.numpy()`, `.tolist()`, `list()`, indexing and arithmetic:
