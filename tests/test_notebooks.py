@@ -302,6 +302,30 @@ def test_late_imports_ignores_constant_setup_cells(tmp_path):
     assert findings(tmp_path, "--select", "MLS605") == []
 
 
+def test_skipped_cells_reports_only_what_the_saved_file_proves(tmp_path):
+    log = new_output("stream", name="stdout", text="epoch 1: loss 0.42\n")
+    save(tmp_path / "ran.ipynb", [
+        code("import torch", 1),
+        code("model = torch.nn.Linear(4, 1)", 2),
+        code("history = train(model, epochs=5)", None, outputs=[log]),  # its count was lost, not its log
+        code("torch.save(model.state_dict(), 'model.pt')", 4),
+        code("scores = evaluate(model)", None),  # [4] then [6]: a free count for it
+        code("print(scores)", 6),
+    ])
+    assert findings(tmp_path, "--select", "MLS604") == []
+    save(tmp_path / "ran.ipynb", [
+        code("import pandas as pd", 1),
+        code("frame = pd.read_csv('rides.csv')", None),
+        code("frame = frame.dropna()", None),
+        code("frame['fare_per_km'] = frame.fare / frame.km", None),
+        code("frame.describe()", 2),
+    ])
+    [(code_, cell, _, _)] = findings(tmp_path, "--select", "MLS604")
+    assert (code_, cell) == ("MLS604", 2)
+    message = run_json("--select", "MLS604", cwd=tmp_path)[1][0]["message"]
+    assert message.startswith("cells 2, 3 and 4 were never run, but cells after them were")
+
+
 def test_skipped_cells_ignores_cells_disabled_by_quoting(tmp_path):
     save(tmp_path / "a.ipynb", [code("x = 1", 1), code("'''\nx = expensive()\n'''", None), code("y = x", 2)])
     assert findings(tmp_path, "--select", "MLS604") == []

@@ -378,6 +378,19 @@ class ErrorOutputSaved(Rule):
                     break
 
 
+def _skipped_message(skipped: list[Cell]) -> str:
+    if len(skipped) == 1:
+        return (
+            f"cell {skipped[0].number} was never run, but cells after it were: their saved results "
+            "do not include its effect"
+        )
+    numbers = [str(cell.number) for cell in skipped]
+    return (
+        f"cells {', '.join(numbers[:-1])} and {numbers[-1]} were never run, but cells after them were: "
+        "their saved results do not include their effect"
+    )
+
+
 class SkippedCells(Rule):
     """
     A code cell that was never executed sits between executed cells: the saved results
@@ -423,20 +436,23 @@ class SkippedCells(Rule):
     )
     use_instead = "Run the whole notebook (Restart & Run All) before saving, or delete the unused cell."
     notebook_behavior = _NOTEBOOK_BEHAVIOR
-    limitations = "Cells that contain only comments or whitespace are not reported."
+    limitations = (
+        "Only what the saved file proves is reported. A cell with saved outputs ran, whatever its "
+        "count says. Cells between two run cells whose counts leave a number free for each (`[2]`, "
+        "then no count, then `[4]`) may have run and lost their counts, so they are not reported. "
+        "Cells that contain only comments or whitespace are not reported. A run of skipped cells "
+        "is one finding, at its first cell."
+    )
 
     def end_file(self) -> None:
         code_cells = [cell for cell in self.file.notebook.cells if cell.kind == "code"]
         executed = [index for index, cell in enumerate(code_cells) if cell.execution_count is not None]
-        if not executed:
-            return
-        for cell in code_cells[executed[0] + 1 : executed[-1]]:
-            if cell.execution_count is None and _has_code(cell.source):
-                self.file.report_cell(
-                    self, cell.number,
-                    f"cell {cell.number} was never run, but cells after it were: their saved "
-                    "results do not include its effect",
-                )
+        for before, after in zip(executed, executed[1:]):
+            between = code_cells[before + 1 : after]
+            skipped = [cell for cell in between if not cell.outputs and _has_code(cell.source)]
+            free_counts = code_cells[after].execution_count - code_cells[before].execution_count - 1
+            if skipped and free_counts < len(between):
+                self.file.report_cell(self, skipped[0].number, _skipped_message(skipped))
 
 
 def _has_code(source: str) -> bool:
