@@ -309,6 +309,58 @@ def test_commented_out_training_code_is_reported_on_its_first_line():
     assert findings[0].message.startswith("4 lines of commented-out code (threshold 3)")
 
 
+def test_a_note_after_commented_out_code_does_not_split_the_block():
+    findings = lint(
+        """
+        import pandas as pd
+
+        def load(path):
+            frame = pd.read_csv(path)
+            # frame = frame.sample(frac=0.1, random_state=0)  # a tenth of the rows for debugging
+            # frame = frame[frame["fare"] > 0]
+            # frame["log_fare"] = frame["fare"].map(float)  # compare with the log scale later
+            return frame
+        """,
+        "MLS403",
+    )
+    assert [f.span.line for f in findings] == [5]
+    assert findings[0].message.startswith("3 lines of commented-out code")
+
+
+def test_commented_out_code_introduced_by_a_nested_comment_is_an_example():
+    findings = lint(
+        """
+        import pandas as pd
+
+        report = pd.read_csv("report.csv")
+        # # Uncomment for the full output (slow in the browser):
+        # pd.set_option("display.max_rows", None)
+        # pd.set_option("display.max_columns", None)
+        # print(report.to_string())
+        print(report.head())
+        """,
+        "MLS403",
+    )
+    assert findings == []
+
+
+def test_pseudo_code_inside_an_introduced_example_does_not_end_it():
+    findings = lint(
+        """
+        class Evaluator:
+            # How to use it:
+            #  truth=..., guesses=...          # load both
+            #  e = Evaluator(truth, guesses)   # build it
+            #  e.evaluate()                    # score every image
+            #  e.summarize()                   # print the table
+            def evaluate(self):
+                pass
+        """,
+        "MLS403",
+    )
+    assert findings == []
+
+
 def test_prose_pragmas_short_runs_and_docstrings_are_not_reported():
     findings = lint(
         '''

@@ -428,6 +428,13 @@ def _looks_like_prose(text: str) -> bool:
     return False
 
 
+def _without_trailing_comment(text: str) -> str:
+    """`model.fit(x)  # takes an hour` without its note: the code before it decides."""
+    masked = _STRING.sub(lambda match: "_" * len(match.group()), text)
+    cut = masked.find("#")
+    return text if cut <= 0 else text[:cut].rstrip()
+
+
 def _parse(source: str) -> list[ast.stmt] | None:
     """The statements of `source`, or None if it is not Python. Parsing never runs anything."""
     try:
@@ -494,11 +501,14 @@ def classify_comments(texts: list[str]) -> list[str]:
     index = 0
     while index < len(texts):
         text = texts[index].strip()
+        if text.startswith("#") and _INTRODUCTION.search(text):
+            index += 1  # `# # Uncomment for the full report:` introduces what follows
+            continue
         if not text or text.startswith("#"):
             kinds[index] = NEUTRAL
             index += 1
             continue
-        if _PRAGMA.match(text) or _looks_like_prose(text):
+        if _PRAGMA.match(text) or _looks_like_prose(_without_trailing_comment(text)):
             index += 1
             continue
         depth, end = _depth(text), index + 1
@@ -529,7 +539,9 @@ def _skip_examples(texts: list[str], kinds: list[str]) -> None:
             fenced, kinds[index] = not fenced, PROSE
             continue
         if kinds[index] == PROSE:
-            in_example = bool(_INTRODUCTION.search(text))
+            # Pseudo-code in an example (`cocoGt=..., cocoDt=...`) does not end it; prose does.
+            still_example = in_example and not _looks_like_prose(_without_trailing_comment(text))
+            in_example = still_example or bool(_INTRODUCTION.search(text))
             prose_indent = _indent(text)
         elif kinds[index] == CODE and prose_indent is not None:
             in_example = in_example or _indent(text) >= prose_indent + 4
