@@ -74,6 +74,31 @@ def test_files_of_the_repository_or_written_by_the_program_are_trusted():
     assert findings == []
 
 
+def test_files_written_with_the_function_forms_of_pandas_and_numpy_are_trusted():
+    findings = lint(
+        """
+        import argparse
+
+        import numpy as np
+        import pandas as pd
+        from umap import UMAP
+
+        def fit_embedding(features, model_dir, name):
+            reducer = UMAP(n_components=16).fit(features)
+            pd.to_pickle(reducer, f"{model_dir}/{name}_umap.pkl")
+            np.savez(f"{model_dir}/{name}_stats.npz", mean=features.mean(0), std=features.std(0))
+            reducer = pd.read_pickle(f"{model_dir}/{name}_umap.pkl")
+            stats = np.load(f"{model_dir}/{name}_stats.npz", allow_pickle=True)
+            return reducer, stats
+
+        def load_submitted(parser: argparse.ArgumentParser):
+            return pd.read_pickle(parser.parse_args().embedding)
+        """,
+        "MLS207",
+    )
+    assert [f.span.line for f in findings] == [16]  # only the file named on the command line
+
+
 def test_paths_leaving_the_repository_or_urls_are_reported():
     findings = lint(
         """

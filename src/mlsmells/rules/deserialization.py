@@ -57,6 +57,9 @@ _SERIALIZERS = {
     "joblib.dump": (1, ("filename",)),
     "torch.save": (1, ("f",)),
     "numpy.save": (0, ("file",)),
+    "numpy.savez": (0, ("file",)),
+    "numpy.savez_compressed": (0, ("file",)),
+    "pandas.to_pickle": (1, ("filepath_or_buffer", "path")),
     "yaml.dump": (1, ("stream",)),
 }
 #: Keywords that name the model whose code `trust_remote_code=True` runs.
