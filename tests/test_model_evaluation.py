@@ -24,6 +24,22 @@ def test_training_accuracy_through_an_aliased_metrics_module_is_reported():
     assert "`accuracy_score` of `clf`" in findings[0].message
 
 
+def test_a_unit_test_that_a_model_fits_its_training_data_is_not_reported():
+    code = """
+        import numpy as np
+        from sklearn.metrics import accuracy_score
+        from sklearn.neighbors import KNeighborsClassifier
+
+        def test_classifier_memorises_a_separable_set():
+            features = np.array([[0.0], [0.1], [0.9], [1.0]])
+            labels = np.array([0, 0, 1, 1])
+            clf = KNeighborsClassifier(n_neighbors=1).fit(features, labels)
+            assert accuracy_score(labels, clf.predict(features)) == 1.0
+        """
+    assert lint(code, "MLS513", path="tests/test_knn.py") == []
+    assert lines(lint(code, "MLS513", path="src/knn_demo.py")) == [9]
+
+
 def test_scoring_the_fit_call_itself_is_reported():
     assert lines(
         lint(
