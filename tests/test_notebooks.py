@@ -326,6 +326,26 @@ def test_skipped_cells_reports_only_what_the_saved_file_proves(tmp_path):
     assert message.startswith("cells 2, 3 and 4 were never run, but cells after them were")
 
 
+def test_an_error_the_prose_around_it_talks_about_was_shown_on_purpose(tmp_path):
+    shape_error = new_output("error", ename="RuntimeError", evalue="mat1 and mat2 shapes cannot be multiplied",
+                             traceback=[])
+    save(tmp_path / "lesson.ipynb", [
+        code("import torch\nlayer = torch.nn.Linear(3, 2)", 1),
+        new_markdown_cell("The most common bug in deep learning: shapes that do not line up. Watch:"),
+        code("layer(torch.ones(4, 5))", 2, outputs=[shape_error]),
+        new_markdown_cell("We get an error: `Linear(3, 2)` expects 3 features. Fix the input:"),
+        code("layer(torch.ones(4, 3))", 3),
+    ])
+    assert findings(tmp_path, "--select", "MLS603") == []
+    key_error = new_output("error", ename="KeyError", evalue="'fare'", traceback=[])
+    save(tmp_path / "lesson.ipynb", [
+        code("import pandas as pd\nrides = pd.read_csv('rides.csv')", 1),
+        new_markdown_cell("Compute the mean squared error of the baseline and its error rate."),
+        code("baseline = rides['fare'].mean()", 2, outputs=[key_error]),
+    ])
+    assert findings(tmp_path, "--select", "MLS603") == [("MLS603", 3, 1, 1)]
+
+
 def test_skipped_cells_ignores_cells_disabled_by_quoting(tmp_path):
     save(tmp_path / "a.ipynb", [code("x = 1", 1), code("'''\nx = expensive()\n'''", None), code("y = x", 2)])
     assert findings(tmp_path, "--select", "MLS604") == []

@@ -4,6 +4,7 @@ results that do not come from the code as written (META-B1, META-C2)."""
 from __future__ import annotations
 
 import builtins
+import re
 
 import libcst as cst
 
@@ -328,6 +329,28 @@ class UseBeforeDefinition(Rule):
             )
 
 
+#: How prose talks about an error it shows: "we get an error", "common errors", "it will
+#: fail", "raises", "traceback"; not "mean squared error" or "error rate".
+_ERROR_WORDS = re.compile(
+    r"\b(traceback|exceptions?|raises?|throws?)\b"
+    r"|\b(an|the|this|that|our|get|gets|got|will|would|common|an? \w+)\s+errors?\b(?!\s+(rate|bars?|term|function|metric))"
+    r"|\berrors?\s+(message|occurs?|happens?|because|when|says)\b"
+    r"|\b(will|would|it|this|that)\s+fail",
+    re.IGNORECASE,
+)
+
+
+def _explained(neighbours: list[Cell], error_name: object) -> bool:
+    """Whether a markdown cell next to a failing cell talks about the error: it was shown
+    on purpose."""
+    for cell in neighbours:
+        if cell.kind != "markdown":
+            continue
+        if _ERROR_WORDS.search(cell.source) or (isinstance(error_name, str) and error_name and error_name in cell.source):
+            return True
+    return False
+
+
 class ErrorOutputSaved(Rule):
     """
     A code cell was saved with an error among its outputs (a traceback): the notebook
@@ -365,12 +388,20 @@ class ErrorOutputSaved(Rule):
     )
     use_instead = "Fix the failing cell, or clear its outputs, before saving the notebook."
     notebook_behavior = _NOTEBOOK_BEHAVIOR
+    limitations = (
+        "An error shown on purpose is not reported: one that a markdown cell right before or "
+        "right after the failing cell talks about (it names the error, or says error, "
+        "exception, traceback or fails), as teaching notebooks do to show a common mistake."
+    )
 
     def end_file(self) -> None:
-        for cell in self.file.notebook.cells:
+        cells = self.file.notebook.cells
+        for index, cell in enumerate(cells):
             for output in cell.outputs:
                 if isinstance(output, dict) and output.get("output_type") == "error":
                     error = f"{output.get('ename', 'error')}: {output.get('evalue', '')}".strip(": ")
+                    if _explained(cells[index - 1:index] + cells[index + 1:index + 2], output.get("ename")):
+                        break
                     self.file.report_cell(
                         self, cell.number,
                         f"cell {cell.number} was saved with an error output ({error[:120]})",
