@@ -431,3 +431,21 @@ def test_a_failure_on_one_file_is_an_mls002_for_that_file(monkeypatch, tmp_path)
     assert outcome.exit_code == 2
     assert "a.py:1:1: MLS002 mlsmells failed on this file: AttributeError" in outcome.output
     assert "b.py:2:1: MLS101" in outcome.output
+
+
+def test_a_run_without_a_home_directory_is_uncached_not_broken(tmp_path, monkeypatch):
+    from mlsmells.config import Settings
+    from mlsmells.registry import find_rule
+    from mlsmells.runner import run
+
+    (tmp_path / "train.py").write_text(UNSEEDED)
+    monkeypatch.delenv("XDG_CACHE_HOME")
+
+    def no_home():
+        raise RuntimeError("Could not determine home directory.")
+
+    monkeypatch.setattr(Path, "home", staticmethod(no_home))
+    result = run([tmp_path], Settings(root=tmp_path), [find_rule("MLS101")], tmp_path, cache_dir=tmp_path / "cache")
+    assert [f.code for f in result.findings] == ["MLS101"]
+    assert result.warnings == ["results are not cached: no cache home for the key that signs cache entries: "
+                               "set XDG_CACHE_HOME."]

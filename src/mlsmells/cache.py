@@ -102,7 +102,10 @@ def signing_key() -> bytes:
     It lives in the user's cache home (`$XDG_CACHE_HOME`, else `~/.cache`), outside every
     project, so a repository cannot ship entries that verify.
     """
-    home = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "mlsmells"
+    try:
+        home = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "mlsmells"
+    except RuntimeError:  # no home directory to be found (a bare container)
+        raise CacheUnavailable("no cache home for the key that signs cache entries: set XDG_CACHE_HOME") from None
     try:
         home.mkdir(mode=0o700, parents=True, exist_ok=True)
         directory = open_directory(home)
