@@ -17,7 +17,7 @@ from collections.abc import Collection, Mapping
 import libcst as cst
 from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
-from mlsmells.engine.walker import children_of
+from mlsmells.engine.walker import descendants
 from mlsmells.findings import Span
 
 FALLBACK = Span(1, 1, 1, 1)
@@ -66,11 +66,8 @@ def _statement_index(module: cst.Module) -> dict[cst.CSTNode, int]:
     locating a node does not search the module."""
     index: dict[cst.CSTNode, int] = {}
     for number, statement in enumerate(module.body):
-        stack: list[cst.CSTNode] = [statement]
-        while stack:
-            node = stack.pop()
+        for node in descendants(statement):
             index.setdefault(node, number)
-            stack.extend(children_of(node))
     return index
 
 

@@ -9,7 +9,7 @@ trivia are not visited: rules look at syntax, and comments are read from the sou
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import libcst as cst
 
@@ -58,6 +58,16 @@ def children_of(node: cst.CSTNode) -> list[cst.CSTNode]:
         elif type(value) is tuple or type(value) is list:
             children.extend(item for item in value if isinstance(item, cst.CSTNode))
     return children
+
+
+def descendants(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
+    """`node` and every node below it, in no particular order, without recursion (code
+    nested thousands deep must not exhaust the stack)."""
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        yield current
+        stack.extend(children_of(current))
 
 
 class _Exit:

@@ -11,7 +11,7 @@ import libcst as cst
 
 from mlsmells.engine.calls import callee_name
 from mlsmells.engine.names import Scope
-from mlsmells.engine.walker import children_of
+from mlsmells.engine.walker import descendants
 from mlsmells.findings import Family, Severity
 from mlsmells.rule import Option
 from mlsmells.rules.named_literals import (
@@ -28,17 +28,6 @@ from mlsmells.rules.string_values import ValueRule
 def _under(text: str, directory: str) -> bool:
     top = directory.rstrip("/")
     return text == directory or text == top or text.startswith(top + "/")
-
-
-def _calls_in(expression: cst.CSTNode) -> list[cst.Call]:
-    """Every call inside `expression` (an `if` test)."""
-    calls, stack = [], [expression]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, cst.Call):
-            calls.append(node)
-        stack.extend(children_of(node))
-    return calls
 
 
 def _leading_text(node: cst.CSTNode) -> str | None:
@@ -345,7 +334,7 @@ class HardCodedPath(ValueRule):
     # Uses -------------------------------------------------------------------------------
 
     def visit_If(self, node: cst.If) -> None:
-        probes = [self._probed_literal(call) for call in _calls_in(node.test)]
+        probes = [self._probed_literal(call) for call in descendants(node.test) if isinstance(call, cst.Call)]
         self.guards.append(tuple(text for text in map(_leading_text, filter(None, probes)) if text))
 
     def leave_If(self, original_node: cst.If) -> None:
