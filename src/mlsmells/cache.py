@@ -131,6 +131,8 @@ class ResultCache:
         self.version_name = f"{__version__}-{self.configuration}"
         self.rules = {rule.code: rule for rule in rules}
         self._key = key
+        #: Whether this process has made and marked the directory (each worker learns it once).
+        self._marked = False
 
     def _name(self, shown: str, digest: str) -> tuple[str, str]:
         name = hashlib.sha256(f"{shown}\0{digest}".encode("utf-8", "surrogateescape")).hexdigest()
@@ -180,15 +182,18 @@ class ResultCache:
                 os.close(descriptor)
 
     def _open_root(self) -> int:
-        """The cache directory, created and marked if it does not exist yet."""
-        try:
-            self.root.parent.mkdir(parents=True, exist_ok=True)
-            os.mkdir(self.root, 0o755)
-        except FileExistsError:
-            pass
+        """The cache directory, created and marked the first time this process writes."""
+        if not self._marked:
+            try:
+                self.root.parent.mkdir(parents=True, exist_ok=True)
+                os.mkdir(self.root, 0o755)
+            except FileExistsError:
+                pass
         directory = open_directory(self.root)
-        create_in(directory, TAG_NAME, TAG)
-        create_in(directory, ".gitignore", GITIGNORE)
+        if not self._marked:
+            create_in(directory, TAG_NAME, TAG)
+            create_in(directory, ".gitignore", GITIGNORE)
+            self._marked = True
         return directory
 
 
