@@ -449,3 +449,24 @@ def test_a_run_without_a_home_directory_is_uncached_not_broken(tmp_path, monkeyp
     assert [f.code for f in result.findings] == ["MLS101"]
     assert result.warnings == ["results are not cached: no cache home for the key that signs cache entries: "
                                "set XDG_CACHE_HOME."]
+
+
+def test_running_out_of_memory_is_the_files_not_a_rules():
+    from mlsmells.checking import FileChecker
+    from mlsmells.findings import Family
+    from mlsmells.rule import Rule
+
+    class Hungry(Rule):
+        code = "MLS795"
+        name = "hungry"
+        family = Family.ARCHITECTURE
+
+        def visit_Module(self, node) -> None:
+            raise MemoryError
+
+    checker = FileChecker([Hungry], {Hungry: {}}, max_bytes=1_000_000)
+    path = Path(__file__)
+    result = checker.check(path, "big.py")
+    assert [(f.code, f.message) for f in result.findings] == [
+        ("MLS001", "could not analyse the file: it needs more memory than is available")
+    ]

@@ -190,7 +190,10 @@ def _analyse(
                 dispatcher.on_leave(node_type, getattr(rule, method))
 
         def rule_failed(owner: Rule | DataFlow, error: BaseException) -> None:
-            """A rule's bug ends that rule; the dataflow layer's ends every rule reading it."""
+            """A rule's bug ends that rule; the dataflow layer's ends every rule reading it.
+            Running out of memory is the file's, not the rule's: the checker reports it."""
+            if isinstance(error, MemoryError):
+                raise error
             failing = [rule for rule in active if rule.uses_dataflow] if owner is context.flow else [owner]
             dispatcher.drop(owner)
             for rule in failing:

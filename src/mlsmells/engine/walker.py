@@ -148,8 +148,6 @@ def walk(
             for handler in dispatcher.leave_handlers(type(done)):
                 try:
                     handler(done)
-                except MemoryError:
-                    raise  # the file's, not the rule's: the checker reports it
                 except Exception as error:  # noqa: BLE001 - one rule's bug must not end the walk
                     on_error(handler.__self__, error)
             if node.needs_leave:
@@ -161,8 +159,6 @@ def walk(
         for handler in dispatcher.visit_handlers(node_type):
             try:
                 handler(node)
-            except MemoryError:
-                raise  # the file's, not the rule's: the checker reports it
             except Exception as error:  # noqa: BLE001 - one rule's bug must not end the walk
                 on_error(handler.__self__, error)
         opened = enter(node)
