@@ -1,5 +1,5 @@
 """The shared knowledge of the data rules: which expressions hold pandas objects
-(rules/pandas_objects.py) and which calls load data (rules/ml_api.py)."""
+(knowledge/pandas_objects.py) and which calls load data (knowledge/ml_api.py)."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ import libcst as cst
 
 from mlsmells.engine.linter import lint_source
 from mlsmells.findings import Family
+from mlsmells.knowledge.ml_api import constructed_classes, is_loader
+from mlsmells.knowledge.pandas_objects import PandasObjects
 from mlsmells.rule import Rule
-from mlsmells.rules.ml_api import constructed_classes, is_loader
-from mlsmells.rules.pandas_objects import PandasObjects
 
 
 class Probe(Rule):

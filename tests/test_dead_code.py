@@ -11,7 +11,12 @@ from conftest import lines, lint, lint_percent_notebook, run_json
 
 from mlsmells.engine.linter import lint_source
 from mlsmells.registry import find_rule
-from mlsmells.rules.dead_code import CODE, NEUTRAL, PROSE, classify_comments
+from mlsmells.rules.architecture.dead_code import (
+    CODE,
+    NEUTRAL,
+    PROSE,
+    classify_comments,
+)
 
 # MLS401: constant tests ----------------------------------------------------------------------
 

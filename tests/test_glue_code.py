@@ -10,7 +10,7 @@ from conftest import lint, lint_percent_notebook
 
 from mlsmells.engine.linter import lint_source
 from mlsmells.registry import find_rule
-from mlsmells.rules.glue_code import private_part
+from mlsmells.rules.architecture.glue_code import private_part
 
 # MLS411 ------------------------------------------------------------------------------------
 

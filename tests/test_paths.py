@@ -8,7 +8,7 @@ from conftest import lines, lint, lint_percent_notebook
 
 from mlsmells.engine.linter import lint_source
 from mlsmells.registry import find_rule
-from mlsmells.rules.paths import is_path_name, machine_path
+from mlsmells.rules.configuration.paths import is_path_name, machine_path
 
 
 @pytest.mark.parametrize(

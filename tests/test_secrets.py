@@ -9,7 +9,11 @@ import pytest
 from conftest import lines, lint, lint_percent_notebook, run_mlsmells
 from nbformat.v4 import new_code_cell, new_notebook
 
-from mlsmells.rules.secrets import HardCodedSecret, credential_kind, maybe_secret
+from mlsmells.rules.configuration.secrets import (
+    HardCodedSecret,
+    credential_kind,
+    maybe_secret,
+)
 
 HF_TOKEN = "hf_" + "Qx7LmN2pRs9TuVw4YzAb6CdEf8GhIj1KlMo"
 WANDB_KEY = "9c1e5f0a7b3d2e8f4a6c0b9d1e7f3a5c8b2d4e6f"

@@ -8,7 +8,11 @@ from conftest import lint, lint_percent_notebook
 from mlsmells.engine.linter import lint_notebook
 from mlsmells.notebooks import notebook_from_percent
 from mlsmells.registry import find_rule
-from mlsmells.rules.supply_chain import hub_repo_id, unpinned_packages, url_is_pinned
+from mlsmells.rules.configuration.supply_chain import (
+    hub_repo_id,
+    unpinned_packages,
+    url_is_pinned,
+)
 
 
 @pytest.mark.parametrize(

@@ -8,7 +8,7 @@ import json
 import pytest
 from conftest import run_json
 
-from mlsmells.rules.train_serve import SERVING, TRAINING, side_of_path
+from mlsmells.rules.architecture.train_serve import SERVING, TRAINING, side_of_path
 
 TRAINING_SCRIPT = """
 import numpy as np

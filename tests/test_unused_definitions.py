@@ -9,7 +9,7 @@ from pathlib import Path
 
 from mlsmells.config import Settings
 from mlsmells.registry import find_rule
-from mlsmells.rules.unused_definitions import experiment_mark, name_words
+from mlsmells.rules.architecture.unused_definitions import experiment_mark, name_words
 from mlsmells.runner import run
 
 RULE = find_rule("MLS402")

@@ -21,7 +21,7 @@ from mlsmells.findings import Finding
 from mlsmells.notebooks import read_notebook, source_json_lines
 from mlsmells.reading import RefusedFile, TooLarge, read_bytes
 from mlsmells.rule import Rule
-from mlsmells.rules.engine import InternalError
+from mlsmells.rules.engine.failures import InternalError
 from mlsmells.sources import SourceError, decode_python_source
 
 

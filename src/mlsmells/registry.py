@@ -1,7 +1,8 @@
 """The rule registry: every `Rule` subclass defined in the `mlsmells.rules` package.
 
-Rule modules are discovered, not listed: adding a rule means adding a class to a family
-module (or a new module) under `mlsmells/rules/`.
+Rule modules are discovered, not listed: adding a rule means adding a class to a module
+of its family's package (`mlsmells/rules/<family>/<topic>.py`, a new module there if no
+module fits). Every module under `mlsmells.rules`, at any depth, is imported.
 """
 
 from __future__ import annotations
@@ -17,8 +18,10 @@ from mlsmells.rule import Rule
 @functools.cache
 def all_rules() -> tuple[type[Rule], ...]:
     """Every registered rule, ordered by code."""
-    for module in pkgutil.iter_modules(rules_package.__path__):
-        importlib.import_module(f"{rules_package.__name__}.{module.name}")
+    # Each module and package is imported as it is found, before walk_packages imports a
+    # package to walk into it: an ImportError is raised here, not swallowed there.
+    for module in pkgutil.walk_packages(rules_package.__path__, prefix=rules_package.__name__ + "."):
+        importlib.import_module(module.name)
     # Only rules defined in the package count: a test's throwaway rule never registers.
     prefix = rules_package.__name__ + "."
     found = [cls for cls in _subclasses(Rule) if cls.code and cls.__module__.startswith(prefix)]

@@ -22,7 +22,7 @@ from mlsmells.engine.positions import FALLBACK
 from mlsmells.engine.suppression import Directives
 from mlsmells.findings import Finding
 from mlsmells.rule import Rule
-from mlsmells.rules.engine import InternalError
+from mlsmells.rules.engine.failures import InternalError
 from mlsmells.selection import resolve_selectors, selector_matches
 from mlsmells.parallel import check_all
 

@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import PurePath
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar, Protocol
 
 import libcst as cst
 
@@ -18,14 +18,21 @@ from mlsmells.notebooks import MagicLine, Notebook
 
 if TYPE_CHECKING:
     from mlsmells.engine.dataflow import DataFlow
-    from mlsmells.rule import Rule
+
+
+class ReportingRule(Protocol):
+    """The rule a report comes from, as the context sees it: reports are kept by the rule's
+    class, which the linter turns into findings. `mlsmells.rule.Rule` is one; naming no
+    more of it keeps the dependency one-way, rule.py -> engine/context.py."""
+
+    code: ClassVar[str]
 
 
 @dataclass(frozen=True)
 class Report:
     """A finding before positions are known: positions are computed only for these nodes."""
 
-    rule: type[Rule]
+    rule: type[ReportingRule]
     node: cst.CSTNode
     message: str
     #: Set when this finding is graver than its rule's own severity.
@@ -36,7 +43,7 @@ class Report:
 class LineReport:
     """A finding at a position of a Python file's text, for findings that have no syntax node."""
 
-    rule: type[Rule]
+    rule: type[ReportingRule]
     line: int
     column: int
     message: str
@@ -46,7 +53,7 @@ class LineReport:
 class CellReport:
     """A finding about a notebook cell itself (its outputs, its execution count)."""
 
-    rule: type[Rule]
+    rule: type[ReportingRule]
     cell: int
     line: int
     column: int
@@ -83,7 +90,7 @@ class FileContext:
         self.reports: list[Report] = []
         #: Reports held for the repository pass, which decides whether they become findings.
         self.held: list[Report] = []
-        self._held_count: Counter[type[Rule]] = Counter()
+        self._held_count: Counter[type[ReportingRule]] = Counter()
         #: In a notebook: the cell of each top-level statement, and the one being walked.
         self._statement_cells = _statement_cells(module, notebook, statement_lines) if notebook is not None else None
         self.cell: int | None = None
@@ -136,21 +143,21 @@ class FileContext:
         a position in a message or their repository facts, at a fraction of `span_of`'s cost."""
         return self.positions.near(nodes)
 
-    def report(self, rule: Rule, node: cst.CSTNode, message: str, severity: Severity | None = None) -> None:
+    def report(self, rule: ReportingRule, node: cst.CSTNode, message: str, severity: Severity | None = None) -> None:
         self.reports.append(Report(type(rule), node, message, severity))
 
-    def hold(self, rule: Rule, node: cst.CSTNode, message: str) -> int:
+    def hold(self, rule: ReportingRule, node: cst.CSTNode, message: str) -> int:
         """Hold a possible finding for the repository pass; returns its number for `rule`."""
         number = self._held_count[type(rule)]
         self._held_count[type(rule)] += 1
         self.held.append(Report(type(rule), node, message))
         return number
 
-    def report_cell(self, rule: Rule, cell: int, message: str, line: int = 1, column: int = 1) -> None:
+    def report_cell(self, rule: ReportingRule, cell: int, message: str, line: int = 1, column: int = 1) -> None:
         """Report at a position in a notebook cell, for findings that have no syntax node."""
         self.cell_reports.append(CellReport(type(rule), cell, line, column, message))
 
-    def report_line(self, rule: Rule, line: int, message: str, column: int = 1) -> None:
+    def report_line(self, rule: ReportingRule, line: int, message: str, column: int = 1) -> None:
         """Report at a 1-based position of the module text, for findings that have no syntax
         node (a comment); in a notebook, at the cell and line that position comes from."""
         if self.notebook is not None:
@@ -159,7 +166,7 @@ class FileContext:
         else:
             self.line_reports.append(LineReport(type(rule), line, column, message))
 
-    def report_magic(self, rule: Rule, magic: MagicLine, message: str) -> None:
+    def report_magic(self, rule: ReportingRule, magic: MagicLine, message: str) -> None:
         """Report at an IPython line (`!pip install x`, `%env KEY=...`), where its text starts."""
         text = self.notebook.cell(magic.cell).lines[magic.cell_line - 1]
         column = len(text) - len(text.lstrip()) + 1

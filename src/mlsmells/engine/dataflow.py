@@ -25,15 +25,21 @@ from __future__ import annotations
 import enum
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import libcst as cst
 
-from mlsmells.engine.names import Scope, parameters, target_names
+from mlsmells.engine.names import NameResolver, Scope, parameters, target_names
 from mlsmells.engine.walker import Dispatcher, children_of
 
-if TYPE_CHECKING:
-    from mlsmells.engine.context import FileContext
+
+class WalkedFile(Protocol):
+    """What the data flow reads of the file being walked: the scope chain the walk keeps
+    current (innermost last) and the file's name resolution. `FileContext` is one; naming
+    only these two keeps the dependency one-way, engine/context.py -> engine/dataflow.py."""
+
+    scopes: list[Scope]
+    names: NameResolver
 
 
 class Kind(enum.Enum):
@@ -102,7 +108,7 @@ _COMPREHENSIONS = (cst.ListComp, cst.SetComp, cst.GeneratorExp, cst.DictComp)
 class DataFlow:
     """The definitions of one file, recorded as the engine walks it (see the module doc)."""
 
-    def __init__(self, file: FileContext) -> None:
+    def __init__(self, file: WalkedFile) -> None:
         self._file = file
         self._live: dict[Scope, dict[str, list[Definition]]] = {}
         self._path: list[int] = []

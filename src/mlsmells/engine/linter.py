@@ -24,7 +24,7 @@ from mlsmells.engine.walker import Dispatcher, walk
 from mlsmells.findings import Family, Finding, Severity, Span
 from mlsmells.notebooks import Cell, Notebook, build_module, cell_source_for_parsing
 from mlsmells.rule import Rule
-from mlsmells.rules.engine import FileNotAnalysed, InternalError
+from mlsmells.rules.engine.failures import FileNotAnalysed, InternalError
 from mlsmells.sources import source_lines
 
 

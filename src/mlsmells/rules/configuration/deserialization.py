@@ -17,7 +17,7 @@ from mlsmells.engine.calls import (
 )
 from mlsmells.engine.names import Scope, target_names
 from mlsmells.findings import Family, Severity
-from mlsmells.rules.string_values import (
+from mlsmells.knowledge.string_values import (
     HOLE,
     ValueRule,
     argument,
@@ -26,7 +26,11 @@ from mlsmells.rules.string_values import (
     short_code,
     shown,
 )
-from mlsmells.rules.supply_chain import PIPELINES, hub_repo_id, revision_problem
+from mlsmells.rules.configuration.supply_chain import (
+    PIPELINES,
+    hub_repo_id,
+    revision_problem,
+)
 
 #: Functions that unpickle what they are given.
 _UNPICKLERS = frozenset(

@@ -12,8 +12,7 @@ import libcst as cst
 
 from mlsmells.engine.calls import callee_name
 from mlsmells.findings import Family, Severity
-from mlsmells.rule import Rule
-from mlsmells.rules.named_literals import (
+from mlsmells.knowledge.named_literals import (
     assignments,
     dict_entries,
     first_of,
@@ -21,6 +20,7 @@ from mlsmells.rules.named_literals import (
     target_name,
     words,
 )
+from mlsmells.rule import Rule
 
 #: Credentials with a recognisable shape, whatever they are assigned to.
 _KEY_SHAPES = (

@@ -12,8 +12,7 @@ import libcst as cst
 from mlsmells.engine.calls import callee_name
 from mlsmells.engine.names import parameters
 from mlsmells.findings import Family, Severity
-from mlsmells.rule import Rule
-from mlsmells.rules.named_literals import (
+from mlsmells.knowledge.named_literals import (
     assignments,
     first_of,
     literal_string,
@@ -21,6 +20,7 @@ from mlsmells.rules.named_literals import (
     target_name,
     words,
 )
+from mlsmells.rule import Rule
 
 #: A device string naming one accelerator: `cuda`, `cuda:1`, `mps`.
 _ACCELERATOR = re.compile(r"(cuda|mps)(:\d+)?")

@@ -18,12 +18,12 @@ import libcst as cst
 from mlsmells.engine.calls import code_of, unwrap_method_chain
 from mlsmells.engine.names import Scope, dotted_name, parameters
 from mlsmells.findings import Family, Severity
-from mlsmells.rule import Rule
-from mlsmells.rules.torch_models import (
+from mlsmells.knowledge.torch_models import (
     is_torch_module_class,
     module_name,
     names_an_optimizer,
 )
+from mlsmells.rule import Rule
 
 #: Context managers and decorators that turn autograd off.
 _NO_GRAD = frozenset({"torch.no_grad", "torch.inference_mode", "torch.autograd.no_grad", "torch.autograd.grad_mode.no_grad"})

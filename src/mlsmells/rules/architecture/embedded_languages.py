@@ -19,8 +19,8 @@ import libcst as cst
 from mlsmells.engine.calls import has_double_star, keyword_arg, keyword_literal
 from mlsmells.engine.dataflow import Definition, Kind, ancestry, names_read
 from mlsmells.findings import Family, Severity
+from mlsmells.knowledge.string_values import argument
 from mlsmells.rule import Rule
-from mlsmells.rules.string_values import argument
 
 #: Methods that run SQL text, on whatever receiver: a DB-API cursor or connection, a
 #: SQLAlchemy connection or session, a SparkSession, DuckDB, a BigQuery client, pandas.

@@ -14,8 +14,8 @@ import libcst as cst
 from mlsmells.engine.calls import has_double_star, keyword_arg, keyword_literal
 from mlsmells.engine.dataflow import Kind
 from mlsmells.findings import Family, Severity
+from mlsmells.knowledge.pandas_objects import PandasObjects
 from mlsmells.rule import Rule
-from mlsmells.rules.pandas_objects import PandasObjects
 
 _PANDAS = frozenset({"pandas"})
 

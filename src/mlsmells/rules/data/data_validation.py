@@ -19,8 +19,7 @@ from mlsmells.engine.calls import (
 )
 from mlsmells.engine.dataflow import Definition, Kind, ancestry
 from mlsmells.findings import Family, Severity
-from mlsmells.rule import Rule
-from mlsmells.rules.ml_api import (
+from mlsmells.knowledge.ml_api import (
     CROSS_VALIDATION,
     DATA_WRAPPERS,
     DATASET_BASES,
@@ -31,7 +30,8 @@ from mlsmells.rules.ml_api import (
     is_loader,
     method_call,
 )
-from mlsmells.rules.pandas_objects import PandasObjects
+from mlsmells.knowledge.pandas_objects import PandasObjects
+from mlsmells.rule import Rule
 
 #: Cross-validation helpers that are functions taking (estimator, X, y): classes such as
 #: `GridSearchCV` take only the estimator and train through `.fit`.

@@ -19,13 +19,13 @@ import libcst as cst
 from mlsmells.engine.calls import argument, code_of, keyword_literal
 from mlsmells.engine.dataflow import Kind, ancestry
 from mlsmells.findings import Family, Severity
-from mlsmells.rule import Rule
-from mlsmells.rules.ml_api import (
+from mlsmells.knowledge.ml_api import (
     CROSS_VALIDATION,
     PREDICTION_METHODS,
     SPLIT_FUNCTIONS,
     SPLITTER_CLASSES,
 )
+from mlsmells.rule import Rule
 
 #: Calls that hold data out of training: a split, a splitter, or cross-validation.
 _HELD_OUT = SPLIT_FUNCTIONS | SPLITTER_CLASSES | CROSS_VALIDATION

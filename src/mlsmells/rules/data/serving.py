@@ -10,14 +10,14 @@ import libcst as cst
 
 from mlsmells.engine.calls import callee_name, keyword_arg
 from mlsmells.findings import Family, Severity
-from mlsmells.rule import Rule
-from mlsmells.rules.ml_api import PREDICTION_METHODS
-from mlsmells.rules.serving_code import (
+from mlsmells.knowledge.ml_api import PREDICTION_METHODS
+from mlsmells.knowledge.serving_code import (
     HANDLER_DECORATORS,
     ROUTE_METHODS,
     decorator_names,
     serving_methods,
 )
+from mlsmells.rule import Rule
 
 #: Names that make a plain function an inference entry point when it also predicts
 #: (`handler` for AWS Lambda, `predict_fn`/`transform_fn` for SageMaker).

@@ -14,8 +14,8 @@ from mlsmells.engine.calls import (
     keyword_literal,
 )
 from mlsmells.findings import Family, Severity
+from mlsmells.knowledge.randomness import SEED_FUNCTIONS_OPTION, Seeding, classify
 from mlsmells.rule import Rule
-from mlsmells.rules.randomness import SEED_FUNCTIONS_OPTION, Seeding, classify
 
 _DATA_LOADERS = frozenset({"torch.utils.data.DataLoader", "torch.utils.data.dataloader.DataLoader"})
 _RANDOM_SAMPLERS = frozenset(

@@ -13,20 +13,20 @@ import libcst as cst
 from mlsmells.engine.calls import callee_name, code_of
 from mlsmells.engine.names import dotted_name
 from mlsmells.findings import Family, Severity
-from mlsmells.rule import Rule
-from mlsmells.rules.ml_api import (
+from mlsmells.knowledge.ml_api import (
     FIT_METHODS,
     PREDICTION_METHODS,
     PREPROCESSORS,
     method_call,
 )
-from mlsmells.rules.serving_code import (
+from mlsmells.knowledge.serving_code import (
     HANDLER_DECORATORS,
     ROUTE_METHODS,
     WEB_APPS,
     decorator_names,
     serving_methods,
 )
+from mlsmells.rule import Rule
 
 #: Packages whose objects are models: a receiver made by one of them is a model.
 _ML_PACKAGES = frozenset(

@@ -9,8 +9,8 @@ from mlsmells.engine.calls import code_of, keyword_arg
 from mlsmells.engine.names import Scope
 from mlsmells.engine.walker import children_of
 from mlsmells.findings import Family, Severity
+from mlsmells.knowledge.pandas_objects import PandasObjects
 from mlsmells.rule import Rule
-from mlsmells.rules.pandas_objects import PandasObjects
 
 #: Functions that return a new array or frame holding all of their inputs: called on an
 #: accumulator in every iteration, each call copies everything gathered so far.

@@ -17,12 +17,12 @@ from mlsmells.engine.calls import callee_name, code_of
 from mlsmells.engine.dataflow import Definition, Kind
 from mlsmells.engine.names import Scope
 from mlsmells.findings import Family, Severity
-from mlsmells.rule import Rule
-from mlsmells.rules.torch_models import (
+from mlsmells.knowledge.torch_models import (
     constructor,
     is_torch_module_class,
     names_an_optimizer,
 )
+from mlsmells.rule import Rule
 
 
 @dataclass

@@ -17,8 +17,14 @@ from mlsmells.engine.calls import (
 )
 from mlsmells.engine.names import Scope
 from mlsmells.findings import Family, Severity
+from mlsmells.knowledge.string_values import (
+    ValueRule,
+    argument,
+    is_url,
+    short_code,
+    shown,
+)
 from mlsmells.rule import DEFAULT_NOTEBOOK_BEHAVIOR
-from mlsmells.rules.string_values import ValueRule, argument, is_url, short_code, shown
 
 #: Functions that save an object to a path: qualified name -> ((position, keywords) of the
 #: object, (position, keywords) of the path).

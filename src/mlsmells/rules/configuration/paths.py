@@ -13,8 +13,7 @@ from mlsmells.engine.calls import callee_name
 from mlsmells.engine.names import Scope
 from mlsmells.engine.walker import descendants
 from mlsmells.findings import Family, Severity
-from mlsmells.rule import Option
-from mlsmells.rules.named_literals import (
+from mlsmells.knowledge.named_literals import (
     assignments,
     dict_entries,
     literal_string,
@@ -22,7 +21,8 @@ from mlsmells.rules.named_literals import (
     target_name,
     words,
 )
-from mlsmells.rules.string_values import ValueRule
+from mlsmells.knowledge.string_values import ValueRule
+from mlsmells.rule import Option
 
 
 def _under(text: str, directory: str) -> bool:

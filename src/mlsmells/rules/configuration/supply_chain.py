@@ -14,8 +14,14 @@ import libcst as cst
 from mlsmells.engine.calls import has_double_star, is_none, keyword_arg
 from mlsmells.engine.names import Scope
 from mlsmells.findings import Family, Severity
+from mlsmells.knowledge.string_values import (
+    ValueRule,
+    argument,
+    is_url,
+    short_code,
+    shown,
+)
 from mlsmells.rule import Rule
-from mlsmells.rules.string_values import ValueRule, argument, is_url, short_code, shown
 
 _INSTALLERS = ("pip", "pip3", "conda", "mamba", "micromamba")
 #: Options that take a value, which is not a package.

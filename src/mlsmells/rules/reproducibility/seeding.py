@@ -1,5 +1,5 @@
-"""MLS1xx: reproducibility. Uncontrolled randomness makes training runs, data splits and
-tests impossible to repeat (SLR-CM25, SLR-CM30, ZHANG22-14)."""
+"""MLS101 to MLS103 and MLS105: seeding. Uncontrolled randomness makes training runs, data
+splits and tests impossible to repeat (SLR-CM25, SLR-CM30, ZHANG22-14)."""
 
 from __future__ import annotations
 
@@ -17,8 +17,7 @@ from mlsmells.engine.calls import (
 )
 from mlsmells.engine.names import parameters
 from mlsmells.findings import Family, Severity
-from mlsmells.rule import Rule
-from mlsmells.rules.randomness import (
+from mlsmells.knowledge.randomness import (
     LIBRARY_TITLES,
     SEED_FUNCTIONS_OPTION,
     Draw,
@@ -26,6 +25,7 @@ from mlsmells.rules.randomness import (
     classify,
     seeds_with_a_value,
 )
+from mlsmells.rule import Rule
 
 #: APIs that only need an input of the right shape: tracing, export, profiling, summaries.
 _SHAPE_ONLY_APIS = frozenset(

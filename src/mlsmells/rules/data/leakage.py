@@ -6,7 +6,7 @@ scale-sensitive model trained without a scaler learns mostly from the widest fea
 (ZHANG22-10).
 
 The rules follow values with the def-use layer (engine/dataflow.py) and agree on the
-ML APIs through ml_api.py: which calls split data, which classes are preprocessors.
+ML APIs through knowledge/ml_api.py: which calls split data, which classes are preprocessors.
 """
 
 from __future__ import annotations
@@ -20,8 +20,7 @@ import libcst as cst
 from mlsmells.engine.calls import argument, callee_name
 from mlsmells.engine.dataflow import Definition, Kind, ancestry, names_read
 from mlsmells.findings import Family, Severity
-from mlsmells.rule import Rule
-from mlsmells.rules.ml_api import (
+from mlsmells.knowledge.ml_api import (
     CROSS_VALIDATION,
     PREDICTION_METHODS,
     PREPROCESSORS,
@@ -32,6 +31,7 @@ from mlsmells.rules.ml_api import (
     is_loader,
     method_call,
 )
+from mlsmells.rule import Rule
 
 #: Methods that learn from the data they are given (`partial_fit` and `fit_predict` are
 #: left out: streaming updates and clustering a set are not what these rules are about).

@@ -19,9 +19,9 @@ from mlsmells.engine.calls import callee_name, keyword_literal
 from mlsmells.engine.dataflow import base_name
 from mlsmells.engine.names import dotted_name, target_names
 from mlsmells.findings import Family, Severity
+from mlsmells.knowledge.pandas_objects import PandasObjects
+from mlsmells.knowledge.string_values import ValueRule, argument, shown
 from mlsmells.rule import Option
-from mlsmells.rules.pandas_objects import PandasObjects
-from mlsmells.rules.string_values import ValueRule, argument, shown
 
 #: DataFrame methods that reshape, combine, clean or derive data: one ad-hoc step each.
 PREPARATION_METHODS = frozenset(
