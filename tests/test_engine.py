@@ -133,7 +133,7 @@ def test_paths_outside_the_working_directory_are_shown_in_full(tmp_path, write):
 
 
 def test_positions_from_single_statements_match_the_whole_module():
-    from mlsmells.engine.parsing import parse_with_statement_lines
+    from mlsmells.engine.parsing import parse
     from mlsmells.engine.positions import Positions, all_spans
 
     root = Path(__file__).resolve().parents[1] / "fixtures" / "demo-project"
@@ -145,7 +145,8 @@ def test_positions_from_single_statements_match_the_whole_module():
         "    pass\n\nif os:\n    y = 1\nelse:\n    y = 2\n# footer comment\n"
     )
     for source in sources:
-        module, lines = parse_with_statement_lines(source)
+        parsed = parse(source)
+        module, lines = parsed.module, parsed.statement_lines
         assert lines is not None
         everything = all_spans(module)
         nodes = [node for node in everything if not isinstance(node, cst.Module)]

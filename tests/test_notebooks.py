@@ -362,14 +362,15 @@ def test_use_before_definition_is_quiet_after_a_cell_that_does_not_parse(tmp_pat
 
 def test_statement_cells_from_cpython_lines_match_generated_code():
     from mlsmells.engine.context import _statement_cells
-    from mlsmells.engine.parsing import parse_with_statement_lines
+    from mlsmells.engine.parsing import parse
     from mlsmells.notebooks import notebook_from_percent
 
     notebook, _ = notebook_from_percent(
         "# %% [1]\n# setup\nimport os; import sys\n\n# %% [2]\n@decorate\n# note\ndef f():\n"
         "    return 1\n\n# trailing\n# %% [3]\n%matplotlib inline\nx = f()\n"
     )
-    module, lines = parse_with_statement_lines(notebook.module_text)
+    parsed = parse(notebook.module_text)
+    module, lines = parsed.module, parsed.statement_lines
     assert lines is not None
     from_cpython = _statement_cells(module, notebook, lines)
     from_codegen = _statement_cells(module, notebook, None)

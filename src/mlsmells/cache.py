@@ -280,6 +280,7 @@ def _result_to_json(result: FileResult) -> dict[str, Any]:
         },
         "facts": {rule.code: fact for rule, fact in result.facts.items()},
         "held": {rule.code: [_finding_to_json(finding) for finding in held] for rule, held in result.held.items()},
+        "dependencies": [list(dependency) for dependency in result.dependencies],
     }
 
 
@@ -304,7 +305,16 @@ def _result_from_json(data: dict[str, Any], rules: dict[str, type[Rule]], shown:
             for code, held in _expect(data["held"], dict).items()
         },
         skipped_language=_expect(data["skipped_language"], str),
+        dependencies=tuple(_dependency(item) for item in _expect(data["dependencies"], list)),
     )
+
+
+def _dependency(item: Any) -> tuple[str, str, str]:
+    """One lookup into the project's other modules: (importer, name, digest), all text."""
+    if len(_expect(item, list)) != 3:
+        raise ValueError("a dependency is three strings")
+    origin, name, digest = (_expect(part, str) for part in item)
+    return origin, name, digest
 
 
 def _finding_to_json(finding: Finding) -> dict[str, Any]:

@@ -16,6 +16,7 @@ from typing import Any
 
 from mlsmells.cache import ResultCache
 from mlsmells.engine.linter import FileResult, lint_notebook, lint_source, make_finding, not_analysed
+from mlsmells.engine.project import Project
 from mlsmells.engine.positions import FALLBACK
 from mlsmells.findings import Finding
 from mlsmells.notebooks import read_notebook, source_json_lines
@@ -35,6 +36,8 @@ class FileChecker:
     cache: ResultCache | None = None
     #: Directories (resolved) a symbolic link may lead into: what the run was asked to check.
     allowed: tuple[Path, ...] = ()
+    #: The project's modules, for questions one file cannot answer (`engine/project.py`).
+    project: Project | None = None
 
     def check(self, path: Path, shown: str) -> FileResult:
         """The file's results; never raises for anything the file holds."""
@@ -65,7 +68,9 @@ class FileChecker:
             return self._analyse(path, shown, data)
         digest = hashlib.sha256(data).hexdigest()
         cached = self.cache.get(shown, digest)
-        if cached is not None:
+        if cached is not None and (
+            not cached.dependencies or self.project is None or self.project.still_valid(path, cached.dependencies)
+        ):
             return cached
         result = self._analyse(path, shown, data)
         self.cache.put(shown, digest, result)
@@ -74,13 +79,13 @@ class FileChecker:
     def _analyse(self, path: Path, shown: str, data: bytes) -> FileResult:
         try:
             if path.suffix == ".ipynb":
-                return self._analyse_notebook(shown, data)
+                return self._analyse_notebook(path, shown, data)
             text = decode_python_source(data)
         except SourceError as error:
             return not_analysed(shown, str(error))
-        return lint_source(shown, text, self.rules, self.options)
+        return lint_source(shown, text, self.rules, self.options, path, self.project)
 
-    def _analyse_notebook(self, shown: str, data: bytes) -> FileResult:
+    def _analyse_notebook(self, path: Path, shown: str, data: bytes) -> FileResult:
         try:
             raw = data.decode("utf-8-sig")
         except UnicodeDecodeError as error:
@@ -88,7 +93,7 @@ class FileChecker:
         notebook = read_notebook(raw)
         if not notebook.is_python:
             return FileResult(shown, skipped_language=notebook.language)
-        result = lint_notebook(shown, notebook, self.rules, self.options)
+        result = lint_notebook(shown, notebook, self.rules, self.options, path, self.project)
         if result.findings:
             result.findings = with_json_lines(result.findings, raw)
         return result

@@ -18,6 +18,7 @@ from mlsmells.discovery import FileFilter, discover
 from mlsmells.cache import CacheUnavailable, ResultCache, check_location, signing_key
 from mlsmells.checking import FileChecker
 from mlsmells.engine.linter import FileResult, make_finding, not_analysed
+from mlsmells.engine.project import Project
 from mlsmells.engine.positions import FALLBACK
 from mlsmells.engine.suppression import Directives
 from mlsmells.findings import Finding
@@ -142,7 +143,9 @@ def run(
     max_bytes = int(settings.max_file_size_mb * 1_000_000)
     result = RunResult()
     cache = open_cache(cache_dir, settings, cwd, discovery.files, rules, options, max_bytes, result.warnings) if cache_dir else None
-    checker = FileChecker(rules, options, max_bytes, cache, allowed_link_targets(paths))
+    allowed = allowed_link_targets(paths)
+    project = Project(settings.root, allowed, max_bytes)
+    checker = FileChecker(rules, options, max_bytes, cache, allowed, project)
     enabled = set(rules)
     whole_repository = all(path.is_dir() for path in paths)
     repository_rules = [

@@ -11,8 +11,10 @@ from typing import TYPE_CHECKING, ClassVar, Protocol
 
 import libcst as cst
 
+from mlsmells.engine.calls import is_none
 from mlsmells.engine.names import NameResolver, Scope
 from mlsmells.engine.positions import FALLBACK, Positions
+from mlsmells.engine.project import NONE, VALUE, Function, MadeCall, ProjectView
 from mlsmells.findings import Severity, Span
 from mlsmells.notebooks import MagicLine, Notebook
 
@@ -75,8 +77,11 @@ class FileContext:
         names: NameResolver,
         notebook: Notebook | None = None,
         statement_lines: list[int] | None = None,
+        project: ProjectView | None = None,
     ) -> None:
         self.path = path
+        #: The project's own functions, in this file and its other modules.
+        self.project = project if project is not None else ProjectView(None, None, None)
         #: The first line of each top-level statement, from CPython's tree (None if unknown).
         self.statement_lines = statement_lines
         #: The notebook this module was built from, or None for a Python file.
@@ -97,6 +102,7 @@ class FileContext:
         #: Where nodes are, computed as rules and the engine ask, once per statement.
         self.positions = Positions(module, statement_lines)
         self._qualified: dict[tuple[cst.CSTNode, Scope | None], tuple[str, ...]] = {}
+        self._library_calls: dict[cst.Call, list[MadeCall] | None] = {}
         #: Where values came from (engine/dataflow.py); set when a rule uses it.
         self.flow: DataFlow | None = None
 
@@ -124,13 +130,41 @@ class FileContext:
         key = (expr, chain[-1] if chain else None)
         names = self._qualified.get(key)
         if names is None:
-            names = self._qualified[key] = self.names.qualified_names(expr, list(chain))
+            names = self.names.qualified_names(expr, list(chain))
+            # `from proj.utils import np` names NumPy: the project's re-exports are followed.
+            names = self._qualified[key] = tuple(dict.fromkeys(self.project.canonical(name) for name in names))
         return names
 
     def qualified_name(self, expr: cst.BaseExpression) -> str | None:
         """The qualified name of `expr` if it has exactly one, else None."""
         names = self.qualified_names(expr)
         return names[0] if len(names) == 1 else None
+
+    def called_function(self, call: cst.Call) -> Function | None:
+        """The project function `call` calls, defined in this file or imported from one of
+        the project's modules (re-exports followed); None for anything else."""
+        func = call.func
+        local = None
+        if isinstance(func, cst.Name) and not self.qualified_names(func):
+            # The module's own function, unless a function or class around the call binds the name.
+            inner = [scope for scope in self.scopes[1:] if not isinstance(scope.node, cst.ClassDef)]
+            local = None if any(func.value in scope.others for scope in inner) else func.value
+        return self.project.function(self.qualified_names(func), local)
+
+    def library_calls(self, call: cst.Call) -> list[MadeCall] | None:
+        """The library calls made when `call` runs a project function (through the
+        project's functions it calls in turn), each argument `None`, a value, or what this
+        call passed; None when `call` does not call a project function."""
+        if call in self._library_calls:
+            return self._library_calls[call]
+        function = self.called_function(call)
+        made = None
+        if function is not None:
+            positional = tuple(_shape(arg.value) for arg in call.args if arg.keyword is None and not arg.star)
+            keywords = {arg.keyword.value: _shape(arg.value) for arg in call.args if arg.keyword is not None}
+            made = list(self.project.calls_made(function, positional, keywords))
+        self._library_calls[call] = made
+        return made
 
     def span_of(self, node: cst.CSTNode) -> Span:
         """Where `node` is. Computes the positions of the whole module, which costs more
@@ -190,6 +224,10 @@ class FileContext:
 
     def leave(self, node: cst.CSTNode) -> None:
         self.scopes.pop()
+
+
+def _shape(value: cst.BaseExpression) -> str:
+    return NONE if is_none(value) else VALUE
 
 
 def is_test_file(path: str) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import traceback
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any
 
 import libcst as cst
@@ -12,13 +13,9 @@ import libcst as cst
 from mlsmells.engine.context import CellReport, FileContext, LineReport, Report
 from mlsmells.engine.dataflow import DataFlow
 from mlsmells.engine.names import NameResolver
-from mlsmells.engine.parsing import (
-    ParseFailure,
-    TooLarge,
-    parse_module,
-    parse_with_statement_lines,
-)
+from mlsmells.engine.parsing import Parsed, ParseFailure, TooLarge, parse, parse_module
 from mlsmells.engine.positions import FALLBACK, NestedSpans, Positions
+from mlsmells.engine.project import Project, ProjectView
 from mlsmells.engine.suppression import Directives
 from mlsmells.engine.walker import Dispatcher, walk
 from mlsmells.findings import Family, Finding, Severity, Span
@@ -44,6 +41,9 @@ class FileResult:
     held: dict[type[Rule], list[Finding]] = field(default_factory=dict)
     #: Set for a notebook skipped because its kernel runs this language, not Python.
     skipped_language: str = ""
+    #: The lookups into the project's other modules the analysis made, with digests of
+    #: what they found (`ProjectView.dependencies`): a cached result holds while they do.
+    dependencies: tuple[tuple[str, str, str], ...] = ()
 
 
 def not_analysed(path: str, reason: str, line: int = 1, column: int = 1, source_line: str = "") -> FileResult:
@@ -81,10 +81,17 @@ def lint_source(
     text: str,
     rules: Sequence[type[Rule]],
     options: Mapping[type[Rule], Mapping[str, Any]],
+    location: Path | None = None,
+    project: Project | None = None,
 ) -> FileResult:
-    """Run `rules` over the Python source `text` of the file displayed as `path`."""
+    """Run `rules` over the Python source `text` of the file displayed as `path`.
+
+    `location` is where the file is, for the questions about the `project`'s other
+    modules (`engine/project.py`); without them, only the file's own functions answer.
+    """
+    view = ProjectView(location, None, project)
     try:
-        parsed = parse_with_statement_lines(text, needed=lambda imports: _any_rule_applies(rules, imports))
+        parsed = parse(text, needed=lambda imports, names: _any_rule_applies(rules, imports | view.packages_behind(names)))
     except ParseFailure as failure:
         lines = source_lines(text)
         source_line = lines[failure.line - 1] if 0 < failure.line <= len(lines) else ""
@@ -94,8 +101,8 @@ def lint_source(
         return result
     if parsed is None:
         return FileResult(path)  # valid code that no enabled rule looks at
-    module, statement_lines = parsed
-    return _analyse(path, text, module, rules, options, None, statement_lines)
+    view.tree = parsed.tree
+    return _analyse(path, text, parsed, rules, options, None, view)
 
 
 def _any_rule_applies(rules: Sequence[type[Rule]], imports: frozenset[str]) -> bool:
@@ -113,15 +120,17 @@ def lint_notebook(
     notebook: Notebook,
     rules: Sequence[type[Rule]],
     options: Mapping[type[Rule], Mapping[str, Any]],
+    location: Path | None = None,
+    project: Project | None = None,
 ) -> FileResult:
     """Run `rules` over a notebook's code cells, analysed as one module in cell order.
 
     A cell that does not parse gets its own MLS001 finding and is left out; the other
-    cells are still analysed.
+    cells are still analysed. `location` and `project` are as for `lint_source`.
     """
     broken: list[Finding] = []
     try:
-        module, statement_lines = parse_with_statement_lines(notebook.module_text)
+        parsed = parse(notebook.module_text)
     except TooLarge as failure:
         return not_analysed(path, failure.reason)
     except ParseFailure:
@@ -141,10 +150,11 @@ def lint_notebook(
             message = f"could not parse this cell: {failure.reason}; the other cells were analysed"
             broken.append(make_finding(FileNotAnalysed, path, span, message, lines[line - 1], noqa_lines=(), cell=number))
         try:
-            module, statement_lines = parse_with_statement_lines(notebook.module_text)
+            parsed = parse(notebook.module_text)
         except ParseFailure as failure:
             return not_analysed(path, f"could not parse the notebook's code: {failure.reason}")
-    result = _analyse(path, notebook.module_text, module, rules, options, notebook, statement_lines)
+    view = ProjectView(location, parsed.tree, project)
+    result = _analyse(path, notebook.module_text, parsed, rules, options, notebook, view)
     result.findings[:0] = broken
     if broken and result.directives is None:
         result.directives = Directives.parse(notebook.module_text)
@@ -162,21 +172,24 @@ def _cell_parse_failure(cell: Cell, automagic: bool = False) -> ParseFailure | N
 def _analyse(
     path: str,
     text: str,
-    module: cst.Module,
+    parsed: Parsed,
     rules: Sequence[type[Rule]],
     options: Mapping[type[Rule], Mapping[str, Any]],
     notebook: Notebook | None,
-    statement_lines: list[int] | None = None,
+    project: ProjectView,
 ) -> FileResult:
+    module = parsed.module
     names = NameResolver(module)
-    context = FileContext(path, text, module, names, notebook, statement_lines)
+    context = FileContext(path, text, module, names, notebook, parsed.statement_lines, project)
+    # `from proj.utils import np` imports NumPy: rules about NumPy run.
+    packages = names.imported_packages | project.packages_behind(parsed.imported)
     errors: list[tuple[type[Rule], BaseException]] = []
     active = [
         rule(context, options[rule])
         for rule in rules
         if rule.family is not Family.ENGINE
         and (notebook is not None or not rule.notebooks_only)
-        and (not rule.required_modules or rule.required_modules & names.imported_packages)
+        and (not rule.required_modules or rule.required_modules & packages)
     ]
     if active:
         dispatcher = Dispatcher()
@@ -232,6 +245,7 @@ def _analyse(
         result.held.setdefault(report.rule, []).append(finding)
     _mask_shared_lines(result, rules)
     result.facts = facts
+    result.dependencies = tuple((origin, name, digest) for (origin, name), digest in sorted(project.dependencies.items()))
     for rule, error in errors:
         result.findings.append(make_finding(InternalError, path, FALLBACK, _describe_failure(rule, error)))
     if result.findings or facts or result.held:

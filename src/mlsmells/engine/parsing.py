@@ -68,26 +68,37 @@ class TooLarge(ParseFailure):
     """The file is above `MAX_TOKENS`: a size limit, its reason says so on its own."""
 
 
-def parse_module(text: str, needed: Callable[[frozenset[str]], bool] | None = None) -> cst.Module | None:
-    """Parse `text` with libcst, or raise `ParseFailure` with a one-line reason.
+@dataclass(frozen=True)
+class Parsed:
+    """A module parsed for analysis: libcst's tree, the first line of each top-level
+    statement and CPython's tree when CPython could parse the code (else None)."""
 
-    `needed(imported packages)` may say that no rule could report anything on the file:
-    then, once CPython has found the code valid, libcst's parse is skipped (None).
-    """
-    parsed = parse_with_statement_lines(text, needed)
-    return parsed[0] if parsed else None
+    module: cst.Module
+    statement_lines: list[int] | None
+    tree: ast.Module | None
+    #: Every name the code imports, as the import spells it (empty without CPython's tree).
+    imported: frozenset[str] = frozenset()
 
 
-def parse_with_statement_lines(
-    text: str, needed: Callable[[frozenset[str]], bool] | None = None
-) -> tuple[cst.Module, list[int] | None] | None:
-    """`parse_module`, plus the first line of each top-level statement when CPython's tree
-    gives it for free (None if CPython could not parse the code)."""
+def parse_module(text: str) -> cst.Module:
+    """Parse `text` with libcst, or raise `ParseFailure` with a one-line reason."""
+    parsed = parse(text)
+    assert parsed is not None  # only `needed` can skip the parse
+    return parsed.module
+
+
+def parse(text: str, needed: Callable[[frozenset[str], frozenset[str]], bool] | None = None) -> Parsed | None:
+    """`parse_module`, plus what CPython's tree gives for free: statement lines, and the
+    tree itself for the summaries of the file's own functions (`engine/project.py`).
+
+    `needed(imported packages, imported names)` may say that no rule could report anything
+    on the file: then, once CPython has found the code valid, libcst's parse is skipped
+    (None)."""
     _check_size(text)  # first: CPython's own parse of a huge file costs seconds and gigabytes
     cpython_error, tree = _cpython_check(text)
     if cpython_error is not None:
         _check_depth(text, cpython_error)
-    if tree is not None and needed is not None and not needed(tree.imports):
+    if tree is not None and needed is not None and not needed(tree.imports, tree.names):
         return None
     try:
         module = cst.parse_module(text)
@@ -101,7 +112,9 @@ def parse_with_statement_lines(
         ) from None
     except RecursionError:
         raise ParseFailure("the code is nested too deeply to analyse") from None
-    return module, (_statement_lines(module, tree.module) if tree is not None else None)
+    if tree is None:
+        return Parsed(module, None, None)
+    return Parsed(module, _statement_lines(module, tree.module), tree.module, tree.names)
 
 
 def _statement_lines(module: cst.Module, tree: ast.Module) -> list[int] | None:
@@ -122,6 +135,8 @@ def _statement_lines(module: cst.Module, tree: ast.Module) -> list[int] | None:
 class _CPythonTree:
     module: ast.Module
     imports: frozenset[str]
+    #: Every name the code imports, as the import spells it (`proj.utils.np`, `.io.load`).
+    names: frozenset[str]
 
 
 def _cpython_check(text: str) -> tuple[ParseFailure | None, _CPythonTree | None]:
@@ -146,7 +161,7 @@ def _cpython_check(text: str) -> tuple[ParseFailure | None, _CPythonTree | None]
     survey = _survey(tree)
     if survey.depth > MAX_DEPTH:
         raise ParseFailure(f"the code is nested too deeply to analyse {_DEPTH_LIMIT}", survey.line)
-    return None, _CPythonTree(tree, frozenset(survey.imports))
+    return None, _CPythonTree(tree, frozenset(survey.imports), frozenset(survey.names))
 
 
 _DEPTH_LIMIT = (
@@ -308,11 +323,12 @@ class _Survey:
     #: The line of the statement holding the deepest expression.
     line: int = 1
     imports: set[str] = field(default_factory=set)
+    names: set[str] = field(default_factory=set)
 
 
 def _survey(tree: ast.Module) -> _Survey:
     """How deep libcst's tree for the same code will be, at most, where that could matter;
-    and the top-level packages the code imports (absolute imports only).
+    and what the code imports: top-level packages (absolute imports only) and names.
 
     Only statements are walked. An expression on one line is measured only if it is long
     enough to be deep: each level takes at least a byte and counts at most `HEAVY`, and
@@ -327,8 +343,13 @@ def _survey(tree: ast.Module) -> _Survey:
         statement, depth = statements.pop()
         if type(statement) is ast.Import:
             survey.imports.update(alias.name.split(".")[0] for alias in statement.names)
-        elif type(statement) is ast.ImportFrom and statement.module and not statement.level:
-            survey.imports.add(statement.module.split(".")[0])
+            survey.names.update(alias.name for alias in statement.names)
+        elif type(statement) is ast.ImportFrom:
+            if statement.module and not statement.level:
+                survey.imports.add(statement.module.split(".")[0])
+            base = "." * statement.level + (statement.module or "")
+            prefix = base if base.endswith(".") else base + "."
+            survey.names.update(prefix + alias.name for alias in statement.names if alias.name != "*")
         for field_value in ast.iter_fields(statement):
             value = field_value[1]
             for item in value if isinstance(value, list) else (value,):

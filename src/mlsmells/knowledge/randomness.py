@@ -7,12 +7,13 @@ MLS104 and MLS106 (PyTorch determinism) all use it, so they agree on what seedin
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 
 import libcst as cst
 
 from mlsmells.engine.calls import callee_name, is_none, keyword_arg
+from mlsmells.engine.project import NONE, MadeCall
 from mlsmells.rule import Option
 
 _NUMPY_DRAWS = frozenset(
@@ -98,14 +99,23 @@ class Draw:
     name: str
 
 
-def classify(qualified: Collection[str], call: cst.Call, seed_functions: Collection[str] = ()) -> Seeding | Draw | None:
+def classify(
+    qualified: Collection[str],
+    call: cst.Call,
+    seed_functions: Collection[str] = (),
+    library_calls: Callable[[cst.Call], list[MadeCall] | None] | None = None,
+) -> Seeding | Draw | None:
     """Whether `call` (whose callee has the `qualified` names) seeds or draws, or neither.
 
-    `seed_functions` are project helpers configured to seed every library. A function
-    (imported, or defined in the file) whose name contains `seed` is taken to seed every
-    library too. Methods of local objects (`generator.manual_seed`, `env.seed`) are not:
-    they seed only that object. Nor is a helper merely given a `seed=` argument: it may
-    seed only what it creates. `seed()` and `seed(None)` seed from the clock: not seeding.
+    `seed_functions` are project helpers configured to seed every library. A project
+    function (in this file or another module of the project) seeds what the library calls
+    it makes seed (`library_calls`, `FileContext.library_calls`), with the arguments this
+    call gives it: `set_seeds()` whose `seed=0` default reaches `np.random.seed` seeds
+    NumPy. A function whose calls show no seeding, but whose name contains `seed`, is taken
+    to seed every library when given a value. Methods of local objects
+    (`generator.manual_seed`, `env.seed`) are not: they seed only that object. Nor is a
+    helper merely given a `seed=` argument: it may seed only what it creates. `seed()` and
+    `seed(None)` seed from the clock: not seeding.
     """
     for name in qualified:
         if name in seed_functions:  # configured helpers may take no argument
@@ -118,12 +128,21 @@ def classify(qualified: Collection[str], call: cst.Call, seed_functions: Collect
             return Draw(library, name)
     if any(name.startswith(_KNOWN_NAMESPACES) for name in qualified):
         return None
+    made = library_calls(call) if library_calls is not None else None
+    seeded = frozenset().union(*(SEEDERS[made_call.callee] for made_call in made or () if _seeds(made_call)))
+    if seeded:
+        return Seeding(seeded)
     if not qualified and not isinstance(call.func, cst.Name):
         return None
     callee = callee_name(call.func)
     if callee and "seed" in callee.lower() and not callee.startswith(("get", "initial")) and seeds_with_a_value(call):
         return Seeding(ALL_LIBRARIES)
     return None
+
+
+def _seeds(made: MadeCall) -> bool:
+    """A library seeding call a project function makes, with a value for the seed."""
+    return made.callee in SEEDERS and made.argument(0, "seed") not in (None, NONE)
 
 
 def seeds_with_a_value(call: cst.Call) -> bool:

@@ -174,6 +174,26 @@ def _method(call: cst.Call) -> str | None:
     return call.func.attr.value if isinstance(call.func, cst.Attribute) else None
 
 
+def _library_computes(name: str) -> bool | None:
+    """Whether the library function `name` computes a float; None when no table knows it."""
+    last = name.rsplit(".", 1)[-1]
+    if last in _ROUNDING:
+        return False
+    if name.startswith(_COMPUTING_MODULES) or name in _COMPUTING_FUNCTIONS:
+        return True
+    if name.startswith(_ARRAY_MODULES):
+        return last in _ARITHMETIC
+    return None
+
+
+def _returns_computed(callee: str) -> bool:
+    """Whether a project function returning the result of `callee` (a library function,
+    or `?.method` on a value) returns a computed float."""
+    if callee.startswith("?."):
+        return callee[2:] in _COMPUTING_METHODS and callee[2:] not in _ROUNDING
+    return bool(_library_computes(callee))
+
+
 class ExactFloatAssert(Rule):
     """
     A test asserts that a float computed by ML code equals a float literal exactly:
@@ -405,15 +425,14 @@ class ExactFloatAssert(Rule):
         return None
 
     def _call_computes(self, call: cst.Call) -> bool:
+        function = self.file.called_function(call)
+        if function is not None:  # `acc = train(seed=0)`, a project function returning a metric
+            return any(map(_returns_computed, self.file.project.returned(function)))
         names = self.file.qualified_names(call.func)
         for name in names:
-            last = name.rsplit(".", 1)[-1]
-            if last in _ROUNDING:
-                return False
-            if name.startswith(_COMPUTING_MODULES) or name in _COMPUTING_FUNCTIONS:
-                return True
-            if name.startswith(_ARRAY_MODULES):
-                return last in _ARITHMETIC
+            computes = _library_computes(name)
+            if computes is not None:
+                return computes
         if names:
             return False  # another library's function, or a builtin such as len()
         if self._is_model(call.func):

@@ -47,7 +47,7 @@ class _TorchSeedTracking(Rule):
             self.is_program = True
 
     def visit_Call(self, node: cst.Call) -> None:
-        event = classify(self.file.qualified_names(node.func), node, self.seed_functions)
+        event = classify(self.file.qualified_names(node.func), node, self.seed_functions, self.file.library_calls)
         if isinstance(event, Seeding) and "torch" in event.libraries:
             self.torch_seeds.append(node)
             self.is_program |= self.file.in_module_scope

@@ -179,7 +179,7 @@ class UnseededRandom(Rule):
             self._mark_shape_only_arguments(node)
         if self.file.in_module_scope and isinstance(node.func, cst.Name) and node.func.value in self.module_functions:
             self.is_program = True  # `main()`, `result = main()`, `sys.exit(main())`
-        event = classify(self.file.qualified_names(node.func), node, self.seed_functions)
+        event = classify(self.file.qualified_names(node.func), node, self.seed_functions, self.file.library_calls)
         if isinstance(event, Seeding):
             self.seeded |= event.libraries
         elif isinstance(event, Draw):
@@ -685,7 +685,11 @@ class SeedAfterUse(Rule):
         else:
             return  # class bodies and methods: not followed
         qualified = self.file.qualified_names(node.func)
-        event = classify(qualified, node, self.seed_functions)
+        function = self.file.called_function(node)
+        if function is not None and function.module is None and "." not in function.key:
+            events.append(("call", function.key))  # a function of this file: followed in order
+            return
+        event = classify(qualified, node, self.seed_functions, self.file.library_calls)
         if isinstance(event, Seeding):
             events.append(("seed", event.libraries, node))
         elif isinstance(event, Draw):

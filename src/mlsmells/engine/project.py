@@ -1,0 +1,637 @@
+"""The project's own functions, within a file and across its modules.
+
+One file cannot say whether `set_seeds()`, imported from the project's `helpers.py`, seeds
+NumPy, whether `train(seed=0)` returns a metric, or whether `proj.utils.np` is NumPy.
+`Project` answers from *summaries* of the project's modules, made with CPython's `ast`
+(about a tenth of libcst's cost): for each function, the calls it makes (with the shape of
+each argument: `None`, a value, or one of its own parameters) and the calls whose result
+it returns. `ProjectView` follows them from a call in the file being checked, through the
+project's functions and re-exports, to the library calls they end in.
+
+Laziness is the point: a module is found and summarised only when a rule asks about a
+name it defines, then kept for the rest of the worker's files. A file that asks nothing
+pays nothing. Each lookup a file's analysis made is recorded with a digest of what it
+found (`ProjectView.dependencies`); a cached result is reused only while every lookup
+still finds the same thing (`Project.still_valid`), so a result for `b.py` is analysed
+again when the summary of the `a.py` it imports changes, and not when only a comment does.
+
+Bounded: lookups follow at most `MAX_DEPTH` re-exports or calls deep, and each function
+is expanded once per question, so import cycles and recursion end.
+"""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import json
+import os
+import sys
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from mlsmells.reading import RefusedFile, read_bytes
+from mlsmells.sources import SourceError, decode_python_source
+
+#: How many re-exports or calls deep a question is followed.
+MAX_DEPTH = 8
+
+#: Shapes of an argument as a summary records it; a parameter is `$name`.
+NONE = "none"
+VALUE = "value"
+
+#: Builtins that keep the value of what they wrap: `return float(accuracy_score(...))`.
+#: (Not `round`: a rounded value is one a test may compare exactly.)
+_TRANSPARENT = frozenset({"float", "abs"})
+_LOCAL = "#"  # prefix of a callee defined in the same module: `#helper`, `#Trainer.fit`
+_METHOD = "?."  # prefix of a method called on a value no summary knows: `?.score`
+
+
+@dataclass(frozen=True)
+class CallSite:
+    """A call a function makes: its callee as the module names it, and the shape of each
+    argument (`NONE`, `VALUE` or `$param`)."""
+
+    callee: str
+    args: tuple[str, ...] = ()
+    keywords: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class FunctionSummary:
+    """What one function does, as far as the project's questions go."""
+
+    params: tuple[str, ...]
+    #: Parameters with a default, and the shape of the default.
+    defaults: tuple[tuple[str, str], ...]
+    calls: tuple[CallSite, ...]
+    #: Callees of the calls whose result the function returns (`?.score` for a method).
+    returns: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ModuleSummary:
+    """The names a module binds that other modules can import, and its functions."""
+
+    imports: Mapping[str, str]
+    star_imports: tuple[str, ...]
+    #: `name` for a function, `Class.name` for a method.
+    functions: Mapping[str, FunctionSummary]
+    classes: frozenset[str]
+
+    def digest(self) -> str:
+        data = asdict(self)
+        data["classes"] = sorted(self.classes)
+        return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:24]
+
+
+@dataclass(frozen=True)
+class Function:
+    """A project function found for a name: its module's file (None for the file being
+    checked), its key in that module, and its summary."""
+
+    module: Path | None
+    key: str
+    summary: FunctionSummary
+    #: Called on an instance (`self.fit()`): the first parameter is already bound.
+    bound: bool = False
+
+
+@dataclass(frozen=True)
+class MadeCall:
+    """A library call a project function makes, with argument shapes as the caller's
+    arguments make them."""
+
+    callee: str
+    args: tuple[str, ...]
+    keywords: Mapping[str, str]
+
+    def argument(self, position: int, keyword: str) -> str | None:
+        """The shape of the argument given at `position` or as `keyword`, if given."""
+        if position < len(self.args):
+            return self.args[position]
+        return self.keywords.get(keyword)
+
+
+# -- summaries ------------------------------------------------------------------------
+
+
+def summarize(tree: ast.Module) -> ModuleSummary:
+    """The summary of a module's tree."""
+    imports: dict[str, str] = {}
+    stars: list[str] = []
+    assigned: set[str] = set()
+    functions: dict[str, FunctionSummary] = {}
+    classes: set[str] = set()
+    for statement in _top_level(tree.body):
+        if isinstance(statement, ast.Import | ast.ImportFrom):
+            stars.extend(_bind_imports(statement, imports))
+        elif isinstance(statement, ast.FunctionDef | ast.AsyncFunctionDef):
+            assigned.add(statement.name)
+        elif isinstance(statement, ast.ClassDef):
+            assigned.add(statement.name)
+            classes.add(statement.name)
+        elif isinstance(statement, ast.Assign | ast.AnnAssign | ast.AugAssign):
+            targets = statement.targets if isinstance(statement, ast.Assign) else [statement.target]
+            assigned.update(name for target in targets for name in _bound(target))
+    # A name both imported and assigned at module level is ambiguous: it is neither.
+    imports = {name: target for name, target in imports.items() if name not in assigned}
+    local = {s.name for s in _top_level(tree.body) if isinstance(s, ast.FunctionDef | ast.AsyncFunctionDef)}
+    for statement in _top_level(tree.body):
+        if isinstance(statement, ast.FunctionDef | ast.AsyncFunctionDef):
+            functions[statement.name] = _summarize_function(statement, imports, local, None)
+        elif isinstance(statement, ast.ClassDef):
+            methods = {m.name for m in statement.body if isinstance(m, ast.FunctionDef | ast.AsyncFunctionDef)}
+            for method in statement.body:
+                if isinstance(method, ast.FunctionDef | ast.AsyncFunctionDef):
+                    key = f"{statement.name}.{method.name}"
+                    functions[key] = _summarize_function(method, imports, local, (statement.name, methods))
+    return ModuleSummary(imports, tuple(stars), functions, frozenset(classes))
+
+
+def _top_level(body: list[ast.stmt]) -> Iterator[ast.stmt]:
+    """Module-level statements, including those under `if`/`try` (`try: import x`)."""
+    stack = list(reversed(body))
+    while stack:
+        statement = stack.pop()
+        yield statement
+        if isinstance(statement, ast.If | ast.Try | ast.With):
+            blocks = [statement.body, getattr(statement, "orelse", []), getattr(statement, "finalbody", [])]
+            blocks += [handler.body for handler in getattr(statement, "handlers", [])]
+            for block in reversed(blocks):
+                stack.extend(reversed(block))
+
+
+def _bind_imports(statement: ast.Import | ast.ImportFrom, imports: dict[str, str]) -> list[str]:
+    """Record what an import binds; returns the modules it star-imports."""
+    if isinstance(statement, ast.Import):
+        for alias in statement.names:
+            if alias.asname:
+                imports[alias.asname] = alias.name
+            else:
+                top = alias.name.split(".")[0]
+                imports[top] = top
+        return []
+    base = "." * statement.level + (statement.module or "")
+    prefix = base if base.endswith(".") else base + "."
+    stars = []
+    for alias in statement.names:
+        if alias.name == "*":
+            stars.append(base)
+        else:
+            imports[alias.asname or alias.name] = prefix + alias.name
+    return stars
+
+
+def _bound(target: ast.expr) -> Iterator[str]:
+    stack = [target]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.Name):
+            yield node.id
+        elif isinstance(node, ast.Tuple | ast.List):
+            stack.extend(node.elts)
+        elif isinstance(node, ast.Starred):
+            stack.append(node.value)
+
+
+def _own_nodes(function: ast.FunctionDef | ast.AsyncFunctionDef) -> Iterator[ast.AST]:
+    """The nodes of a function's body, not those of the functions, classes and lambdas in it."""
+    stack: list[ast.AST] = list(reversed(function.body))
+    while stack:
+        node = stack.pop()
+        yield node
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef | ast.Lambda):
+            continue
+        stack.extend(ast.iter_child_nodes(node))
+
+
+def _summarize_function(
+    function: ast.FunctionDef | ast.AsyncFunctionDef,
+    module_imports: Mapping[str, str],
+    module_functions: set[str],
+    owner: tuple[str, set[str]] | None,
+) -> FunctionSummary:
+    arguments = function.args
+    positional = [*arguments.posonlyargs, *arguments.args]
+    params = tuple(arg.arg for arg in positional)
+    every = {*params, *(arg.arg for arg in arguments.kwonlyargs)}
+    every.update(arg.arg for arg in (arguments.vararg, arguments.kwarg) if arg is not None)
+    defaults = [
+        (arg.arg, NONE if _is_none(default) else VALUE)
+        for arg, default in zip(positional[len(positional) - len(arguments.defaults):], arguments.defaults)
+    ]
+    defaults += [
+        (arg.arg, NONE if _is_none(default) else VALUE)
+        for arg, default in zip(arguments.kwonlyargs, arguments.kw_defaults)
+        if default is not None
+    ]
+    nodes = list(_own_nodes(function))
+    local_imports: dict[str, str] = {}
+    bound: set[str] = set(every)
+    for node in nodes:
+        if isinstance(node, ast.Import | ast.ImportFrom):
+            _bind_imports(node, local_imports)
+        elif isinstance(node, ast.Assign | ast.AugAssign | ast.AnnAssign | ast.For | ast.AsyncFor | ast.NamedExpr):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            bound.update(name for target in targets for name in _bound(target))
+        elif isinstance(node, ast.withitem) and node.optional_vars is not None:
+            bound.update(_bound(node.optional_vars))
+    resolver = _Resolver(module_imports, local_imports, bound, module_functions, owner, every)
+    calls = tuple(resolver.call_site(node) for node in nodes if isinstance(node, ast.Call))
+    returns: list[str] = []
+    for node in nodes:
+        if isinstance(node, ast.Return) and node.value is not None:
+            value = _unwrapped(node.value)
+            if isinstance(value, ast.Name):
+                value = _last_binding(nodes, value.id, (node.lineno, node.col_offset))
+            if isinstance(value, ast.Call):
+                callee = resolver.callee(value.func, methods=True)
+                if callee:
+                    returns.append(callee)
+    return FunctionSummary(
+        params,
+        tuple(defaults),
+        tuple(call for call in calls if call.callee),
+        tuple(dict.fromkeys(returns)),
+    )
+
+
+def _last_binding(nodes: list[ast.AST], name: str, before: tuple[int, int]) -> ast.expr | None:
+    """The value `name` was last bound to before a position, if a plain `name = value`
+    was the last binding (in source order; a branch is not told from the code after it)."""
+    last: tuple[tuple[int, int], ast.expr | None] | None = None
+    for node in nodes:
+        if not isinstance(node, ast.Assign | ast.AugAssign | ast.AnnAssign | ast.For | ast.AsyncFor | ast.NamedExpr):
+            continue
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+        position = (node.lineno, node.col_offset)
+        if position >= before or name not in {bound for target in targets for bound in _bound(target)}:
+            continue
+        simple = isinstance(node, ast.Assign) and len(targets) == 1 and isinstance(targets[0], ast.Name)
+        if last is None or position > last[0]:
+            last = (position, _unwrapped(node.value) if simple else None)
+    return last[1] if last is not None else None
+
+
+def _unwrapped(value: ast.expr) -> ast.expr:
+    while (
+        isinstance(value, ast.Call) and isinstance(value.func, ast.Name)
+        and value.func.id in _TRANSPARENT and value.args
+    ):
+        value = value.args[0]
+    return value
+
+
+def _is_none(node: ast.expr) -> bool:
+    return isinstance(node, ast.Constant) and node.value is None
+
+
+@dataclass
+class _Resolver:
+    """Names callees inside one function: imports (its own, then the module's), the
+    module's functions (`#name`), its class's methods through `self` (`#Class.name`)."""
+
+    module_imports: Mapping[str, str]
+    local_imports: Mapping[str, str]
+    bound: set[str]
+    module_functions: set[str]
+    owner: tuple[str, set[str]] | None
+    params: set[str]
+
+    def callee(self, func: ast.expr, methods: bool = False) -> str:
+        parts: list[str] = []
+        while isinstance(func, ast.Attribute):
+            parts.append(func.attr)
+            func = func.value
+        if not isinstance(func, ast.Name):
+            return _METHOD + parts[0] if methods and parts else ""
+        name, rest = func.id, list(reversed(parts))
+        if name in self.local_imports:
+            return ".".join([self.local_imports[name], *rest])
+        if self.owner is not None and name == "self" and len(rest) == 1 and rest[0] in self.owner[1]:
+            return f"{_LOCAL}{self.owner[0]}.{rest[0]}"
+        if name in self.bound:
+            return _METHOD + rest[-1] if methods and rest else ""
+        if name in self.module_imports:
+            return ".".join([self.module_imports[name], *rest])
+        if name in self.module_functions and not rest:
+            return _LOCAL + name
+        return _METHOD + rest[-1] if methods and rest else ""
+
+    def call_site(self, call: ast.Call) -> CallSite:
+        args = tuple(self.shape(arg) for arg in call.args if not isinstance(arg, ast.Starred))
+        keywords = tuple((kw.arg, self.shape(kw.value)) for kw in call.keywords if kw.arg is not None)
+        return CallSite(self.callee(call.func), args, keywords)
+
+    def shape(self, value: ast.expr) -> str:
+        if _is_none(value):
+            return NONE
+        if isinstance(value, ast.Name) and value.id in self.params:
+            return "$" + value.id
+        return VALUE
+
+
+# -- finding modules ----------------------------------------------------------------------
+
+
+@dataclass
+class Project:
+    """The project's modules, found and summarised on demand, kept for the worker's life.
+
+    `root` is the project root; `allowed` are the directories a symbolic link may lead
+    into (as for every read); `max_bytes` caps each module read.
+    """
+
+    root: Path
+    allowed: tuple[Path, ...] = ()
+    max_bytes: int = 10_000_000
+    _summaries: dict[Path, ModuleSummary | None] = field(default_factory=dict)
+    _located: dict[tuple[Path, str], tuple[Path, tuple[str, ...]] | None] = field(default_factory=dict)
+    _tops: dict[tuple[Path, str], bool] = field(default_factory=dict)
+    _digests: dict[Path, str] = field(default_factory=dict)
+
+    def summary(self, path: Path) -> ModuleSummary | None:
+        """The summary of the module at `path`; None if it cannot be read or parsed."""
+        if path not in self._summaries:
+            self._summaries[path] = self._summarize(path)
+        return self._summaries[path]
+
+    def _summarize(self, path: Path) -> ModuleSummary | None:
+        try:
+            text = decode_python_source(read_bytes(path, self.max_bytes, self.allowed))
+            return summarize(ast.parse(text))
+        except (OSError, RefusedFile, SourceError, SyntaxError, ValueError, RecursionError, MemoryError):
+            return None
+
+    def locate(self, importer: Path, qualified: str) -> tuple[Path, tuple[str, ...]] | None:
+        """The project module a qualified name (as `importer` spells it: `helpers.seed_all`,
+        `.utils.np`) lives in, and the rest of the name inside it; None if no module of
+        the project matches (a library, or a module that does not exist)."""
+        key = (importer.parent, qualified)
+        if key not in self._located:
+            self._located[key] = None  # a lookup that comes back to itself (`from .a import *` in a) finds nothing
+            self._located[key] = self._locate(importer, qualified)
+        return self._located[key]
+
+    def _locate(self, importer: Path, qualified: str) -> tuple[Path, tuple[str, ...]] | None:
+        level = len(qualified) - len(qualified.lstrip("."))
+        parts = tuple(part for part in qualified[level:].split(".") if part)
+        if level:
+            base = importer.parent
+            for _ in range(level - 1):
+                base = base.parent
+            bases = [base]
+        else:
+            if not parts or parts[0] in sys.stdlib_module_names:
+                return None
+            bases = [base for base in self._search_directories(importer) if self._holds(base, parts[0])]
+        smallest = 0 if level else 1  # `from . import f` reads the package's `__init__.py`
+        for size in range(len(parts), smallest - 1, -1):
+            for base in bases:
+                found = _module_file(base, parts[:size])
+                if found is None:
+                    continue
+                if size > smallest and size == len(parts):
+                    # `from pkg import name`: what the package binds as `name` wins over a
+                    # submodule of that name, as in Python (`from .launch import launch`).
+                    package = _module_file(base, parts[: size - 1])
+                    if package is not None and self._binds(package, parts[-1]):
+                        return package, parts[-1:]
+                return found, parts[size:]
+        return None
+
+    def _binds(self, module: Path, name: str, depth: int = 0) -> bool:
+        """Whether `module` binds `name`, itself or through its star imports."""
+        summary = self.summary(module)
+        if summary is None or depth > MAX_DEPTH:
+            return False
+        if name in summary.functions or name in summary.imports or name in summary.classes:
+            return True
+        for star in summary.star_imports:
+            located = self.locate(module, star)
+            if located is not None and not located[1] and self._binds(located[0], name, depth + 1):
+                return True
+        return False
+
+    def _holds(self, base: Path, top: str) -> bool:
+        """Whether `base` has a module or package named `top`: most names are libraries'
+        (`numpy`), and one answer per directory saves looking for each of their names.
+        A directory without `__init__.py` (a namespace package) counts, but only the
+        module files in it are the project's: a `datasets/` folder of data does not make
+        `datasets.load_dataset` the project's."""
+        key = (base, top)
+        if key not in self._tops:
+            try:
+                self._tops[key] = (base / f"{top}.py").is_file() or (base / top).is_dir()
+            except OSError:
+                self._tops[key] = False
+        return self._tops[key]
+
+    def _search_directories(self, importer: Path) -> list[Path]:
+        """Where `import a.b` looks from `importer`: its directory (a script's own), the
+        directory above its top package, the project root and its `src`."""
+        top = importer.parent
+        while (top / "__init__.py").is_file() and top != self.root and top.parent != top:
+            top = top.parent  # never above the project root: nothing outside it is read
+        return list(dict.fromkeys([importer.parent, top, self.root, self.root / "src"]))
+
+    def digest(self, located: tuple[Path, tuple[str, ...]] | None) -> str:
+        """What a cached result records of a lookup: the digest of the module's summary."""
+        if located is None:
+            return "-"
+        path = located[0]
+        if path not in self._digests:
+            summary = self.summary(path)
+            self._digests[path] = summary.digest() if summary is not None else "unreadable"
+        return self._digests[path]
+
+    def still_valid(self, importer: Path, dependencies: Iterable[tuple[str, str, str]]) -> bool:
+        """Whether every lookup a cached result made (`ProjectView.dependencies`) still
+        finds a module with the same summary."""
+        for origin, qualified, digest in dependencies:
+            source = importer if origin == "" else self.root / origin
+            if self.digest(self.locate(source, qualified)) != digest:
+                return False
+        return True
+
+
+def _module_file(base: Path, parts: tuple[str, ...]) -> Path | None:
+    """The file of module `parts` under `base` (no parts: the package `base` itself)."""
+    if not parts:
+        candidates: tuple[Path, ...] = (base / "__init__.py",)
+    else:
+        directory = base.joinpath(*parts[:-1])
+        candidates = (directory / f"{parts[-1]}.py", directory / parts[-1] / "__init__.py")
+    for candidate in candidates:
+        try:
+            if candidate.is_file():
+                return candidate
+        except OSError:
+            continue
+    return None
+
+
+# -- one file's questions -----------------------------------------------------------------
+
+
+class ProjectView:
+    """The project seen from the file being checked: what a call there ends up doing.
+
+    `tree` is the file's own CPython tree (for its functions); `project` may be None (a
+    file checked on its own, or a test), and then only the file's own functions answer.
+    """
+
+    def __init__(self, path: Path | None, tree: ast.Module | None, project: Project | None) -> None:
+        self.path = path
+        self.project = project
+        self.tree = tree
+        self._own: ModuleSummary | None = None
+        #: Each lookup into another module: (importer relative to the root, or "" for this
+        #: file; the name; the digest of what was found).
+        self.dependencies: dict[tuple[str, str], str] = {}
+
+    @property
+    def own(self) -> ModuleSummary | None:
+        if self._own is None and self.tree is not None:
+            self._own = summarize(self.tree)
+        return self._own
+
+    def packages_behind(self, imported: Iterable[str]) -> set[str]:
+        """The libraries that the project modules the file imports from re-export to it:
+        `numpy` for `from proj.utils import np`."""
+        packages = set()
+        for name in imported:
+            if self.project is not None and self.path is not None and self.project.locate(self.path, name):
+                canonical = self.canonical(name)
+                if canonical != name and not canonical.startswith("."):
+                    packages.add(canonical.split(".")[0])
+        return packages
+
+    def function(self, qualified: Iterable[str], local_name: str | None = None) -> Function | None:
+        """The project function a callee names: one of its `qualified` names (from the
+        file's imports), or `local_name` when the callee is a name the file defines."""
+        if local_name is not None and self.own is not None and local_name in self.own.functions:
+            return Function(None, local_name, self.own.functions[local_name])
+        for name in qualified:
+            found = self._resolve(None, name, 0)
+            if isinstance(found, Function):
+                return found
+        return None
+
+    def canonical(self, qualified: str) -> str:
+        """The library name a project re-export stands for (`proj.utils.np.random.rand` ->
+        `numpy.random.rand`); the name itself when it is not the project's."""
+        found = self._resolve(None, qualified, 0)
+        return found if isinstance(found, str) else qualified
+
+    def calls_made(self, function: Function, args: tuple[str, ...], keywords: Mapping[str, str]) -> Iterator[MadeCall]:
+        """The library calls `function` makes when called with arguments of these shapes,
+        through the project functions it calls in turn."""
+        yield from self._expand(function, args, keywords, set(), 0)
+
+    def returned(self, function: Function) -> set[str]:
+        """The library callees (or `?.method` names) whose result `function` returns,
+        through the project functions it returns the result of."""
+        found: set[str] = set()
+        stack, seen = [(function, 0)], set()
+        while stack:
+            current, depth = stack.pop()
+            if (current.module, current.key) in seen or depth > MAX_DEPTH:
+                continue
+            seen.add((current.module, current.key))
+            for callee in current.summary.returns:
+                inner = self._callee(current, callee, depth)
+                if isinstance(inner, Function):
+                    stack.append((inner, depth + 1))
+                elif inner:
+                    found.add(inner)
+        return found
+
+    def _expand(self, function: Function, args, keywords, seen: set, depth: int) -> Iterator[MadeCall]:
+        if (function.module, function.key) in seen or depth > MAX_DEPTH:
+            return
+        seen.add((function.module, function.key))
+        shapes = _bind(function, args, keywords)
+        for site in function.summary.calls:
+            site_args = tuple(_substitute(shape, shapes) for shape in site.args)
+            site_keywords = {name: _substitute(shape, shapes) for name, shape in site.keywords}
+            inner = self._callee(function, site.callee, depth)
+            if isinstance(inner, Function):
+                yield from self._expand(inner, site_args, site_keywords, seen, depth + 1)
+            elif inner:
+                yield MadeCall(inner, site_args, site_keywords)
+
+    def _callee(self, caller: Function, callee: str, depth: int) -> Function | str | None:
+        """What a callee named inside `caller`'s module is."""
+        if callee.startswith(_METHOD):
+            return callee
+        if callee.startswith(_LOCAL):
+            key = callee[len(_LOCAL):]
+            summary = self._module_summary(caller.module)
+            if summary is not None and key in summary.functions:
+                return Function(caller.module, key, summary.functions[key], bound="." in key)
+            return None
+        return self._resolve(caller.module, callee, depth + 1)
+
+    def _module_summary(self, module: Path | None) -> ModuleSummary | None:
+        if module is None:
+            return self.own
+        return self.project.summary(module) if self.project is not None else None
+
+    def _resolve(self, module: Path | None, qualified: str, depth: int) -> Function | str | None:
+        """A name as `module` (None: this file) spells it: a project function, the library
+        name it stands for, or None (a project name that is not a function)."""
+        if self.project is None or self.path is None or depth > MAX_DEPTH:
+            return qualified
+        importer = self.path if module is None else module
+        located = self.project.locate(importer, qualified)
+        origin = "" if module is None else _relative(module, self.project.root)
+        if located is None and not qualified.startswith("."):
+            # Not the project's: it stays so until a module of that top-level name appears.
+            top = qualified.split(".")[0]
+            if top not in sys.stdlib_module_names:
+                self.dependencies[(origin, top)] = "-"
+            return qualified
+        self.dependencies[(origin, qualified)] = self.project.digest(located)
+        if located is None:
+            return None
+        path, rest = located
+        summary = self.project.summary(path)
+        if summary is None or not rest:
+            return None
+        name = rest[0]
+        if len(rest) == 1 and name in summary.functions:
+            return Function(path, name, summary.functions[name])
+        if len(rest) == 2 and name in summary.classes and ".".join(rest) in summary.functions:
+            return Function(path, ".".join(rest), summary.functions[".".join(rest)])
+        if name in summary.imports:
+            return self._resolve(path, ".".join([summary.imports[name], *rest[1:]]), depth + 1)
+        for star in summary.star_imports:
+            prefix = star if star.endswith(".") else star + "."
+            found = self._resolve(path, prefix + ".".join(rest), depth + 1)
+            if found is not None and found != prefix + ".".join(rest):
+                return found
+        return None
+
+
+def _relative(path: Path, root: Path) -> str:
+    try:
+        return os.path.relpath(path, root)
+    except ValueError:
+        return str(path)
+
+
+def _bind(function: Function, args: tuple[str, ...], keywords: Mapping[str, str]) -> dict[str, str]:
+    """The shape each parameter has for a call with these arguments."""
+    params = function.summary.params[1:] if function.bound else function.summary.params
+    shapes = dict(function.summary.defaults)
+    shapes.update(zip(params, args))
+    shapes.update(keywords)
+    return shapes
+
+
+def _substitute(shape: str, shapes: Mapping[str, str]) -> str:
+    if shape.startswith("$"):
+        return shapes.get(shape[1:], VALUE)
+    return shape
