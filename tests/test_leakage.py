@@ -366,3 +366,89 @@ def test_a_single_feature_needs_no_scaler():
         "KNeighborsRegressor(n_neighbors=3).fit(countries[['gdp_per_capita', 'population']], y)\n"
     )
     assert _scale_findings(body) == [6]
+
+
+# MLS311: statistics learned by hand, function-form scalers, resampling ------------------------
+
+LEARNED_BY_HAND = [
+    # Titanic-style imputation with the mean of every row, then a split.
+    ("titanic = pd.read_csv('train.csv')\n"
+     "titanic['Fare'] = titanic['Fare'].fillna(titanic['Fare'].mean())\n"
+     "X_train, X_test, y_train, y_test = train_test_split(titanic[['Fare', 'Pclass']], titanic['Survived'])\n",
+     "titanic['Fare'] = titanic['Fare'].fillna(titanic['Fare'].mean())"),
+    # The same in place.
+    ("houses = pd.read_csv('houses.csv')\n"
+     "houses['LotFrontage'].fillna(houses['LotFrontage'].median(), inplace=True)\n"
+     "train, test = train_test_split(houses, test_size=0.25, random_state=1)\n",
+     "houses['LotFrontage'].fillna(houses['LotFrontage'].median(), inplace=True)"),
+    # Standardising by hand with NumPy, then cross-validation folds.
+    ("signals = np.load('signals.npy')\n"
+     "signals = (signals - np.mean(signals, axis=0)) / np.std(signals, axis=0)\n"
+     "for train_idx, test_idx in KFold(5).split(signals):\n"
+     "    pass\n",
+     "signals = (signals - np.mean(signals, axis=0)) / np.std(signals, axis=0)"),
+    # A label derived from the median of every row.
+    ("sales = pd.read_csv('sales.csv')\n"
+     "sales['high_value'] = (sales['revenue'] > sales['revenue'].median()).astype(int)\n"
+     "parts = train_test_split(sales.drop(columns='revenue'), sales['high_value'])\n",
+     "sales['high_value'] = (sales['revenue'] > sales['revenue'].median()).astype(int)"),
+    # The function form of a scaler.
+    ("from sklearn import preprocessing\n"
+     "wine = pd.read_csv('wine.csv')\n"
+     "X = preprocessing.scale(wine.drop(columns='quality'))\n"
+     "X_train, X_test, y_train, y_test = train_test_split(X, wine['quality'])\n",
+     "X = preprocessing.scale(wine.drop(columns='quality'))"),
+]
+
+
+def test_statistics_learned_from_every_row_and_written_into_split_data_are_reported():
+    for body, line in LEARNED_BY_HAND:
+        [finding] = _lint(body, "MLS311")
+        assert finding.span.line == _line(body, line), body
+        assert "learns from every row" in finding.message
+
+
+def test_upsampling_with_replacement_before_the_split_is_reported_not_undersampling():
+    body = (
+        "from sklearn.utils import resample\n"
+        "reviews = pd.read_csv('reviews.csv')\n"
+        "minority, majority = reviews[reviews.label == 1], reviews[reviews.label == 0]\n"
+        "upsampled = resample(minority, n_samples=len(majority), random_state=1)\n"
+        "downsampled = resample(majority, replace=False, n_samples=len(minority), random_state=1)\n"
+        "balanced = pd.concat([majority, upsampled])\n"
+        "train, test = train_test_split(balanced, random_state=0)\n"
+        "smaller = pd.concat([minority, downsampled])\n"
+        "train_small, test_small = train_test_split(smaller, random_state=0)\n"
+    )
+    [finding] = _lint(body, "MLS311")
+    assert finding.span.line == _line(body, "upsampled = resample(minority, n_samples=len(majority), random_state=1)")
+    assert "copies of one row land in both train and test" in finding.message
+
+
+def test_statistics_that_do_not_reach_the_split_data_or_learn_no_rows_are_not_reported():
+    body = (
+        "stores = pd.read_csv('stores.csv')\n"
+        "print('mean sales', stores['sales'].mean())\n"  # shown, not written into data
+        "typical = stores['sales'].median()\n"  # kept aside, never used in the data
+        "stores = stores[stores['sales'] < stores['sales'].quantile(0.99)]\n"  # rows filtered out
+        "stores['weekly'] = stores['sales'].rolling(7).mean()\n"  # per window
+        "stores['row_mean'] = stores[['q1', 'q2', 'q3']].mean(axis=1)\n"  # per row
+        "stores['store_mean'] = stores.groupby('store')['sales'].transform('mean')\n"
+        "by_region = stores.groupby('region')['sales'].mean()\n"  # a per-group aggregate
+        "X_train, X_test, y_train, y_test = train_test_split(stores.drop(columns='sales'), stores['sales'])\n"
+        # After the split, statistics of the training part are the right thing to use.
+        "X_train = X_train.fillna(X_train.mean())\n"
+        "X_test = X_test.fillna(X_train.mean())\n"
+    )
+    assert _lint(body, "MLS311") == []
+
+
+def test_statistics_are_followed_across_notebook_cells():
+    notebook = (
+        "# %% [1]\nimport pandas as pd\nfrom sklearn.model_selection import train_test_split\n"
+        "# %% [2]\nloans = pd.read_csv('loans.csv')\n"
+        "# %% [3]\nloans['income'] = loans['income'].fillna(loans['income'].mean())\n"
+        "# %% [4]\nX_train, X_test, y_train, y_test = train_test_split(loans[['income']], loans['default'])\n"
+    )
+    [finding] = lint_percent_notebook(notebook, "MLS311")
+    assert finding.cell == 3 and "cell 4" in finding.message

@@ -121,6 +121,28 @@ PREPROCESSORS = frozenset(
         "imblearn.combine.SMOTETomek",
     }
 )
+#: Functions that learn statistics from their input and apply them in one call: the
+#: function forms of the scalers (`preprocessing.scale(X)`), and `pd.qcut`'s quantile bins.
+#: (`normalize` is left out: it works row by row.)
+LEARNING_FUNCTIONS = frozenset(
+    {
+        *(
+            f"sklearn.preprocessing.{name}"
+            for name in "scale minmax_scale maxabs_scale robust_scale quantile_transform power_transform".split()
+        ),
+        "pandas.qcut",
+    }
+)
+#: `sklearn.utils.resample` draws rows with replacement unless told `replace=False`.
+RESAMPLING_FUNCTIONS = frozenset({"sklearn.utils.resample"})
+#: Methods that compute a statistic over every row they are called on, by hand.
+STATISTIC_METHODS = frozenset({"mean", "median", "std", "var", "quantile", "min", "max", "mode", "value_counts"})
+#: NumPy's functions for the same statistics.
+STATISTIC_FUNCTIONS = frozenset(
+    f"numpy.{name}"
+    for name in "mean median std var quantile percentile min max amin amax nanmean nanmedian nanstd "
+    "nanvar nanmin nanmax nanquantile nanpercentile".split()
+)
 #: Classes that chain preprocessing and a model so they are fitted together, per fold.
 PIPELINES = frozenset(
     {

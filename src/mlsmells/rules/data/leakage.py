@@ -17,15 +17,19 @@ from typing import Any
 
 import libcst as cst
 
-from mlsmells.engine.calls import argument, callee_name
+from mlsmells.engine.calls import argument, callee_name, keyword_arg, keyword_literal
 from mlsmells.engine.dataflow import Definition, Kind, ancestry, names_read
 from mlsmells.findings import Family, Severity
 from mlsmells.knowledge.ml_api import (
     CROSS_VALIDATION,
+    LEARNING_FUNCTIONS,
     PREDICTION_METHODS,
     PREPROCESSORS,
+    RESAMPLING_FUNCTIONS,
     SPLIT_FUNCTIONS,
     SPLITTER_CLASSES,
+    STATISTIC_FUNCTIONS,
+    STATISTIC_METHODS,
     constructed_classes,
     first_argument,
     is_loader,
@@ -83,6 +87,37 @@ _FROM_SHAPE = frozenset(
 
 def _short(qualified: str) -> str:
     return qualified.rpartition(".")[2]
+
+
+#: Methods whose statistics are per window or per group, not over the rows as a whole.
+_WINDOWS = frozenset({"rolling", "expanding", "ewm", "resample", "groupby"})
+
+
+def _per_row_or_window(call: cst.Call, axis_position: int | None) -> bool:
+    """A statistic along rows (`axis=1`) or per window or group (`df.x.rolling(7).mean()`,
+    `df.groupby("store").sales.mean()`): it learns nothing about the other rows as a whole,
+    or is a feature of its own (a per-group aggregate), so it is left alone.
+    `axis_position` is where a function takes `axis` positionally (methods: keyword only)."""
+    axis = keyword_arg(call, "axis")
+    value = axis.value if axis is not None else None
+    if value is None and axis_position is not None:
+        value = argument(call, axis_position, "axis")
+    if value is not None and not (
+        _integer(value) == 0 or (isinstance(value, cst.SimpleString) and value.evaluated_value == "index")
+    ):
+        return True
+    receiver = call.func
+    while isinstance(receiver, cst.Attribute | cst.Call | cst.Subscript):
+        if isinstance(receiver, cst.Call) and method_call(receiver, _WINDOWS):
+            return True
+        receiver = receiver.func if isinstance(receiver, cst.Call) else receiver.value
+    return False
+
+
+def _brief(code: str, width: int = 40) -> str:
+    """Code for a message, cut to `width` characters on one line."""
+    code = " ".join(code.split())
+    return code if len(code) <= width else code[: width - 3] + "..."
 
 
 def _data_names(expr: cst.BaseExpression) -> set[str] | None:
@@ -384,6 +419,27 @@ class _Fit:
     reported: bool = False
 
 
+@dataclass
+class _Learned:
+    """Statistics learned from some rows in one call and written into data: by hand
+    (`df["Age"].fillna(df["Age"].median())`, `(X - X.mean()) / X.std()`), by a function-form
+    scaler (`preprocessing.scale(X)`), or rows drawn with replacement (`resample(X)`).
+
+    They leak only if they reach the data that is split: through the definitions the
+    binding `statement` makes, or the variables an in-place call changes (`carriers`).
+    """
+
+    call: cst.Call
+    #: What was learned, for the message: "`df['Age'].median()`", "`scale`".
+    what: str
+    #: The definitions of the rows it was learned from.
+    data: frozenset[int]
+    statement: cst.CSTNode | None
+    carriers: frozenset[int] = frozenset()
+    resampled: bool = False
+    reported: bool = False
+
+
 class FitBeforeSplit(_LeakageRule):
     """
     A preprocessor or resampler (a scaler, encoder, imputer, feature selector, PCA or other
@@ -393,6 +449,14 @@ class FitBeforeSplit(_LeakageRule):
     The data is followed through assignments, so `X = scaler.fit_transform(X)` followed by
     `train_test_split(X, y)` is found, in one module or across notebook cells. The finding
     is at the fit and names the split.
+
+    Statistics learned without a preprocessor count too, when what they learn is written
+    into the data that is split: a mean, median, mode, quantile, spread, minimum or maximum
+    computed over every row (`df["Age"].fillna(df["Age"].median())`, `(X - np.mean(X,
+    axis=0)) / np.std(X, axis=0)`, a label cut at the median), the function forms of the
+    scalers (`preprocessing.scale(X)`, `minmax_scale`, ...), `pd.qcut`'s bins, and rows
+    drawn with replacement by `sklearn.utils.resample` (copies of one row then land on
+    both sides of the split).
     """
 
     code = "MLS311"
@@ -453,20 +517,94 @@ class FitBeforeSplit(_LeakageRule):
         "category seen only in test rows gets a column that is zero in every training row. A fit "
         "is matched with a later split only through the variables of one module or notebook; "
         "fitting on the labelled data of a competition and then splitting it for validation is "
-        "reported like any other split."
+        "reported like any other split. Statistics are followed by variable, not by column: a "
+        "column computed from a median and then left out of the split data is still reported. "
+        "Statistics per row (`axis=1`), per window (`rolling`, `expanding`, `ewm`) or per group "
+        "(`groupby`) are not reported, nor is a statistic that only filters rows "
+        "(`df[df.x < df.x.quantile(0.99)]`) or is updated in place through a variable "
+        "(`df.x.fillna(m, inplace=True)` after `m = df.x.mean()`)."
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._fits: list[_Fit] = []
+        self._learned: list[_Learned] = []
+        #: The binding statements being walked, innermost last, and in-place calls
+        #: (`fillna(..., inplace=True)`) with the definitions they change.
+        self._statements: list[cst.CSTNode] = []
+        self._in_place: list[tuple[cst.Call, frozenset[int]]] = []
+        #: How many subscript slices the walk is in: `df[df.x < df.x.quantile(.99)]` filters
+        #: rows by a statistic, it does not write it into the data.
+        self._slices = 0
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        self._statements.append(node)
+
+    def visit_AugAssign(self, node: cst.AugAssign) -> None:
+        self._statements.append(node)
+
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        self._statements.append(node)
+
+    def leave_Assign(self, node: cst.Assign) -> None:
+        self._statements.pop()
+
+    def leave_AugAssign(self, node: cst.AugAssign) -> None:
+        self._statements.pop()
+
+    def leave_AnnAssign(self, node: cst.AnnAssign) -> None:
+        self._statements.pop()
+
+    def visit_SubscriptElement(self, node: cst.SubscriptElement) -> None:
+        self._slices += 1
+
+    def leave_SubscriptElement(self, node: cst.SubscriptElement) -> None:
+        self._slices -= 1
 
     def visit_Call(self, node: cst.Call) -> None:
+        if keyword_literal(node, "inplace") is True and isinstance(node.func, cst.Attribute):
+            changed = self._data_definitions(node.func.value)
+            self._in_place.append((node, frozenset(map(id, changed))))
         if method_call(node, _LEARNING):
             self._note_fit(node)
-        elif self._fits:
-            splitter, inputs = self._split_inputs(node)
-            if inputs:
-                self._check_split(node, splitter, inputs)
+        else:
+            self._note_learned(node)
+            if self._fits or self._learned:
+                splitter, inputs = self._split_inputs(node)
+                if inputs:
+                    self._check_split(node, splitter, inputs)
+
+    def leave_Call(self, node: cst.Call) -> None:
+        if self._in_place and self._in_place[-1][0] is node:
+            self._in_place.pop()
+
+    def _note_learned(self, call: cst.Call) -> None:
+        """Note statistics computed over rows and written into data (see `_Learned`)."""
+        if self._slices or not (self._statements or self._in_place):
+            return
+        names = self.file.qualified_names(call.func)
+        method = method_call(call, STATISTIC_METHODS)
+        if method and not names:
+            if _per_row_or_window(call, None):
+                return
+            rows, what = call.func.value, f"`{_brief(self.file.module.code_for_node(call))}`"
+        elif STATISTIC_FUNCTIONS.intersection(names):
+            if _per_row_or_window(call, 1):
+                return
+            rows, what = first_argument(call), f"`{_short(names[0])}`"
+        elif LEARNING_FUNCTIONS.intersection(names):
+            rows, what = first_argument(call), f"`{_short(names[0])}`"
+        elif RESAMPLING_FUNCTIONS.intersection(names) and keyword_literal(call, "replace") is not False:
+            rows, what = first_argument(call), "`resample`"
+        else:
+            return
+        definitions = self._data_definitions(rows) if rows is not None else ()
+        if not definitions:
+            return
+        statement, carriers = (None, self._in_place[-1][1]) if self._in_place else (self._statements[-1], frozenset())
+        self._learned.append(_Learned(
+            call, what, frozenset(map(id, definitions)), statement, carriers, resampled=what == "`resample`"
+        ))
 
     def _note_fit(self, call: cst.Call) -> None:
         data = first_argument(call)
@@ -496,6 +634,26 @@ class FitBeforeSplit(_LeakageRule):
         if flow is None:
             return
         history = {id(definition) for data in inputs for definition in self.lineage(flow.sources(data))}
+        for learned in self._learned:
+            carriers = learned.carriers or frozenset(map(id, flow.defined_by(learned.statement)))
+            if learned.reported or not (learned.data & history and carriers & history):
+                continue
+            for other in self._learned:  # one finding per statement: `(X - X.mean()) / X.std()`
+                if other.statement is learned.statement and other.carriers == learned.carriers:
+                    other.reported = True
+            where = f"`{splitter}` at {self._where(call)}"
+            if learned.resampled:
+                message = (
+                    f"`resample` draws rows with replacement before the split ({where}), so copies of "
+                    "one row land in both train and test; split first and resample the training part only"
+                )
+            else:
+                message = (
+                    f"{learned.what} learns from every row, the test rows of the later split ({where}) "
+                    "included, and what it learns is written into the data the model sees; compute it "
+                    "on the training part only, or use an imputer or scaler fitted in a `Pipeline`"
+                )
+            self.report(learned.call, message)
         for fit in self._fits:
             if not fit.reported and fit.data & history:
                 fit.reported = True
