@@ -360,3 +360,45 @@ def test_forward_on_a_submodule_that_is_sometimes_not_a_module():
                 return self.proj.forward(x)
         """
     assert lint(code, "MLS501") == []
+
+
+def test_forward_on_a_parameter_or_variable_annotated_as_a_module():
+    found = lint(
+        """
+        from typing import Optional
+
+        import torch
+        from torch import nn
+
+
+        class Classifier(nn.Module):
+            def forward(self, x):
+                return x
+
+
+        def train_step(model: nn.Module, batch: torch.Tensor):
+            return model.forward(batch)
+
+
+        def score(classifier: Classifier, batch):
+            return classifier.forward(batch)
+
+
+        def evaluate(model, batch):
+            return model.forward(batch)
+
+
+        def maybe(model: Optional[nn.Module], batch):
+            return model.forward(batch)
+
+
+        def explain(explainer: "Explainer", batch):
+            return explainer.forward(batch)
+
+
+        net: nn.Module = torch.load("net.pt", weights_only=False)
+        net.forward(torch.zeros(1))
+        """,
+        "MLS501",
+    )
+    assert [finding.span.line for finding in found] == [13, 17, 33]

@@ -40,8 +40,9 @@ class ForwardCalledDirectly(Rule):
     by a `torch.nn` class (`nn.Linear(...)`, `nn.Sequential(...)`, `nn.DataParallel(...)`),
     or by a class the file defines that subclasses `nn.Module` (directly or through other
     such classes), possibly followed by `.to(device)`, `.cuda()` or `.eval()`. The receiver
-    may be a variable (followed through assignments, across notebook cells) or a
-    submodule attribute `self.encoder` that the class assigns only modules to.
+    may be a variable (followed through assignments, across notebook cells), a parameter
+    or variable annotated as a module (`def fit(model: nn.Module, ...)`), or a submodule
+    attribute `self.encoder` that the class assigns only modules to.
 
     Not reported: `super().forward(...)` (the parent's implementation: there is no
     module to call), `self.forward(...)` inside the class (its own hooks already ran, or
@@ -119,9 +120,11 @@ class ForwardCalledDirectly(Rule):
         "an override, `super().forward(x)` is right and not reported."
     )
     limitations = (
-        "Modules are recognised only when the file shows how they were made: a model "
-        "returned by a factory function (`timm.create_model`, `AutoModel.from_pretrained`), "
-        "a parameter, or a loop variable is not known to be a module and is not reported. "
+        "Modules are recognised only when the file shows how they were made, or an annotation "
+        "says what they are (`model: nn.Module`, `net: Classifier = ...`): a model returned by "
+        "a factory function (`timm.create_model`, `AutoModel.from_pretrained`), an unannotated "
+        "parameter, or a loop variable is not known to be a module and is not reported, and "
+        "neither is one annotated with a string or a type expression (`Optional[nn.Module]`). "
         "Classes subclassing modules imported from other project files are not followed."
     )
 
@@ -224,7 +227,12 @@ def _self_attribute(expr: cst.BaseExpression) -> str | None:
 
 
 def _assigned_constructor(definition: Definition) -> cst.BaseExpression | None:
-    """The callee of `name = Callee(...)`, for a definition that is exactly that."""
+    """What made a variable's value, as a class: the callee of `name = Callee(...)`, or
+    the annotation of `name: Class = ...` or of a parameter `name: Class`."""
+    node = definition.node
+    annotation = getattr(node, "annotation", None) if isinstance(node, cst.Param | cst.AnnAssign) else None
+    if annotation is not None and isinstance(annotation.annotation, cst.Name | cst.Attribute):
+        return annotation.annotation
     if definition.kind is not Kind.ASSIGN or definition.index is not None or definition.value is None:
         return None
     return constructor(definition.value)
