@@ -236,7 +236,7 @@ def test_a_cached_result_is_redone_when_an_imported_module_changes(tmp_path):
     # The helper stops seeding NumPy: train.py, unchanged, is analysed again.
     write_project(project, {"helpers.py": SEEDING_HELPER.replace("np.random.seed(seed)", "pass")})
     assert findings(project, "MLS101", cache=cache) == [("train.py", "MLS101", 6)]
-    # A comment changes nothing the summary holds: the cached result still holds.
+    # Any change to helpers.py (here a comment) has train.py analysed again, to the same result.
     write_project(project, {"helpers.py": "# seeds\n" + textwrap.dedent(SEEDING_HELPER)})
     assert findings(project, "MLS101", cache=cache) == []
     # A module that did not exist appears: what was a library name is now the project's.
@@ -365,3 +365,73 @@ def test_a_returned_name_is_what_it_was_last_bound_to():
     """)))
     assert summary.functions["sample_points"].returns == ()
     assert summary.functions["uncertainty"].returns == ("torch.sigmoid",)
+
+
+LOADING_MODULE = """
+    import pandas as pd
+
+
+    def load_customers(path="data/customers.csv"):
+        customers = pd.read_csv(path)
+        return customers.dropna(subset=["churned"])
+
+
+    def load_checked(path):
+        frame = pd.read_csv(path)
+        if frame["age"].lt(0).any():
+            raise ValueError("negative ages")
+        return frame
+
+
+    def load_validated(path):
+        return validate_schema(pd.read_csv(path))
+
+
+    def validate_schema(frame):
+        return frame
+"""
+
+
+def test_data_loaded_by_a_project_function_reaches_training_unchecked(tmp_path):
+    write_project(tmp_path, {
+        "churn/__init__.py": "",
+        "churn/data.py": LOADING_MODULE,
+        "train.py": """
+            from sklearn.linear_model import LogisticRegression
+
+            from churn.data import load_checked, load_customers, load_validated
+
+            customers = load_customers()
+            model = LogisticRegression().fit(customers.drop(columns="churned"), customers["churned"])
+            checked = load_checked("data/customers.csv")
+            LogisticRegression().fit(checked.drop(columns="churned"), checked["churned"])
+            validated = load_validated("data/customers.csv")
+            LogisticRegression().fit(validated.drop(columns="churned"), validated["churned"])
+        """,
+    })
+    # train.py imports no pandas: the rule runs because churn.data hands it a DataFrame.
+    assert findings(tmp_path, "MLS301") == [("train.py", "MLS301", 5)]
+
+
+def test_a_loading_helper_of_the_same_file_is_followed():
+    found = lint("""
+        import pandas as pd
+        from sklearn.ensemble import RandomForestRegressor
+
+
+        def read_sales(path):
+            return pd.read_csv(path, parse_dates=["day"])
+
+
+        def read_checked(path):
+            sales = pd.read_csv(path)
+            assert sales["units"].ge(0).all()
+            return sales
+
+
+        sales = read_sales("sales.csv")
+        RandomForestRegressor().fit(sales[["price"]], sales["units"])
+        checked = read_checked("sales.csv")
+        RandomForestRegressor().fit(checked[["price"]], checked["units"])
+    """, "MLS301")
+    assert [(f.span.line, "read_sales" in f.message) for f in found] == [(15, True)]

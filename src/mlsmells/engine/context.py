@@ -82,6 +82,9 @@ class FileContext:
         self.path = path
         #: The project's own functions, in this file and its other modules.
         self.project = project if project is not None else ProjectView(None, None, None)
+        #: Whether libraries reach this file through the project's modules (it imports none
+        #: a rule is gated on itself): then names are followed through their re-exports.
+        self.follow_reexports = False
         #: The first line of each top-level statement, from CPython's tree (None if unknown).
         self.statement_lines = statement_lines
         #: The notebook this module was built from, or None for a Python file.
@@ -131,8 +134,10 @@ class FileContext:
         names = self._qualified.get(key)
         if names is None:
             names = self.names.qualified_names(expr, list(chain))
-            # `from proj.utils import np` names NumPy: the project's re-exports are followed.
-            names = self._qualified[key] = tuple(dict.fromkeys(self.project.canonical(name) for name in names))
+            if self.follow_reexports:
+                # `from proj.utils import np` names NumPy: the project's re-exports are followed.
+                names = tuple(dict.fromkeys(self.project.canonical(name) for name in names))
+            self._qualified[key] = names
         return names
 
     def qualified_name(self, expr: cst.BaseExpression) -> str | None:
@@ -140,24 +145,28 @@ class FileContext:
         names = self.qualified_names(expr)
         return names[0] if len(names) == 1 else None
 
-    def called_function(self, call: cst.Call) -> Function | None:
-        """The project function `call` calls, defined in this file or imported from one of
-        the project's modules (re-exports followed); None for anything else."""
+    def called_function(self, call: cst.Call, scopes: Sequence[Scope] | None = None) -> Function | None:
+        """The project function `call` calls (seen from `scopes`, by default where the walk
+        is), defined in this file or imported from one of the project's modules
+        (re-exports followed); None for anything else."""
         func = call.func
+        chain = self.scopes if scopes is None else scopes
+        qualified = self.qualified_names(func, scopes)
         local = None
-        if isinstance(func, cst.Name) and not self.qualified_names(func):
+        if isinstance(func, cst.Name) and not qualified:
             # The module's own function, unless a function or class around the call binds the name.
-            inner = [scope for scope in self.scopes[1:] if not isinstance(scope.node, cst.ClassDef)]
+            inner = [scope for scope in chain[1:] if not isinstance(scope.node, cst.ClassDef)]
             local = None if any(func.value in scope.others for scope in inner) else func.value
-        return self.project.function(self.qualified_names(func), local)
+        return self.project.function(qualified, local)
 
-    def library_calls(self, call: cst.Call) -> list[MadeCall] | None:
+    def library_calls(self, call: cst.Call, scopes: Sequence[Scope] | None = None) -> list[MadeCall] | None:
         """The library calls made when `call` runs a project function (through the
         project's functions it calls in turn), each argument `None`, a value, or what this
-        call passed; None when `call` does not call a project function."""
+        call passed; None when `call` does not call a project function. `scopes`: where
+        the call is, if the walk is elsewhere."""
         if call in self._library_calls:
             return self._library_calls[call]
-        function = self.called_function(call)
+        function = self.called_function(call, scopes)
         made = None
         if function is not None:
             positional = tuple(_shape(arg.value) for arg in call.args if arg.keyword is None and not arg.star)

@@ -91,7 +91,7 @@ def lint_source(
     """
     view = ProjectView(location, None, project)
     try:
-        parsed = parse(text, needed=lambda imports, names: _any_rule_applies(rules, imports | view.packages_behind(names)))
+        parsed = parse(text, needed=lambda imports, names: _any_rule_applies(rules, _packages(rules, imports, names, view)))
     except ParseFailure as failure:
         lines = source_lines(text)
         source_line = lines[failure.line - 1] if 0 < failure.line <= len(lines) else ""
@@ -103,6 +103,19 @@ def lint_source(
         return FileResult(path)  # valid code that no enabled rule looks at
     view.tree = parsed.tree
     return _analyse(path, text, parsed, rules, options, None, view)
+
+
+def _packages(rules: Sequence[type[Rule]], imports: frozenset[str], names: frozenset[str], project: ProjectView) -> frozenset[str]:
+    """The libraries a file works with, for gating rules: those it imports, and, when it
+    imports none that a rule is gated on, those the project modules it imports from hand
+    it (`from proj.utils import np`, a `data.py` that reads with pandas). A file importing
+    such a library itself is taken at its word, and its names are not followed through
+    the project's re-exports: doing that for every import would have each file of a large
+    package (transformers) read every module it names, for answers that change nothing."""
+    gating = frozenset().union(*(rule.required_modules for rule in rules))
+    if imports & gating:
+        return imports
+    return imports | project.packages_behind(names)
 
 
 def _any_rule_applies(rules: Sequence[type[Rule]], imports: frozenset[str]) -> bool:
@@ -182,7 +195,8 @@ def _analyse(
     names = NameResolver(module)
     context = FileContext(path, text, module, names, notebook, parsed.statement_lines, project)
     # `from proj.utils import np` imports NumPy: rules about NumPy run.
-    packages = names.imported_packages | project.packages_behind(parsed.imported)
+    packages = _packages(rules, frozenset(names.imported_packages), parsed.imported, project)
+    context.follow_reexports = packages != names.imported_packages
     errors: list[tuple[type[Rule], BaseException]] = []
     active = [
         rule(context, options[rule])

@@ -23,11 +23,10 @@ from __future__ import annotations
 
 import ast
 import hashlib
-import json
 import os
 import sys
-from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import asdict, dataclass, field
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from mlsmells.reading import RefusedFile, read_bytes
@@ -35,6 +34,10 @@ from mlsmells.sources import SourceError, decode_python_source
 
 #: How many re-exports or calls deep a question is followed.
 MAX_DEPTH = 8
+#: How many star imports deep a package's bindings are looked for: a package whose
+#: `__init__` star-imports its subpackages (transformers) would otherwise have every such
+#: check walk the whole package.
+_STAR_DEPTH = 2
 
 #: Shapes of an argument as a summary records it; a parameter is `$name`.
 NONE = "none"
@@ -65,24 +68,99 @@ class FunctionSummary:
     #: Parameters with a default, and the shape of the default.
     defaults: tuple[tuple[str, str], ...]
     calls: tuple[CallSite, ...]
-    #: Callees of the calls whose result the function returns (`?.score` for a method).
+    #: Callees of the calls whose result the function returns (`?.score` for a method),
+    #: down method chains: `pd.read_csv(path).dropna()` returns `?.dropna` and `pandas.read_csv`.
     returns: tuple[str, ...]
+    #: Whether the function asserts or raises anything: it may check what it returns.
+    checks: bool = False
 
 
-@dataclass(frozen=True)
 class ModuleSummary:
-    """The names a module binds that other modules can import, and its functions."""
+    """The names a module binds that other modules can import, and its functions.
 
-    imports: Mapping[str, str]
-    star_imports: tuple[str, ...]
-    #: `name` for a function, `Class.name` for a method.
-    functions: Mapping[str, FunctionSummary]
-    classes: frozenset[str]
+    Most lookups only need the imports, so each function is summarised when it is first
+    read from `functions`, from a tree `tree()` gives again (the module's tree is not kept:
+    a worker may look into thousands of modules).
+    """
 
-    def digest(self) -> str:
-        data = asdict(self)
-        data["classes"] = sorted(self.classes)
-        return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:24]
+    def __init__(self, tree: ast.Module, reload: Callable[[], ast.Module | None] | None = None) -> None:
+        imports: dict[str, str] = {}
+        stars: list[str] = []
+        assigned: set[str] = set()
+        keys: list[str] = []
+        classes: set[str] = set()
+        for statement in _top_level(tree.body):
+            if isinstance(statement, ast.Import | ast.ImportFrom):
+                stars.extend(_bind_imports(statement, imports))
+            elif isinstance(statement, ast.FunctionDef | ast.AsyncFunctionDef):
+                assigned.add(statement.name)
+                keys.append(statement.name)
+            elif isinstance(statement, ast.ClassDef):
+                assigned.add(statement.name)
+                classes.add(statement.name)
+                keys.extend(f"{statement.name}.{method.name}" for method in _methods(statement))
+            elif isinstance(statement, ast.Assign | ast.AnnAssign | ast.AugAssign):
+                targets = statement.targets if isinstance(statement, ast.Assign) else [statement.target]
+                assigned.update(name for target in targets for name in _bound(target))
+        # A name both imported and assigned at module level is ambiguous: it is neither.
+        self.imports: Mapping[str, str] = {name: target for name, target in imports.items() if name not in assigned}
+        self.star_imports = tuple(stars)
+        self.classes = frozenset(classes)
+        self.functions: Mapping[str, FunctionSummary] = _Functions(keys, self, tree if reload is None else None, reload)
+
+    def library_packages(self) -> set[str]:
+        """The top-level packages its absolute imports name (`numpy`, `torch`, `proj`)."""
+        return {target.split(".")[0] for target in self.imports.values() if not target.startswith(".")}
+
+
+class _Functions(Mapping[str, FunctionSummary]):
+    """A module's functions by key (`fit`, `Trainer.fit`), each summarised when first read."""
+
+    def __init__(self, keys: list[str], module: ModuleSummary, tree: ast.Module | None,
+                 reload: Callable[[], ast.Module | None] | None) -> None:
+        self._keys = dict.fromkeys(keys)
+        self._module = module
+        self._tree = tree
+        self._reload = reload
+        self._summaries: dict[str, FunctionSummary] = {}
+
+    def __getitem__(self, key: str) -> FunctionSummary:
+        if key not in self._keys:
+            raise KeyError(key)
+        if key not in self._summaries:
+            self._summarize_all()
+        return self._summaries[key]
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._keys  # without summarising anything
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._keys)
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+    def _summarize_all(self) -> None:
+        """Summarise every function of the module at once: one tree per module read."""
+        tree = self._tree if self._tree is not None else (self._reload() if self._reload else None)
+        found: dict[str, FunctionSummary] = {}
+        if tree is not None:
+            imports = self._module.imports
+            local = {s.name for s in _top_level(tree.body) if isinstance(s, ast.FunctionDef | ast.AsyncFunctionDef)}
+            for statement in _top_level(tree.body):
+                if isinstance(statement, ast.FunctionDef | ast.AsyncFunctionDef):
+                    found[statement.name] = _summarize_function(statement, imports, local, None)
+                elif isinstance(statement, ast.ClassDef):
+                    methods = {method.name for method in _methods(statement)}
+                    for method in _methods(statement):
+                        key = f"{statement.name}.{method.name}"
+                        found[key] = _summarize_function(method, imports, local, (statement.name, methods))
+        # A module changed or gone since it was indexed answers nothing about its functions.
+        self._summaries = {key: found.get(key, _UNKNOWN) for key in self._keys}
+
+
+#: What an unreadable function is: no parameters, calls or results known.
+_UNKNOWN = FunctionSummary((), (), (), ())
 
 
 @dataclass(frozen=True)
@@ -117,36 +195,12 @@ class MadeCall:
 
 
 def summarize(tree: ast.Module) -> ModuleSummary:
-    """The summary of a module's tree."""
-    imports: dict[str, str] = {}
-    stars: list[str] = []
-    assigned: set[str] = set()
-    functions: dict[str, FunctionSummary] = {}
-    classes: set[str] = set()
-    for statement in _top_level(tree.body):
-        if isinstance(statement, ast.Import | ast.ImportFrom):
-            stars.extend(_bind_imports(statement, imports))
-        elif isinstance(statement, ast.FunctionDef | ast.AsyncFunctionDef):
-            assigned.add(statement.name)
-        elif isinstance(statement, ast.ClassDef):
-            assigned.add(statement.name)
-            classes.add(statement.name)
-        elif isinstance(statement, ast.Assign | ast.AnnAssign | ast.AugAssign):
-            targets = statement.targets if isinstance(statement, ast.Assign) else [statement.target]
-            assigned.update(name for target in targets for name in _bound(target))
-    # A name both imported and assigned at module level is ambiguous: it is neither.
-    imports = {name: target for name, target in imports.items() if name not in assigned}
-    local = {s.name for s in _top_level(tree.body) if isinstance(s, ast.FunctionDef | ast.AsyncFunctionDef)}
-    for statement in _top_level(tree.body):
-        if isinstance(statement, ast.FunctionDef | ast.AsyncFunctionDef):
-            functions[statement.name] = _summarize_function(statement, imports, local, None)
-        elif isinstance(statement, ast.ClassDef):
-            methods = {m.name for m in statement.body if isinstance(m, ast.FunctionDef | ast.AsyncFunctionDef)}
-            for method in statement.body:
-                if isinstance(method, ast.FunctionDef | ast.AsyncFunctionDef):
-                    key = f"{statement.name}.{method.name}"
-                    functions[key] = _summarize_function(method, imports, local, (statement.name, methods))
-    return ModuleSummary(imports, tuple(stars), functions, frozenset(classes))
+    """The summary of a module's tree (kept, for its functions)."""
+    return ModuleSummary(tree)
+
+
+def _methods(statement: ast.ClassDef) -> Iterator[ast.FunctionDef | ast.AsyncFunctionDef]:
+    return (node for node in statement.body if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef))
 
 
 def _top_level(body: list[ast.stmt]) -> Iterator[ast.stmt]:
@@ -242,19 +296,35 @@ def _summarize_function(
     returns: list[str] = []
     for node in nodes:
         if isinstance(node, ast.Return) and node.value is not None:
-            value = _unwrapped(node.value)
-            if isinstance(value, ast.Name):
-                value = _last_binding(nodes, value.id, (node.lineno, node.col_offset))
-            if isinstance(value, ast.Call):
-                callee = resolver.callee(value.func, methods=True)
-                if callee:
-                    returns.append(callee)
+            returns.extend(_returned_callees(node.value, nodes, (node.lineno, node.col_offset), resolver))
     return FunctionSummary(
         params,
         tuple(defaults),
         tuple(call for call in calls if call.callee),
         tuple(dict.fromkeys(returns)),
+        any(isinstance(node, ast.Assert | ast.Raise) for node in nodes),
     )
+
+
+def _returned_callees(value: ast.expr, nodes: list[ast.AST], before: tuple[int, int], resolver: _Resolver) -> Iterator[str]:
+    """The callees whose results a returned expression is: the call itself and, down a
+    method chain or a name's last binding, the calls it was made from."""
+    for _ in range(MAX_DEPTH):
+        value = _unwrapped(value)
+        if isinstance(value, ast.Name):
+            bound = _last_binding(nodes, value.id, before)
+            if bound is None:
+                return
+            value = bound
+            continue
+        if not isinstance(value, ast.Call):
+            return
+        callee = resolver.callee(value.func, methods=True)
+        if callee:
+            yield callee
+        if not isinstance(value.func, ast.Attribute):
+            return
+        value = value.func.value
 
 
 def _last_binding(nodes: list[ast.AST], name: str, before: tuple[int, int]) -> ast.expr | None:
@@ -347,9 +417,13 @@ class Project:
     allowed: tuple[Path, ...] = ()
     max_bytes: int = 10_000_000
     _summaries: dict[Path, ModuleSummary | None] = field(default_factory=dict)
-    _located: dict[tuple[Path, str], tuple[Path, tuple[str, ...]] | None] = field(default_factory=dict)
+    _located: dict[tuple[Path, str, bool], tuple[Path, tuple[str, ...]] | None] = field(default_factory=dict)
     _tops: dict[tuple[Path, str], bool] = field(default_factory=dict)
     _digests: dict[Path, str] = field(default_factory=dict)
+    _bindings: dict[tuple[Path, str], bool] = field(default_factory=dict)
+    #: `ProjectView.calls_made` answers about this project's functions, with their lookups.
+    answers: dict[tuple, tuple[list[MadeCall], dict[tuple[str, str], str]]] = field(default_factory=dict)
+    _nesting: int = 0
 
     def summary(self, path: Path) -> ModuleSummary | None:
         """The summary of the module at `path`; None if it cannot be read or parsed."""
@@ -358,23 +432,45 @@ class Project:
         return self._summaries[path]
 
     def _summarize(self, path: Path) -> ModuleSummary | None:
+        read = self._read(path)
+        if read is None:
+            self._digests[path] = "unreadable"
+            return None
+        self._digests[path], tree = read
+        return ModuleSummary(tree, reload=lambda: self._reread(path))
+
+    def _read(self, path: Path) -> tuple[str, ast.Module] | None:
+        """The digest of a module's bytes and its tree; None if it cannot be read or parsed."""
         try:
-            text = decode_python_source(read_bytes(path, self.max_bytes, self.allowed))
-            return summarize(ast.parse(text))
+            data = read_bytes(path, self.max_bytes, self.allowed)
+            return hashlib.sha256(data).hexdigest()[:24], ast.parse(decode_python_source(data))
         except (OSError, RefusedFile, SourceError, SyntaxError, ValueError, RecursionError, MemoryError):
             return None
 
-    def locate(self, importer: Path, qualified: str) -> tuple[Path, tuple[str, ...]] | None:
+    def _reread(self, path: Path) -> ast.Module | None:
+        """The module's tree again, for its functions; None if it changed since it was read."""
+        read = self._read(path)
+        return read[1] if read is not None and read[0] == self._digests.get(path) else None
+
+    def locate(self, importer: Path, qualified: str, module: bool = False) -> tuple[Path, tuple[str, ...]] | None:
         """The project module a qualified name (as `importer` spells it: `helpers.seed_all`,
         `.utils.np`) lives in, and the rest of the name inside it; None if no module of
-        the project matches (a library, or a module that does not exist)."""
-        key = (importer.parent, qualified)
-        if key not in self._located:
-            self._located[key] = None  # a lookup that comes back to itself (`from .a import *` in a) finds nothing
-            self._located[key] = self._locate(importer, qualified)
+        the project matches (a library, or a module that does not exist). `module`: the
+        name is a module's (`from .bert import *`), never a package's binding."""
+        key = (importer.parent, qualified, module)
+        if key in self._located:
+            return self._located[key]
+        if self._nesting >= MAX_DEPTH:
+            return None  # lookups inside lookups (package bindings through star imports): bounded
+        self._located[key] = None  # a lookup that comes back to itself (`from .a import *` in a) finds nothing
+        self._nesting += 1
+        try:
+            self._located[key] = self._locate(importer, qualified, module)
+        finally:
+            self._nesting -= 1
         return self._located[key]
 
-    def _locate(self, importer: Path, qualified: str) -> tuple[Path, tuple[str, ...]] | None:
+    def _locate(self, importer: Path, qualified: str, module: bool) -> tuple[Path, tuple[str, ...]] | None:
         level = len(qualified) - len(qualified.lstrip("."))
         parts = tuple(part for part in qualified[level:].split(".") if part)
         if level:
@@ -392,7 +488,7 @@ class Project:
                 found = _module_file(base, parts[:size])
                 if found is None:
                     continue
-                if size > smallest and size == len(parts):
+                if size > smallest and size == len(parts) and not module:
                     # `from pkg import name`: what the package binds as `name` wins over a
                     # submodule of that name, as in Python (`from .launch import launch`).
                     package = _module_file(base, parts[: size - 1])
@@ -403,16 +499,19 @@ class Project:
 
     def _binds(self, module: Path, name: str, depth: int = 0) -> bool:
         """Whether `module` binds `name`, itself or through its star imports."""
+        key = (module, name)
+        if key in self._bindings:
+            return self._bindings[key]
+        self._bindings[key] = False  # a star import that comes back here binds nothing new
         summary = self.summary(module)
-        if summary is None or depth > MAX_DEPTH:
-            return False
-        if name in summary.functions or name in summary.imports or name in summary.classes:
-            return True
-        for star in summary.star_imports:
-            located = self.locate(module, star)
-            if located is not None and not located[1] and self._binds(located[0], name, depth + 1):
-                return True
-        return False
+        found = summary is not None and depth <= _STAR_DEPTH and (
+            name in summary.functions or name in summary.imports or name in summary.classes or any(
+                located is not None and not located[1] and self._binds(located[0], name, depth + 1)
+                for located in (self.locate(module, star, module=True) for star in summary.star_imports)
+            )
+        )
+        self._bindings[key] = found
+        return found
 
     def _holds(self, base: Path, top: str) -> bool:
         """Whether `base` has a module or package named `top`: most names are libraries'
@@ -437,14 +536,11 @@ class Project:
         return list(dict.fromkeys([importer.parent, top, self.root, self.root / "src"]))
 
     def digest(self, located: tuple[Path, tuple[str, ...]] | None) -> str:
-        """What a cached result records of a lookup: the digest of the module's summary."""
+        """What a cached result records of a lookup: the digest of the module's bytes."""
         if located is None:
             return "-"
-        path = located[0]
-        if path not in self._digests:
-            summary = self.summary(path)
-            self._digests[path] = summary.digest() if summary is not None else "unreadable"
-        return self._digests[path]
+        self.summary(located[0])
+        return self._digests[located[0]]
 
     def still_valid(self, importer: Path, dependencies: Iterable[tuple[str, str, str]]) -> bool:
         """Whether every lookup a cached result made (`ProjectView.dependencies`) still
@@ -498,14 +594,23 @@ class ProjectView:
         return self._own
 
     def packages_behind(self, imported: Iterable[str]) -> set[str]:
-        """The libraries that the project modules the file imports from re-export to it:
-        `numpy` for `from proj.utils import np`."""
+        """The libraries whose values the project modules the file imports from may hand it:
+        `numpy` for `from proj.utils import np`, `pandas` for `from data import load` where
+        `data.py` imports pandas."""
         packages = set()
         for name in imported:
-            if self.project is not None and self.path is not None and self.project.locate(self.path, name):
-                canonical = self.canonical(name)
-                if canonical != name and not canonical.startswith("."):
-                    packages.add(canonical.split(".")[0])
+            if name.startswith(".") or self.project is None or self.path is None:
+                continue  # absolute imports only, as for `canonical`
+            if not self.project.locate(self.path, name):
+                continue
+            found = self._resolve(None, name, 0)
+            if isinstance(found, Function) and found.module is not None:
+                # What its module imports: the libraries whose values it may hand back (an
+                # over-estimate, which only lets the rules look; their evidence decides).
+                summary = self._module_summary(found.module)
+                packages.update(summary.library_packages() if summary is not None else ())
+            elif isinstance(found, str) and found != name and not found.startswith("."):
+                packages.add(found.split(".")[0])
         return packages
 
     def function(self, qualified: Iterable[str], local_name: str | None = None) -> Function | None:
@@ -521,14 +626,36 @@ class ProjectView:
 
     def canonical(self, qualified: str) -> str:
         """The library name a project re-export stands for (`proj.utils.np.random.rand` ->
-        `numpy.random.rand`); the name itself when it is not the project's."""
+        `numpy.random.rand`); the name itself when it is not the project's.
+
+        Only absolute imports are followed (`from proj.utils import np`): re-exporting a
+        library is an application's idiom, while a library's own relative imports
+        (`from ...utils import logging`, thousands in transformers) would have every file
+        read the modules they name for nothing."""
+        if qualified.startswith("."):
+            return qualified
         found = self._resolve(None, qualified, 0)
         return found if isinstance(found, str) else qualified
 
-    def calls_made(self, function: Function, args: tuple[str, ...], keywords: Mapping[str, str]) -> Iterator[MadeCall]:
+    def calls_made(self, function: Function, args: tuple[str, ...], keywords: Mapping[str, str]) -> list[MadeCall]:
         """The library calls `function` makes when called with arguments of these shapes,
-        through the project functions it calls in turn."""
-        yield from self._expand(function, args, keywords, set(), 0)
+        through the project functions it calls in turn.
+
+        A function of another module answers the same for every file: the answer, and the
+        lookups it took (which each asking file records), are kept by the `Project`."""
+        if function.module is None or self.project is None:
+            return list(self._expand(function, args, keywords, set(), 0))
+        key = (function.module, function.key, function.bound, args, tuple(sorted(keywords.items())))
+        kept = self.project.answers.get(key)
+        if kept is None:
+            mine, self.dependencies = self.dependencies, {}
+            try:
+                made = list(self._expand(function, args, keywords, set(), 0))
+            finally:
+                mine, self.dependencies = self.dependencies, mine
+            kept = self.project.answers[key] = (made, mine)
+        self.dependencies.update(kept[1])
+        return kept[0]
 
     def returned(self, function: Function) -> set[str]:
         """The library callees (or `?.method` names) whose result `function` returns,

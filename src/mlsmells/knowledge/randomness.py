@@ -104,7 +104,8 @@ def classify(
     call: cst.Call,
     seed_functions: Collection[str] = (),
     library_calls: Callable[[cst.Call], list[MadeCall] | None] | None = None,
-) -> Seeding | Draw | None:
+    decide: bool = True,
+) -> Seeding | Draw | None | object:
     """Whether `call` (whose callee has the `qualified` names) seeds or draws, or neither.
 
     `seed_functions` are project helpers configured to seed every library. A project
@@ -116,6 +117,10 @@ def classify(
     (`generator.manual_seed`, `env.seed`) are not: they seed only that object. Nor is a
     helper merely given a `seed=` argument: it may seed only what it creates. `seed()` and
     `seed(None)` seed from the clock: not seeding.
+
+    `decide=False` answers only from the known libraries and configured helpers, and
+    `UNDECIDED` where the project's functions or the name guess would have to tell: a rule
+    keeps those calls in a `DeferredSeeding` and decides them when it needs to.
     """
     for name in qualified:
         if name in seed_functions:  # configured helpers may take no argument
@@ -128,16 +133,60 @@ def classify(
             return Draw(library, name)
     if any(name.startswith(_KNOWN_NAMESPACES) for name in qualified):
         return None
+    if not qualified and not isinstance(call.func, cst.Name):
+        return None
+    if not decide:
+        return UNDECIDED
     made = library_calls(call) if library_calls is not None else None
     seeded = frozenset().union(*(SEEDERS[made_call.callee] for made_call in made or () if _seeds(made_call)))
     if seeded:
         return Seeding(seeded)
-    if not qualified and not isinstance(call.func, cst.Name):
-        return None
     callee = callee_name(call.func)
     if callee and "seed" in callee.lower() and not callee.startswith(("get", "initial")) and seeds_with_a_value(call):
         return Seeding(ALL_LIBRARIES)
     return None
+
+
+#: What `classify(..., decide=False)` answers when only the project's functions (or the
+#: name guess) could tell.
+UNDECIDED = object()
+
+
+class DeferredSeeding:
+    """Calls that only the project's functions can classify, kept until a rule needs them.
+
+    Following a call into the project's modules means reading them; most files never need
+    it (they draw nothing, or seed what they draw from with known calls). A rule notes each
+    call `classify(..., decide=False)` left `UNDECIDED`, with where it was made, and asks
+    `event` or `seeded` only when the answer matters.
+    """
+
+    def __init__(self, file, seed_functions: Collection[str]) -> None:
+        self._file = file
+        self._seed_functions = seed_functions
+        self._calls: list[tuple[cst.Call, tuple, bool]] = []
+        self._events: dict[cst.Call, Seeding | Draw | None] = {}
+
+    def note(self, call: cst.Call) -> None:
+        self._calls.append((call, tuple(self._file.scopes), self._file.in_module_scope))
+
+    def event(self, call: cst.Call) -> Seeding | Draw | None:
+        """What a noted call does, followed through the project's functions."""
+        if call not in self._events:
+            scopes = next(scopes for noted, scopes, _ in self._calls if noted is call)
+            qualified = self._file.qualified_names(call.func, scopes)
+            self._events[call] = classify(
+                qualified, call, self._seed_functions, lambda c: self._file.library_calls(c, scopes)
+            )
+        return self._events[call]
+
+    def seeded(self, module_level_only: bool = False) -> frozenset[str]:
+        """The libraries the noted calls seed (only those at module level, if asked)."""
+        return frozenset().union(*(
+            event.libraries
+            for call, _, at_module_level in self._calls
+            if (at_module_level or not module_level_only) and isinstance(event := self.event(call), Seeding)
+        ))
 
 
 def _seeds(made: MadeCall) -> bool:

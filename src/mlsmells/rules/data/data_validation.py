@@ -24,6 +24,7 @@ from mlsmells.knowledge.ml_api import (
     DATA_WRAPPERS,
     DATASET_BASES,
     FIT_METHODS,
+    LOADERS,
     PREDICT_METHODS,
     SPLIT_FUNCTIONS,
     first_argument,
@@ -117,7 +118,7 @@ def loader_call(file, definition: Definition) -> cst.Call | None:
     value = definition.value
     while value is not None:
         if isinstance(value, cst.Call):
-            if is_loader(file, value, definition.scopes):
+            if is_loader(file, value, definition.scopes) or _project_loader(file, value, definition.scopes):
                 return value
             value = value.func.value if isinstance(value.func, cst.Attribute) else None
         elif isinstance(value, cst.Subscript | cst.Attribute):
@@ -125,6 +126,23 @@ def loader_call(file, definition: Definition) -> cst.Call | None:
         else:
             return None
     return None
+
+
+def _project_loader(file, call: cst.Call, scopes) -> bool:
+    """Whether `call` runs a project function (of this file or another module) that returns
+    what a loader read (`return pd.read_csv(path).dropna()`) without checking it: no
+    `assert` or `raise` in it, and no validating call on the way (`schema.validate(df)`)."""
+    function = file.called_function(call, scopes)
+    if function is None or function.summary.checks or not LOADERS.intersection(file.project.returned(function)):
+        return False
+    return not any(_validating_name(made.callee) for made in file.project.calls_made(function, (), {}))
+
+
+def _validating_name(callee: str) -> bool:
+    """A call that checks data, by its library or its name: `pandera.DataFrameSchema`,
+    `?.validate`, `helpers.check_columns`."""
+    last = callee.rpartition(".")[2].lower()
+    return callee.split(".")[0] in VALIDATION_LIBRARIES or any(word in last for word in _VALIDATING_WORDS)
 
 
 def training_data(file, call: cst.Call, dataset_classes: set[str]) -> list[cst.BaseExpression]:
@@ -191,6 +209,10 @@ class UnvalidatedData(Rule):
     checks), no `assert` on it, no `if` that raises on it, and no condition that inspects
     its nulls, dtypes, columns, shape or range (`if df.isna().any().any():`). One finding
     per load, at the load call, naming the first place the data reaches a model.
+
+    A function of the project (in this file or another module) that returns what such a
+    loader read, with no `assert` or `raise` in it and no validating call on the way, is a
+    load too: `customers = load_customers()` from the project's `data.py`.
     """
 
     code = "MLS301"
@@ -257,9 +279,11 @@ class UnvalidatedData(Rule):
         "absence of nulls the training code relies on."
     )
     limitations = (
-        "Data is followed through assignments in one module or notebook; data that reaches a "
-        "model through a function's parameters, an attribute of an object, or another module "
-        "is not followed, and calling a model directly (`model(batch)`) is not a sink. Any check "
+        "Data is followed through assignments in one module or notebook, and into the project's "
+        "loading functions; data that reaches a model through a function's parameters or an "
+        "attribute of an object is not followed, and calling a model directly (`model(batch)`) "
+        "is not a sink. A loading function that checks anything (an `assert` or `raise` "
+        "anywhere in it) counts as checking what it returns. Any check "
         "on the data or on anything derived from it counts, wherever it is in the file, so a "
         "weak check (`assert len(df) > 0`) silences the rule; so does passing the data to any "
         "function whose name contains `validate`, `check`, `verify`, `expect` or `ensure`."

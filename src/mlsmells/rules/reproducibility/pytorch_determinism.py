@@ -14,7 +14,7 @@ from mlsmells.engine.calls import (
     keyword_literal,
 )
 from mlsmells.findings import Family, Severity
-from mlsmells.knowledge.randomness import SEED_FUNCTIONS_OPTION, Seeding, classify
+from mlsmells.knowledge.randomness import SEED_FUNCTIONS_OPTION, UNDECIDED, DeferredSeeding, Seeding, classify
 from mlsmells.rule import Rule
 
 _DATA_LOADERS = frozenset({"torch.utils.data.DataLoader", "torch.utils.data.dataloader.DataLoader"})
@@ -41,20 +41,30 @@ class _TorchSeedTracking(Rule):
         self.seed_functions = frozenset(self.settings["seed-functions"])
         self.torch_seeds: list[cst.Call] = []
         self.is_program = self.file.notebook is not None
+        #: Calls only the project's functions can classify: decided if a finding needs them.
+        self.deferred = DeferredSeeding(self.file, self.seed_functions)
 
     def visit_If(self, node: cst.If) -> None:
         if self.file.in_module_scope and is_main_guard(node.test):
             self.is_program = True
 
     def visit_Call(self, node: cst.Call) -> None:
-        event = classify(self.file.qualified_names(node.func), node, self.seed_functions, self.file.library_calls)
-        if isinstance(event, Seeding) and "torch" in event.libraries:
+        event = classify(self.file.qualified_names(node.func), node, self.seed_functions, decide=False)
+        if event is UNDECIDED:
+            self.deferred.note(node)
+        elif isinstance(event, Seeding) and "torch" in event.libraries:
             self.torch_seeds.append(node)
             self.is_program |= self.file.in_module_scope
 
     @property
     def program_seeds_torch(self) -> bool:
-        return self.is_program and bool(self.torch_seeds)
+        """Whether the program seeds torch: asked by the rules once they have something to
+        report, so that calls into the project's modules are followed only then."""
+        if self.torch_seeds:
+            return self.is_program
+        # A seeding call at module level also makes the file a program.
+        seeded = self.deferred.seeded(module_level_only=not self.is_program)
+        return "torch" in seeded
 
 
 class DataLoaderUnseededShuffle(_TorchSeedTracking):
@@ -139,7 +149,7 @@ class DataLoaderUnseededShuffle(_TorchSeedTracking):
                 self.candidates.append((node, f"`{name.rsplit('.', 1)[-1]}`"))
 
     def end_file(self) -> None:
-        if not self.program_seeds_torch:
+        if not self.candidates or not self.program_seeds_torch:
             return
         for call, what in self.candidates:
             self.report(
@@ -249,7 +259,7 @@ class NondeterministicTraining(_TorchSeedTracking):
                 self.benchmark_on.append(node)
 
     def end_file(self) -> None:
-        if not (self.program_seeds_torch and self.trains and self.uses_cuda):
+        if not (self.trains and self.uses_cuda and self.program_seeds_torch):
             return
         for assignment in self.benchmark_on:
             self.report(

@@ -20,6 +20,8 @@ from mlsmells.findings import Family, Severity
 from mlsmells.knowledge.randomness import (
     LIBRARY_TITLES,
     SEED_FUNCTIONS_OPTION,
+    UNDECIDED,
+    DeferredSeeding,
     Draw,
     Seeding,
     classify,
@@ -159,6 +161,8 @@ class UnseededRandom(Rule):
         self.shape_only_calls: set[cst.Call] = set()
         self.shape_only_names: set[str] = set()
         self.assigned_to: dict[cst.Call, str] = {}
+        #: Calls only the project's functions can classify: decided if a draw needs them.
+        self.deferred = DeferredSeeding(self.file, self.seed_functions)
 
     def visit_If(self, node: cst.If) -> None:
         if self.file.in_module_scope and is_main_guard(node.test):
@@ -179,8 +183,10 @@ class UnseededRandom(Rule):
             self._mark_shape_only_arguments(node)
         if self.file.in_module_scope and isinstance(node.func, cst.Name) and node.func.value in self.module_functions:
             self.is_program = True  # `main()`, `result = main()`, `sys.exit(main())`
-        event = classify(self.file.qualified_names(node.func), node, self.seed_functions, self.file.library_calls)
-        if isinstance(event, Seeding):
+        event = classify(self.file.qualified_names(node.func), node, self.seed_functions, decide=False)
+        if event is UNDECIDED:
+            self.deferred.note(node)
+        elif isinstance(event, Seeding):
             self.seeded |= event.libraries
         elif isinstance(event, Draw):
             if self.file.in_module_scope:
@@ -212,6 +218,8 @@ class UnseededRandom(Rule):
         if not (self.is_program or self.file.notebook is not None):
             return
         reported: set[str] = set()
+        if any(library not in self.seeded for library, _, _ in self.draws):
+            self.seeded |= self.deferred.seeded()
         for library, call, name in self.draws:
             if library in self.seeded or library in reported or not self._values_matter(call):
                 continue
@@ -653,6 +661,8 @@ class SeedAfterUse(Rule):
         self.lambda_depth = 0
         #: Draws that pick a seed when none is configured: `if seed is None: seed = randint(...)`.
         self.seed_choices: set[cst.Call] = set()
+        #: Calls only the project's functions can classify: decided if the file draws.
+        self.deferred = DeferredSeeding(self.file, self.seed_functions)
 
     def visit_Lambda(self, node: cst.Lambda) -> None:
         self.lambda_depth += 1
@@ -685,17 +695,16 @@ class SeedAfterUse(Rule):
         else:
             return  # class bodies and methods: not followed
         qualified = self.file.qualified_names(node.func)
-        function = self.file.called_function(node)
-        if function is not None and function.module is None and "." not in function.key:
-            events.append(("call", function.key))  # a function of this file: followed in order
-            return
-        event = classify(qualified, node, self.seed_functions, self.file.library_calls)
+        event = classify(qualified, node, self.seed_functions, decide=False)
         if isinstance(event, Seeding):
             events.append(("seed", event.libraries, node))
         elif isinstance(event, Draw):
             events.append(("draw", event.library, node, event.name))
-        elif not qualified and isinstance(node.func, cst.Name):
-            events.append(("call", node.func.value))
+        elif event is UNDECIDED and not qualified and isinstance(node.func, cst.Name):
+            events.append(("call", node.func.value))  # a function of this file: followed in order
+        elif event is UNDECIDED:
+            self.deferred.note(node)
+            events.append(("deferred", node))
 
     def _trace(self, events: list[tuple], calling: tuple[str, ...] = ()) -> list[tuple]:
         """The seeds and draws of `events` that can matter, in execution order, entering the
@@ -721,7 +730,13 @@ class SeedAfterUse(Rule):
         return trace
 
     def _steps(self, event: tuple, calling: tuple[str, ...]) -> list[tuple]:
-        """`event` itself, or the trace of the local function it calls (none if recursive)."""
+        """`event` itself, the trace of the local function it calls (none if recursive), or
+        what a call into the project's other modules does."""
+        if event[0] == "deferred":
+            decided = self.deferred.event(event[1])
+            if isinstance(decided, Seeding):
+                return [("seed", decided.libraries, event[1])]
+            return [("draw", decided.library, event[1], decided.name)] if isinstance(decided, Draw) else []
         if event[0] != "call":
             return [event]
         name = event[1]
@@ -732,6 +747,9 @@ class SeedAfterUse(Rule):
         return self.traces[name]
 
     def end_file(self) -> None:
+        events = [*self.module_events, *(event for found in self.function_events.values() for event in found)]
+        if not any(event[0] == "draw" for event in events):
+            return  # nothing drawn: no seed can come too late (and no call need be followed)
         seeded: set[str] = set()
         early: dict[str, tuple] = {}  # library -> its first draw before any seed
         for event in self._trace(self.module_events):
