@@ -144,3 +144,29 @@ def test_library_modules_that_seed_inside_methods_are_not_programs():
                 loss.backward()
         """
     assert lint(code, "MLS104", "MLS106") == []
+
+
+def test_a_seeding_helper_called_at_module_level_makes_the_file_a_program():
+    findings = lint(
+        """
+        import random
+
+        import numpy as np
+        import torch
+
+
+        def seed_everything(seed=1903):
+            random.seed(seed)
+            np.random.seed(seed)
+            torch.manual_seed(seed)
+
+
+        seed_everything(seed=1903)
+
+
+        def run_training(dataset):
+            return torch.utils.data.DataLoader(dataset, batch_size=64, shuffle=True)
+        """,
+        "MLS104",
+    )
+    assert [finding.span.line for finding in findings] == [17]

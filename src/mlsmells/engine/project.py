@@ -8,12 +8,13 @@ each argument: `None`, a value, or one of its own parameters) and the calls whos
 it returns. `ProjectView` follows them from a call in the file being checked, through the
 project's functions and re-exports, to the library calls they end in.
 
-Laziness is the point: a module is found and summarised only when a rule asks about a
-name it defines, then kept for the rest of the worker's files. A file that asks nothing
-pays nothing. Each lookup a file's analysis made is recorded with a digest of what it
-found (`ProjectView.dependencies`); a cached result is reused only while every lookup
-still finds the same thing (`Project.still_valid`), so a result for `b.py` is analysed
-again when the summary of the `a.py` it imports changes, and not when only a comment does.
+Laziness is the point: a module is found and indexed only when a rule asks about a name
+it defines, and its functions are summarised only when one of them is asked about; both
+are kept for the rest of the worker's files. A file that asks nothing pays nothing. Each
+lookup a file's analysis made is recorded with a digest of the module's bytes
+(`ProjectView.dependencies`); a cached result is reused only while every lookup still
+finds the same bytes (`Project.still_valid`), so a result for `b.py` is analysed again
+when the `a.py` it imports changes.
 
 Bounded: lookups follow at most `MAX_DEPTH` re-exports or calls deep, and each function
 is expanded once per question, so import cycles and recursion end.
@@ -107,10 +108,6 @@ class ModuleSummary:
         self.star_imports = tuple(stars)
         self.classes = frozenset(classes)
         self.functions: Mapping[str, FunctionSummary] = _Functions(keys, self, tree if reload is None else None, reload)
-
-    def library_packages(self) -> set[str]:
-        """The top-level packages its absolute imports name (`numpy`, `torch`, `proj`)."""
-        return {target.split(".")[0] for target in self.imports.values() if not target.startswith(".")}
 
 
 class _Functions(Mapping[str, FunctionSummary]):
@@ -594,9 +591,9 @@ class ProjectView:
         return self._own
 
     def packages_behind(self, imported: Iterable[str]) -> set[str]:
-        """The libraries whose values the project modules the file imports from may hand it:
+        """The libraries whose values the project modules the file imports from hand it:
         `numpy` for `from proj.utils import np`, `pandas` for `from data import load` where
-        `data.py` imports pandas."""
+        `load` returns `pd.read_csv(...)`."""
         packages = set()
         for name in imported:
             if name.startswith(".") or self.project is None or self.path is None:
@@ -604,11 +601,11 @@ class ProjectView:
             if not self.project.locate(self.path, name):
                 continue
             found = self._resolve(None, name, 0)
-            if isinstance(found, Function) and found.module is not None:
-                # What its module imports: the libraries whose values it may hand back (an
-                # over-estimate, which only lets the rules look; their evidence decides).
-                summary = self._module_summary(found.module)
-                packages.update(summary.library_packages() if summary is not None else ())
+            if isinstance(found, Function):
+                # The libraries whose results it returns: `pandas` for `return pd.read_csv(p)`
+                # (not the standard library's: `os.path.join` hands back a string).
+                tops = {callee.split(".")[0] for callee in self.returned(found) if not callee.startswith((".", _METHOD))}
+                packages.update(tops - sys.stdlib_module_names)
             elif isinstance(found, str) and found != name and not found.startswith("."):
                 packages.add(found.split(".")[0])
         return packages

@@ -164,16 +164,17 @@ class DeferredSeeding:
     def __init__(self, file, seed_functions: Collection[str]) -> None:
         self._file = file
         self._seed_functions = seed_functions
-        self._calls: list[tuple[cst.Call, tuple, bool]] = []
+        #: Each noted call: the scopes it was made in, and whether at module level.
+        self._calls: dict[cst.Call, tuple[tuple, bool]] = {}
         self._events: dict[cst.Call, Seeding | Draw | None] = {}
 
     def note(self, call: cst.Call) -> None:
-        self._calls.append((call, tuple(self._file.scopes), self._file.in_module_scope))
+        self._calls[call] = (tuple(self._file.scopes), self._file.in_module_scope)
 
     def event(self, call: cst.Call) -> Seeding | Draw | None:
         """What a noted call does, followed through the project's functions."""
         if call not in self._events:
-            scopes = next(scopes for noted, scopes, _ in self._calls if noted is call)
+            scopes = self._calls[call][0]
             qualified = self._file.qualified_names(call.func, scopes)
             self._events[call] = classify(
                 qualified, call, self._seed_functions, lambda c: self._file.library_calls(c, scopes)
@@ -184,7 +185,7 @@ class DeferredSeeding:
         """The libraries the noted calls seed (only those at module level, if asked)."""
         return frozenset().union(*(
             event.libraries
-            for call, _, at_module_level in self._calls
+            for call, (_, at_module_level) in self._calls.items()
             if (at_module_level or not module_level_only) and isinstance(event := self.event(call), Seeding)
         ))
 

@@ -60,11 +60,13 @@ class _TorchSeedTracking(Rule):
     def program_seeds_torch(self) -> bool:
         """Whether the program seeds torch: asked by the rules once they have something to
         report, so that calls into the project's modules are followed only then."""
-        if self.torch_seeds:
-            return self.is_program
-        # A seeding call at module level also makes the file a program.
-        seeded = self.deferred.seeded(module_level_only=not self.is_program)
-        return "torch" in seeded
+        seeds, program = bool(self.torch_seeds), self.is_program
+        if not (seeds and program):
+            # A call seeding torch at module level also makes the file a program.
+            at_module_level = "torch" in self.deferred.seeded(module_level_only=True)
+            program = program or at_module_level
+            seeds = seeds or at_module_level or (program and "torch" in self.deferred.seeded())
+        return seeds and program
 
 
 class DataLoaderUnseededShuffle(_TorchSeedTracking):
