@@ -80,7 +80,7 @@ class ModuleSummary:
     """The names a module binds that other modules can import, and its functions.
 
     Most lookups only need the imports, so each function is summarised when it is first
-    read from `functions`, from a tree `tree()` gives again (the module's tree is not kept:
+    read from `functions`, from the tree `reload()` reads again (a module's tree is not kept:
     a worker may look into thousands of modules).
     """
 
