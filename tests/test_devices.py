@@ -117,3 +117,34 @@ def test_notebook_checks_count_across_cells_and_env_magics_are_reported():
     )
     assert [(f.cell, f.span.line, f.span.column) for f in findings] == [(1, 1, 1)]
     assert "CUDA_VISIBLE_DEVICES" in findings[0].message
+
+
+def test_a_device_named_in_a_branch_on_the_device_kind_is_chosen_not_hard_coded():
+    findings = lint(
+        """
+        import torch
+        from ultralytics import YOLO
+
+
+        def train(model: YOLO, data_path: str, is_apple_silicon_env: bool = False, train_on_gpu: bool = True):
+            if train_on_gpu:
+                model.train(data=data_path, device=[0])
+            elif is_apple_silicon_env:
+                model.train(data=data_path, device="mps")
+            else:
+                model.train(data=data_path, device="cpu")
+
+
+        def place(net, on_gpu):
+            return net.to("cuda:0" if on_gpu else "cpu")
+
+
+        if torch.backends.mps.is_built():
+            accelerator = "mps"
+
+
+        backbone = torch.nn.Linear(4, 2).cuda()
+        """,
+        "MLS203",
+    )
+    assert [finding.span.line for finding in findings] == [22]

@@ -53,6 +53,9 @@ _CUDA_ONLY = frozenset({"tensorrt", "torch_tensorrt", "pycuda", "cupy", "flash_a
 _DEVICE_KEYWORDS = frozenset({"device", "map_location", "device_map"})
 _VISIBLE_DEVICES = "CUDA_VISIBLE_DEVICES"
 _GPU_WORDS = frozenset({"cuda", "gpu", "gpus"})
+#: Words in a condition that make it a choice of device (`use_gpu`, `is_apple_silicon_env`,
+#: `torch.backends.mps.is_available()`, `device_type == "cuda"`).
+_BRANCH_WORDS = _GPU_WORDS | {"mps", "tpu", "xla", "silicon", "metal", "device", "accelerator"}
 _PICK_DEVICE = (
     "choose the device once, from configuration or with "
     "`torch.device(\"cuda\" if torch.cuda.is_available() else \"cpu\")`, and move to it with `.to(device)`"
@@ -152,8 +155,10 @@ class HardCodedDevice(Rule):
     )
     limitations = (
         "The check is per file: a file that checks availability or takes a device setting anywhere "
-        "is not reported, even for a `.cuda()` that ignores the check. A device chosen in another "
-        "module and imported is not seen."
+        "is not reported, even for a `.cuda()` that ignores the check. A device named in any branch "
+        "of an `if` or conditional expression whose condition names a kind of device (`use_gpu`, "
+        "`is_apple_silicon_env`, `device_type == \"cuda\"`) is taken as chosen, whatever the "
+        "condition reads. A device chosen in another module and imported is not seen."
     )
 
     def __init__(self, file, options) -> None:
@@ -163,10 +168,36 @@ class HardCodedDevice(Rule):
         self.chooses_device = bool(file.imported_packages & (_DEVICE_MANAGERS | _CUDA_ONLY))
         #: `x.cuda` callees and assignment targets: attributes that are not device settings read.
         self.not_settings: set[cst.Attribute] = set()
+        #: The tests of the `if`s and conditional expressions around the walk that branch on
+        #: the device kind: a device named in any of their branches is chosen, not hard-coded.
+        self.device_branches: list[cst.BaseExpression] = []
 
     def _candidate(self, node: cst.CSTNode, message: str) -> None:
-        if not self._in_gpu_code():
+        if not self._in_gpu_code() and not self.device_branches:
             self.candidates.append((node, message))
+
+    # A branch on the device kind chooses the device: `if use_gpu: model.cuda()`,
+    # `elif is_apple_silicon_env: train(device="mps")`, `"cuda" if on_gpu else "cpu"`.
+    def visit_If(self, node: cst.If) -> None:
+        self._enter_branch(node.test)
+
+    def leave_If(self, node: cst.If) -> None:
+        self._leave_branch(node.test)
+
+    def visit_IfExp(self, node: cst.IfExp) -> None:
+        self._enter_branch(node.test)
+
+    def leave_IfExp(self, node: cst.IfExp) -> None:
+        self._leave_branch(node.test)
+
+    def _enter_branch(self, test: cst.BaseExpression) -> None:
+        code = self.file.module.code_for_node(test)
+        if _BRANCH_WORDS.intersection(words(code)):
+            self.device_branches.append(test)
+
+    def _leave_branch(self, test: cst.BaseExpression) -> None:
+        if self.device_branches and self.device_branches[-1] is test:
+            self.device_branches.pop()
 
     def visit_Call(self, node: cst.Call) -> None:
         func = node.func
