@@ -452,3 +452,30 @@ def test_statistics_are_followed_across_notebook_cells():
     )
     [finding] = lint_percent_notebook(notebook, "MLS311")
     assert finding.cell == 3 and "cell 4" in finding.message
+
+
+def test_a_split_made_by_a_helper_of_the_project_is_a_split():
+    body = (
+        "def split(frame, target='price'):\n"
+        "    return train_test_split(frame.drop(columns=target), frame[target], test_size=0.2, random_state=0)\n"
+        "\n"
+        "houses = pd.read_csv('houses.csv')\n"
+        "houses[['area']] = StandardScaler().fit_transform(houses[['area']])\n"
+        "X_train, X_test, y_train, y_test = split(houses)\n"
+        "scaler = StandardScaler().fit(X_test)\n"
+        "model = LogisticRegression().fit(X_train, y_train)\n"
+    )
+    assert [f.span.line for f in _lint(body, "MLS311")] == [_line(body, "houses[['area']] = StandardScaler().fit_transform(houses[['area']])")]
+    assert [f.span.line for f in _lint(body, "MLS312")] == [_line(body, "scaler = StandardScaler().fit(X_test)")]
+
+
+def test_a_helper_that_does_not_split_makes_no_parts():
+    body = (
+        "def load_parts(path):\n"
+        "    frame = pd.read_csv(path)\n"
+        "    return frame.drop(columns='y'), frame['y']\n"
+        "\n"
+        "features, labels = load_parts('train.csv')\n"
+        "scaler = StandardScaler().fit(labels.to_frame())\n"
+    )
+    assert _lint(body, "MLS312") == []

@@ -435,3 +435,28 @@ def test_a_loading_helper_of_the_same_file_is_followed():
         RandomForestRegressor().fit(checked[["price"]], checked["units"])
     """, "MLS301")
     assert [(f.span.line, "read_sales" in f.message) for f in found] == [(15, True)]
+
+
+def test_a_split_made_in_another_module_is_followed(tmp_path):
+    write_project(tmp_path, {
+        "pipeline/__init__.py": "",
+        "pipeline/splitting.py": """
+            from sklearn.model_selection import train_test_split
+
+
+            def holdout(X, y, share=0.2):
+                parts = train_test_split(X, y, test_size=share, stratify=y, random_state=7)
+                return parts
+        """,
+        "train.py": """
+            import pandas as pd
+            from sklearn.preprocessing import StandardScaler
+
+            from pipeline.splitting import holdout
+
+            loans = pd.read_csv("loans.csv")
+            X_train, X_test, y_train, y_test = holdout(loans.drop(columns="default"), loans["default"])
+            scaler = StandardScaler().fit(X_test)
+        """,
+    })
+    assert findings(tmp_path, "MLS312") == [("train.py", "MLS312", 8)]

@@ -179,9 +179,17 @@ class _LeakageRule(Rule):
         value = definition.value
         if definition.kind is not Kind.ASSIGN or definition.index is None or not isinstance(value, cst.Call):
             return None
-        if not SPLIT_FUNCTIONS.intersection(self.file.qualified_names(value.func, definition.scopes)):
+        if not self._splits(value, definition.scopes):
             return None
         return "test" if definition.index % 2 else "train"
+
+    def _splits(self, call: cst.Call, scopes=None) -> bool:
+        """Whether `call` is `train_test_split`, or a project function returning what it
+        returns (`def split(df): return train_test_split(...)`)."""
+        if SPLIT_FUNCTIONS.intersection(self.file.qualified_names(call.func, scopes)):
+            return True
+        function = self.file.called_function(call, scopes)
+        return function is not None and bool(SPLIT_FUNCTIONS & self.file.project.returned(function))
 
     def lineage(self, definitions: Iterable[Definition], limit: int = 2000) -> Iterator[Definition]:
         """`definitions` and the definitions holding the data they were computed from, like
@@ -212,6 +220,8 @@ class _LeakageRule(Rule):
         if isinstance(value, cst.Call) and self._split_part(definition) is not None:
             arrays = [arg.value for arg in value.args if arg.keyword is None and not arg.star]
             index = definition.index // 2
+            if not SPLIT_FUNCTIONS.intersection(self.file.qualified_names(value.func, definition.scopes)):
+                return definition.sources  # a project function that splits: its arguments, as a whole
             if index >= len(arrays):
                 return ()
             names = {name.value for name in names_read(arrays[index])}
@@ -620,7 +630,7 @@ class FitBeforeSplit(_LeakageRule):
     def _split_inputs(self, call: cst.Call) -> tuple[str, list[cst.BaseExpression]]:
         """The splitter's name and the data a split call divides: the arrays given to
         `train_test_split`, or the `X` of `KFold(...).split(X, y)`."""
-        if SPLIT_FUNCTIONS.intersection(self.file.qualified_names(call.func)):
+        if self._splits(call):
             return "train_test_split", [arg.value for arg in call.args if arg.keyword is None and not arg.star]
         if method_call(call, frozenset({"split"})):
             splitters = SPLITTER_CLASSES.intersection(constructed_classes(self.file, call.func.value))
