@@ -343,7 +343,8 @@ class FitOnTest(_LeakageRule):
         "data as such (`validation_data=`, `eval_set=`), never as what is fitted."
     )
     limitations = (
-        "Only `train_test_split` outputs unpacked into names are known as held-out parts; index "
+        "Only the outputs of `train_test_split`, or of a project function returning what it "
+        "returns, unpacked into names are known as held-out parts; index "
         "arrays from `KFold.split` and manual slicing are not followed. Data that combines both "
         "parts of a split (a vectorizer fitted on train and test text together, a final model "
         "refitted on everything) is not reported, and neither is anything fitted on a model's "
