@@ -174,6 +174,20 @@ def test_05_a_signed_entry_of_the_wrong_shape_is_a_miss(tmp_path):
     no_traceback(completed)
 
 
+@pytest.mark.parametrize("dependencies", [None, "helpers.py", [["", "helpers"]], [[1, 2, 3]], [["", "helpers", {}]]])
+def test_05_an_entry_with_malformed_project_lookups_is_a_miss(tmp_path, dependencies):
+    project(tmp_path)
+    run_mlsmells("check", cwd=tmp_path)
+    [entry] = cache_entries(tmp_path)
+    document = json.loads(entry.read_bytes().partition(b"\n")[2])
+    document["result"]["findings"] = []  # only a hit could hide the finding
+    document["result"]["dependencies"] = dependencies
+    entry.write_bytes(sign(json.dumps(document).encode()))
+    completed = run_mlsmells("check", "--output-format", "concise", cwd=tmp_path)
+    assert completed.returncode == 1 and "src/train.py:2:1: MLS101" in completed.stdout
+    no_traceback(completed)
+
+
 @pytest.mark.parametrize("kind", ["nested", "dev-zero", "fifo"])
 def test_06_hostile_entries_are_misses(tmp_path, kind):
     project(tmp_path)
