@@ -168,36 +168,34 @@ class HardCodedDevice(Rule):
         self.chooses_device = bool(file.imported_packages & (_DEVICE_MANAGERS | _CUDA_ONLY))
         #: `x.cuda` callees and assignment targets: attributes that are not device settings read.
         self.not_settings: set[cst.Attribute] = set()
-        #: The tests of the `if`s and conditional expressions around the walk that branch on
-        #: the device kind: a device named in any of their branches is chosen, not hard-coded.
-        self.device_branches: list[cst.BaseExpression] = []
+        #: The conditions of the `if`s and conditional expressions around the walk: a device
+        #: named in a branch of one that names a kind of device is chosen, not hard-coded.
+        self.branch_tests: list[cst.BaseExpression] = []
 
     def _candidate(self, node: cst.CSTNode, message: str) -> None:
-        if not self._in_gpu_code() and not self.device_branches:
+        if not self._in_gpu_code() and not self._in_device_branch():
             self.candidates.append((node, message))
 
     # A branch on the device kind chooses the device: `if use_gpu: model.cuda()`,
     # `elif is_apple_silicon_env: train(device="mps")`, `"cuda" if on_gpu else "cpu"`.
     def visit_If(self, node: cst.If) -> None:
-        self._enter_branch(node.test)
+        self.branch_tests.append(node.test)
 
     def leave_If(self, node: cst.If) -> None:
-        self._leave_branch(node.test)
+        self.branch_tests.pop()
 
     def visit_IfExp(self, node: cst.IfExp) -> None:
-        self._enter_branch(node.test)
+        self.branch_tests.append(node.test)
 
     def leave_IfExp(self, node: cst.IfExp) -> None:
-        self._leave_branch(node.test)
+        self.branch_tests.pop()
 
-    def _enter_branch(self, test: cst.BaseExpression) -> None:
-        code = self.file.module.code_for_node(test)
-        if _BRANCH_WORDS.intersection(words(code)):
-            self.device_branches.append(test)
-
-    def _leave_branch(self, test: cst.BaseExpression) -> None:
-        if self.device_branches and self.device_branches[-1] is test:
-            self.device_branches.pop()
+    def _in_device_branch(self) -> bool:
+        """Whether a condition around the walk names a kind of device; read only for a
+        candidate, so a file's other conditions cost nothing."""
+        return any(
+            _BRANCH_WORDS.intersection(words(self.file.module.code_for_node(test))) for test in self.branch_tests
+        )
 
     def visit_Call(self, node: cst.Call) -> None:
         func = node.func
