@@ -345,13 +345,11 @@ class UnvalidatedData(Rule):
 
     def _validates(self, call: cst.Call) -> bool:
         name = callee_name(call.func) or ""
-        lowered = name.lower()
-        if any(word in lowered for word in _VALIDATING_WORDS) or name in _PARSING_METHODS:
+        if _validating_name(name) or name in _PARSING_METHODS:
             return True
         if isinstance(call.func, cst.Name) and name in self.schema_classes:
             return True
-        qualified = self.file.qualified_names(call.func)
-        return any(q.split(".")[0] in VALIDATION_LIBRARIES for q in qualified)
+        return any(map(_validating_name, self.file.qualified_names(call.func)))
 
     def visit_ListComp(self, node: cst.ListComp) -> None:
         self._check_elements(node)
