@@ -192,6 +192,7 @@ def test_vocabulary_only_encoders_are_fine_unless_they_drop_rare_values():
         "frame = pd.read_csv('shop.csv')\n"
         "onehot = OneHotEncoder(handle_unknown='ignore').fit(frame[['city']])\n"
         "X_train, X_test = train_test_split(frame)\n"
+        "cities = onehot.transform(X_train[['city']])\n"
     )
     assert _lint(fine, "MLS311") == []
     leaky = fine.replace("handle_unknown='ignore'", "min_frequency=20")
@@ -479,3 +480,106 @@ def test_a_helper_that_does_not_split_makes_no_parts():
         "scaler = StandardScaler().fit(labels.to_frame())\n"
     )
     assert _lint(body, "MLS312") == []
+
+
+# MLS311: what a fit learned must reach the model; pipelines, helpers, undersampling ---------
+
+
+def test_a_projection_fitted_for_a_plot_is_not_a_leak():
+    body = (
+        "from sklearn.decomposition import PCA\n"
+        "import matplotlib.pyplot as plt\n"
+        "cells = pd.read_csv('cells.csv')\n"
+        "X, y = cells.drop(columns='malignant'), cells['malignant']\n"
+        "projected = PCA(n_components=2).fit_transform(X)\n"
+        "plt.scatter(projected[:, 0], projected[:, 1], c=y)\n"
+        "X_train, X_test, y_train, y_test = train_test_split(X, y, stratify=y, random_state=0)\n"
+        "model = LogisticRegression(max_iter=1000).fit(X_train, y_train)\n"
+    )
+    assert _lint(body, "MLS311") == []
+
+
+def test_a_scaler_fitted_on_all_rows_then_applied_to_the_parts_is_reported():
+    body = (
+        "cells = pd.read_csv('cells.csv')\n"
+        "X, y = cells.drop(columns='malignant'), cells['malignant']\n"
+        "scaler = StandardScaler()\n"
+        "scaler.fit(X)\n"
+        "X_train, X_test, y_train, y_test = train_test_split(X, y, random_state=0)\n"
+        "model = LogisticRegression().fit(scaler.transform(X_train), y_train)\n"
+    )
+    [finding] = _lint(body, "MLS311")
+    assert finding.span.line == _line(body, "scaler.fit(X)")
+    unused = body.replace("scaler.transform(X_train)", "X_train")
+    assert _lint(unused, "MLS311") == []
+
+
+def test_pipelines_unions_and_column_transformers_fitted_on_all_rows_are_reported():
+    header = (
+        "from sklearn.compose import ColumnTransformer\n"
+        "from sklearn.decomposition import PCA\n"
+        "from sklearn.impute import SimpleImputer\n"
+        "from sklearn.pipeline import FeatureUnion, Pipeline, make_pipeline\n"
+        "houses = pd.read_csv('houses.csv')\n"
+        "X, y = houses.drop(columns='price'), houses['price']\n"
+    )
+    split = "X_train, X_test, y_train, y_test = train_test_split(X, y, random_state=0)\n"
+    cases = {
+        "X = make_pipeline(SimpleImputer(), StandardScaler()).fit_transform(X)": "`make_pipeline` with `",
+        "X = FeatureUnion([('pca', PCA(3)), ('raw', 'passthrough')]).fit_transform(X)": "`FeatureUnion` with `PCA`",
+    }
+    for fit, named in cases.items():
+        body = header + fit + "\n" + split
+        [finding] = _lint(body, "MLS311")
+        assert finding.span.line == _line(body, fit) and named in finding.message, fit
+    named_steps = (
+        header
+        + "numeric = Pipeline([('impute', SimpleImputer(strategy='median')), ('scale', StandardScaler())])\n"
+        + "columns = ColumnTransformer([('num', numeric, ['area', 'rooms'])], remainder='drop')\n"
+        + "X = columns.fit_transform(X)\n"
+        + split
+    )
+    [finding] = _lint(named_steps, "MLS311")
+    assert "`ColumnTransformer` with `" in finding.message
+    # A pipeline ending in a model, fitted on the training part: the idiom, not a leak.
+    idiom = header + split + "model = make_pipeline(StandardScaler(), LogisticRegression()).fit(X_train, y_train)\n"
+    assert _lint(idiom, "MLS311") == []
+    # Steps that learn nothing from the rows make no leak either.
+    stateless = header + "from sklearn.preprocessing import FunctionTransformer\n" + (
+        "X = make_pipeline(FunctionTransformer(np.log1p)).fit_transform(X)\n"
+    ) + split
+    assert _lint(stateless, "MLS311") == []
+
+
+def test_a_helper_that_fits_and_returns_the_scaled_data_is_a_fit():
+    body = (
+        "def standardize(frame):\n"
+        "    scaler = StandardScaler()\n"
+        "    return scaler.fit_transform(frame)\n"
+        "\n"
+        "def rename(frame):\n"
+        "    return frame.rename(columns=str.lower)\n"
+        "\n"
+        "houses = pd.read_csv('houses.csv')\n"
+        "X = standardize(houses.drop(columns='price'))\n"
+        "X = rename(X)\n"
+        "X_train, X_test, y_train, y_test = train_test_split(X, houses['price'], random_state=0)\n"
+    )
+    [finding] = _lint(body, "MLS311")
+    assert finding.span.line == _line(body, "X = standardize(houses.drop(columns='price'))")
+    assert "`StandardScaler` in `standardize`" in finding.message
+
+
+def test_random_undersampling_before_the_split_is_not_a_leak():
+    body = (
+        "from imblearn.over_sampling import RandomOverSampler\n"
+        "from imblearn.under_sampling import RandomUnderSampler\n"
+        "claims = pd.read_csv('claims.csv')\n"
+        "X, y = claims.drop(columns='fraud'), claims['fraud']\n"
+        "X_small, y_small = RandomUnderSampler(random_state=0).fit_resample(X, y)\n"
+        "parts = train_test_split(X_small, y_small, random_state=0)\n"
+        "X_big, y_big = RandomOverSampler(random_state=0).fit_resample(X, y)\n"
+        "more_parts = train_test_split(X_big, y_big, random_state=0)\n"
+    )
+    [finding] = _lint(body, "MLS311")
+    assert "`RandomOverSampler`" in finding.message

@@ -48,7 +48,7 @@ VALUE = "value"
 #: (Not `round`: a rounded value is one a test may compare exactly.)
 _TRANSPARENT = frozenset({"float", "abs"})
 _LOCAL = "#"  # prefix of a callee defined in the same module: `#helper`, `#Trainer.fit`
-_METHOD = "?."  # prefix of a method called on a value no summary knows: `?.score`
+METHOD_PREFIX = "?."  # prefix of a method called on a value no summary knows: `?.score`
 
 
 @dataclass(frozen=True)
@@ -372,19 +372,19 @@ class _Resolver:
             parts.append(func.attr)
             func = func.value
         if not isinstance(func, ast.Name):
-            return _METHOD + parts[0] if methods and parts else ""
+            return METHOD_PREFIX + parts[0] if methods and parts else ""
         name, rest = func.id, list(reversed(parts))
         if name in self.local_imports:
             return ".".join([self.local_imports[name], *rest])
         if self.owner is not None and name == "self" and len(rest) == 1 and rest[0] in self.owner[1]:
             return f"{_LOCAL}{self.owner[0]}.{rest[0]}"
         if name in self.bound:
-            return _METHOD + rest[-1] if methods and rest else ""
+            return METHOD_PREFIX + rest[-1] if methods and rest else ""
         if name in self.module_imports:
             return ".".join([self.module_imports[name], *rest])
         if name in self.module_functions and not rest:
             return _LOCAL + name
-        return _METHOD + rest[-1] if methods and rest else ""
+        return METHOD_PREFIX + rest[-1] if methods and rest else ""
 
     def call_site(self, call: ast.Call) -> CallSite:
         args = tuple(self.shape(arg) for arg in call.args if not isinstance(arg, ast.Starred))
@@ -604,7 +604,7 @@ class ProjectView:
             if isinstance(found, Function):
                 # The libraries whose results it returns: `pandas` for `return pd.read_csv(p)`
                 # (not the standard library's: `os.path.join` hands back a string).
-                tops = {callee.split(".")[0] for callee in self.returned(found) if not callee.startswith((".", _METHOD))}
+                tops = {callee.split(".")[0] for callee in self.returned(found) if not callee.startswith((".", METHOD_PREFIX))}
                 packages.update(tops - sys.stdlib_module_names)
             elif isinstance(found, str) and found != name and not found.startswith("."):
                 packages.add(found.split(".")[0])
@@ -688,7 +688,7 @@ class ProjectView:
 
     def _callee(self, caller: Function, callee: str, depth: int) -> Function | str | None:
         """What a callee named inside `caller`'s module is."""
-        if callee.startswith(_METHOD):
+        if callee.startswith(METHOD_PREFIX):
             return callee
         if callee.startswith(_LOCAL):
             key = callee[len(_LOCAL):]

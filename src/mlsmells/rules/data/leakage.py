@@ -19,11 +19,14 @@ import libcst as cst
 
 from mlsmells.engine.calls import argument, callee_name, keyword_arg, keyword_literal
 from mlsmells.engine.dataflow import Definition, Kind, ancestry, names_read
+from mlsmells.engine.project import METHOD_PREFIX
+from mlsmells.engine.walker import descendants
 from mlsmells.findings import Family, Severity
 from mlsmells.knowledge.ml_api import (
     CROSS_VALIDATION,
     LEARNING_FUNCTIONS,
     PREDICTION_METHODS,
+    PIPELINES,
     PREPROCESSORS,
     RESAMPLING_FUNCTIONS,
     SPLIT_FUNCTIONS,
@@ -40,6 +43,10 @@ from mlsmells.rule import Rule
 #: Methods that learn from the data they are given (`partial_fit` and `fit_predict` are
 #: left out: streaming updates and clustering a set are not what these rules are about).
 _LEARNING = frozenset({"fit", "fit_transform", "fit_resample"})
+#: What a project function returns when it fits a preprocessor and hands back its output.
+_HELPER_FITS = frozenset({METHOD_PREFIX + "fit_transform", METHOD_PREFIX + "fit_resample"})
+#: Methods by which a fitted preprocessor applies what it learned.
+_APPLYING = frozenset({"transform", "resample"})
 #: Methods whose result is a model's output, not the data it was given: a calibrator or a
 #: stacked model fitted on held-out predictions is the usual, correct design.
 _PREDICTIONS = PREDICTION_METHODS | {"score", "evaluate"}
@@ -52,6 +59,16 @@ _STATELESS = frozenset(
             for name in ("Normalizer", "Binarizer", "FunctionTransformer", "PolynomialFeatures")
         ),
         "sklearn.feature_extraction.text.HashingVectorizer",
+        # Random undersampling only drops rows: nothing learned from them reaches the others.
+        "imblearn.under_sampling.RandomUnderSampler",
+    }
+)
+#: Estimators that chain or combine preprocessors: they learn what their steps learn.
+_COMPOSITES = PIPELINES | frozenset(
+    {
+        "sklearn.pipeline.FeatureUnion",
+        "sklearn.pipeline.make_union",
+        "sklearn_pandas.DataFrameMapper",
     }
 )
 #: Label encoders are meant for the target: encoding the whole target before a split
@@ -242,8 +259,13 @@ class _LeakageRule(Rule):
     def _leaky_preprocessor(self, receiver: cst.BaseExpression, classes: Iterable[str]) -> str | None:
         """The short class name when `receiver` is a preprocessor whose fit on held-out rows
         changes what it does to training rows; None for anything else, label encoders,
-        stateless preprocessors and vocabulary-only encoders."""
+        stateless preprocessors and vocabulary-only encoders. A pipeline or union answers
+        for its steps: "`make_pipeline` with `StandardScaler`"."""
         classes = tuple(classes)
+        composite = _COMPOSITES.intersection(classes)
+        if composite:
+            step = self._leaky_step(receiver)
+            return f"{_short(min(composite))}` with `{step}" if step else None
         preprocessors = [name for name in classes if name in PREPROCESSORS]
         if not preprocessors or _LABEL_ENCODERS.intersection(classes) or self._learns_nothing(receiver, classes):
             return None
@@ -251,6 +273,28 @@ class _LeakageRule(Rule):
         if rare_options is not None and not self._constructor_keywords(receiver) & rare_options:
             return None
         return _short(preprocessors[0])
+
+    def _leaky_step(self, composite: cst.BaseExpression, depth: int = 0) -> str | None:
+        """A leaky preprocessor among the steps a pipeline or union was built with,
+        written in place (`make_pipeline(StandardScaler(), SVC())`) or named
+        (`("scale", scaler)`)."""
+        flow = self.file.flow
+        constructors = [composite] if isinstance(composite, cst.Call) else []
+        if isinstance(composite, cst.Name) and flow is not None:
+            constructors = [d.value for d in flow.reaching(composite.value) if isinstance(d.value, cst.Call)]
+        for constructor in constructors:
+            for node in descendants(constructor):
+                if node is constructor or not isinstance(node, cst.Call | cst.Name):
+                    continue
+                classes = constructed_classes(self.file, node)
+                if _COMPOSITES.intersection(classes):
+                    # Written in place, its steps are among these descendants; named, follow it.
+                    step = self._leaky_step(node, depth + 1) if isinstance(node, cst.Name) and depth < 3 else None
+                else:
+                    step = self._leaky_preprocessor(node, classes)
+                if step is not None:
+                    return step
+        return None
 
     def _learns_nothing(self, receiver: cst.BaseExpression, classes: Iterable[str]) -> bool:
         """Whether fitting the object on test rows could not change what it does to others."""
@@ -422,11 +466,20 @@ class FitOnTest(_LeakageRule):
 
 @dataclass
 class _Fit:
-    """A preprocessor fitted on some data, waiting to see whether that data is split later."""
+    """A preprocessor fitted on some data, waiting to see whether that data is split later
+    and whether what it learned reaches the model: through the data its fitting statement
+    binds (`X = scaler.fit_transform(X)`) or a `transform` by the fitted object, before the
+    split or after it (`scaler.transform(X_train)`). A PCA fitted to draw a plot is not a leak."""
 
     call: cst.Call
     preprocessor: str
     data: frozenset[int]
+    #: The binding statement the fit is in, and those of the fitted object's transforms.
+    statements: list[cst.CSTNode]
+    #: The definitions (by id) holding the fitted object: `scaler` in `scaler.fit(X)`.
+    objects: frozenset[int]
+    #: The split the data reached, for the message, while no transform has shown yet.
+    split: str | None = None
     reported: bool = False
 
 
@@ -459,7 +512,13 @@ class FitBeforeSplit(_LeakageRule):
     and test afterwards, by `train_test_split` or a cross-validation splitter's `.split`.
     The data is followed through assignments, so `X = scaler.fit_transform(X)` followed by
     `train_test_split(X, y)` is found, in one module or across notebook cells. The finding
-    is at the fit and names the split.
+    is at the fit and names the split. What the preprocessor learned must reach the data
+    the model sees: through the data the fitting statement binds, or a `transform` by the
+    fitted object before the split or after it (`scaler.transform(X_train)`); a PCA fitted
+    on every row to draw a plot is not reported. A `Pipeline`, `make_pipeline`,
+    `FeatureUnion`, `ColumnTransformer` or `DataFrameMapper` counts when one of its steps
+    would, and so does a project function that returns a preprocessor's `fit_transform`
+    (`X = standardize(X)`). Random undersampling only drops rows and is not reported.
 
     Statistics learned without a preprocessor count too, when what they learn is written
     into the data that is split: a mean, median, mode, quantile, spread, minimum or maximum
@@ -578,8 +637,11 @@ class FitBeforeSplit(_LeakageRule):
             self._in_place.append((node, frozenset(map(id, changed))))
         if method_call(node, _LEARNING):
             self._note_fit(node)
+        elif self._fits and method_call(node, _APPLYING):
+            self._note_transform(node)
         else:
             self._note_learned(node)
+            self._note_helper_fit(node)
             if self._fits or self._learned:
                 splitter, inputs = self._split_inputs(node)
                 if inputs:
@@ -621,12 +683,61 @@ class FitBeforeSplit(_LeakageRule):
         data = first_argument(call)
         if data is None:
             return
-        preprocessor = self._leaky_preprocessor(call.func.value, constructed_classes(self.file, call.func.value))
+        receiver = call.func.value
+        preprocessor = self._leaky_preprocessor(receiver, constructed_classes(self.file, receiver))
         if preprocessor is None:
             return
         definitions = self._data_definitions(data)
         if definitions:
-            self._fits.append(_Fit(call, preprocessor, frozenset(map(id, definitions))))
+            statements = [self._statements[-1]] if self._statements else []
+            objects = frozenset(map(id, self._held_by(receiver)))
+            self._fits.append(_Fit(call, preprocessor, frozenset(map(id, definitions)), statements, objects))
+
+    def _note_helper_fit(self, call: cst.Call) -> None:
+        """`X = scale(X)` where the project's `scale` returns `StandardScaler().fit_transform(X)`:
+        a fit on the helper's first argument, carried into what the statement binds."""
+        data = first_argument(call, "")
+        if data is None or not self._statements or not isinstance(call.func, cst.Name | cst.Attribute):
+            return
+        function = self.file.called_function(call)
+        if function is None:
+            return
+        returned = self.file.project.returned(function)
+        if not returned & _HELPER_FITS:
+            return
+        preprocessor = next((name for name in sorted(returned) if self._learns_from_rows(name)), None)
+        definitions = self._data_definitions(data)
+        if preprocessor is not None and definitions:
+            what = f"{_short(preprocessor)}` in `{function.key}"
+            self._fits.append(_Fit(call, what, frozenset(map(id, definitions)), [self._statements[-1]], frozenset()))
+
+    @staticmethod
+    def _learns_from_rows(name: str) -> bool:
+        """Whether a preprocessor class learns from rows whatever it is constructed with."""
+        return name in PREPROCESSORS and name not in _LABEL_ENCODERS | _STATELESS | _VOCABULARY_ONLY.keys()
+
+    def _note_transform(self, call: cst.Call) -> None:
+        """`scaler.transform(...)` carries what `scaler` learned into the data it binds."""
+        objects = {id(definition) for definition in self._held_by(call.func.value)}
+        if not objects:
+            return
+        for fit in self._fits:
+            if fit.reported or not (fit.objects & objects or self._binds_object(fit, objects)):
+                continue
+            if fit.split is not None:
+                self._report_fit(fit, fit.split)
+            elif self._statements:
+                fit.statements.append(self._statements[-1])
+
+    def _held_by(self, receiver: cst.BaseExpression) -> tuple[Definition, ...]:
+        """The definitions of the variable an object is called through (`scaler`)."""
+        flow = self.file.flow
+        return flow.reaching(receiver.value) if flow is not None and isinstance(receiver, cst.Name) else ()
+
+    def _binds_object(self, fit: _Fit, objects: set[int]) -> bool:
+        """`scaler = StandardScaler().fit(X)`: the fitting statement binds the object."""
+        flow = self.file.flow
+        return flow is not None and any(id(d) in objects for s in fit.statements[:1] for d in flow.defined_by(s))
 
     def _split_inputs(self, call: cst.Call) -> tuple[str, list[cst.BaseExpression]]:
         """The splitter's name and the data a split call divides: the arrays given to
@@ -666,14 +777,23 @@ class FitBeforeSplit(_LeakageRule):
                 )
             self.report(learned.call, message)
         for fit in self._fits:
-            if not fit.reported and fit.data & history:
-                fit.reported = True
-                self.report(
-                    fit.call,
-                    f"`{fit.preprocessor}` is fitted on data that is split into train and test later "
-                    f"(`{splitter}` at {self._where(call)}), so test rows shape what it learns; split "
-                    "first and fit it on the training part only, or put it in a `Pipeline`",
-                )
+            if fit.reported or fit.split is not None or not fit.data & history:
+                continue
+            carriers = {id(d) for statement in fit.statements for d in flow.defined_by(statement)}
+            split = f"`{splitter}` at {self._where(call)}"
+            if carriers & history:
+                self._report_fit(fit, split)
+            else:
+                fit.split = split  # reported if a later transform applies what it learned
+
+    def _report_fit(self, fit: _Fit, split: str) -> None:
+        fit.reported = True
+        self.report(
+            fit.call,
+            f"`{fit.preprocessor}` is fitted on data that is split into train and test later "
+            f"({split}), so test rows shape what it learns; split first and fit it on the "
+            "training part only, or put it in a `Pipeline`",
+        )
 
 
 #: What a preprocessor's output is produced by.

@@ -11,6 +11,7 @@ import libcst as cst
 
 from mlsmells.engine.calls import callee_name
 from mlsmells.engine.names import target_names
+from mlsmells.engine.project import METHOD_PREFIX
 from mlsmells.findings import Family, Severity
 from mlsmells.rule import Rule
 
@@ -189,8 +190,9 @@ def _library_computes(name: str) -> bool | None:
 def _returns_computed(callee: str) -> bool:
     """Whether a project function returning the result of `callee` (a library function,
     or `?.method` on a value) returns a computed float."""
-    if callee.startswith("?."):
-        return callee[2:] in _COMPUTING_METHODS and callee[2:] not in _ROUNDING
+    if callee.startswith(METHOD_PREFIX):
+        method = callee.removeprefix(METHOD_PREFIX)
+        return method in _COMPUTING_METHODS and method not in _ROUNDING
     return bool(_library_computes(callee))
 
 
