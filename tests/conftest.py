@@ -12,9 +12,11 @@ from pathlib import Path
 
 import pytest
 
+from mlsmells.config import Settings
 from mlsmells.engine.linter import lint_notebook, lint_source
 from mlsmells.notebooks import notebook_from_percent
 from mlsmells.registry import find_rule
+from mlsmells.runner import run
 
 
 def lint(code: str, *rule_selectors: str, path: str = "example.py"):
@@ -103,3 +105,18 @@ def _cache_key_home(tmp_path_factory):
         del os.environ["XDG_CACHE_HOME"]
     else:
         os.environ["XDG_CACHE_HOME"] = previous
+
+
+def write_project(root: Path, files: dict[str, str]) -> None:
+    """Write a small project: each relative name to its (dedented) code."""
+    for name, code in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(code).lstrip("\n"))
+
+
+def findings(root: Path, *selectors: str, cache: Path | None = None) -> list[tuple[str, str, int]]:
+    """Check a project in-process: (path, code, line) of each finding."""
+    rules = [find_rule(selector) for selector in selectors]
+    result = run([root], Settings(root=root), rules, root, cache_dir=cache)
+    return [(finding.path, finding.code, finding.span.line) for finding in result.findings]

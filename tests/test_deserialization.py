@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import lint, lint_percent_notebook
+from conftest import findings, lint, lint_percent_notebook, write_project
 
 
 def test_unsafe_loads_through_aliases_and_imports_in_functions():
@@ -148,3 +148,15 @@ def test_notebook_unpickling_is_checked_across_cells():
         "MLS207",
     )
     assert [(f.cell, f.span.line, f.span.column) for f in findings] == [(2, 2, 16)]
+
+
+def test_climbing_out_of_the_files_directory_stays_inside_the_project(tmp_path):
+    loads = (
+        "import pandas as pd\n"
+        "features = pd.read_pickle('../data/features.pkl')\n"
+        "shared = pd.read_pickle('../../shared/features.pkl')\n"
+    )
+    write_project(tmp_path, {"scripts/train.py": loads, "top.py": loads})
+    reported = sorted((path, line) for path, _, line in findings(tmp_path, "MLS207"))
+    # In scripts/, '../data' is the project's data/; at the top, both climb out of it.
+    assert reported == [("scripts/train.py", 3), ("top.py", 2), ("top.py", 3)]

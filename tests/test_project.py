@@ -9,25 +9,9 @@ from pathlib import Path
 import nbformat
 from nbformat.v4 import new_code_cell, new_notebook
 
-from mlsmells.config import Settings
 from mlsmells.engine.project import NONE, VALUE, Project, ProjectView, summarize
-from mlsmells.registry import find_rule
-from mlsmells.runner import run
 
-from conftest import codes, lint
-
-
-def write_project(root: Path, files: dict[str, str]) -> None:
-    for name, code in files.items():
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(textwrap.dedent(code).lstrip("\n"))
-
-
-def findings(root: Path, *selectors: str, cache: Path | None = None) -> list[tuple[str, str, int]]:
-    rules = [find_rule(selector) for selector in selectors]
-    result = run([root], Settings(root=root), rules, root, cache_dir=cache)
-    return [(finding.path, finding.code, finding.span.line) for finding in result.findings]
+from conftest import codes, findings, lint, write_project
 
 
 def view_of(root: Path, name: str) -> ProjectView:

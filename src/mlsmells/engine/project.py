@@ -28,6 +28,7 @@ import os
 import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 from mlsmells.reading import RefusedFile, read_bytes
@@ -589,6 +590,14 @@ class ProjectView:
         if self._own is None and self.tree is not None:
             self._own = summarize(self.tree)
         return self._own
+
+    @cached_property
+    def depth(self) -> int:
+        """How many directories below the project root the file is (0 when unknown)."""
+        if self.path is None or self.project is None:
+            return 0
+        relative = Path(_relative(self.path, self.project.root))
+        return 0 if relative.is_absolute() or relative.parts[:1] == ("..",) else len(relative.parts) - 1
 
     def packages_behind(self, imported: Iterable[str]) -> set[str]:
         """The libraries whose values the project modules the file imports from hand it:

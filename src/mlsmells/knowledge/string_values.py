@@ -233,16 +233,28 @@ def is_url(value: str) -> bool:
     return value.lower().startswith(_URL_SCHEMES)
 
 
-def inside_repository(path: str) -> bool:
+def inside_repository(path: str, depth: int = 0) -> bool:
     """A path the project itself holds: relative without a `..` climbing out, or under the
     analysed file's directory. Absolute paths, home directories, URLs, environment
     variables and paths whose start is only known at run time are outside; a template
-    whose directory is written out (`f"checkpoints/{name}.pt"`) is inside."""
+    whose directory is written out (`f"checkpoints/{name}.pt"`) is inside.
+
+    `depth`: how many directories below the project root the analysed file is. A script in
+    `py/` that reads `../data/x.pkl` reads the project's `data/` when run where it lives, as
+    scripts and notebooks usually are; `..` climbs out only past the root."""
     if path.startswith(_HERE):
         path = path[len(_HERE):]
     elif not path or path.startswith(("/", "~", "\\", HOLE)) or re.match(r"[A-Za-z]:", path) or re.search(r"\$|%\w+%|://", path):
         return False
-    return ".." not in re.split(r"[/\\]", path)
+    level = depth
+    for part in re.split(r"[/\\]", path):
+        if part == "..":
+            level -= 1
+            if level < 0:
+                return False
+        elif part not in ("", "."):
+            level += 1
+    return True
 
 
 def shown(value: str, limit: int = 70) -> str:

@@ -187,7 +187,8 @@ class UnsafeDeserialization(ValueRule):
     limitations = (
         "Where a file comes from is judged in this file only: a path passed in by a caller "
         "that only ever passes the project's own files is still reported. A literal relative "
-        "path is trusted even though the file at it may have been downloaded. A "
+        "path is trusted even though the file at it may have been downloaded, and so is one that "
+        "climbs out of the file's directory (`../data/x.pkl`) without leaving the project. A "
         "`weights_only=` or `Loader=` given as a variable, a Loader class defined in the "
         "project, and calls passing `**kwargs` are not reported. `yaml.FullLoader` is not "
         "reported: it stopped building arbitrary objects in PyYAML 5.4. On torch 2.6 and "
@@ -361,9 +362,9 @@ class UnsafeDeserialization(ValueRule):
             if template in written or self._code(source) in written:
                 continue  # the program's own file
             if isinstance(node, cst.Arg):  # trust_remote_code: only a directory of the repository is trusted
-                if value is not None and not hub_repo_id(value) and inside_repository(value):
+                if value is not None and not hub_repo_id(value) and inside_repository(value, self.file.project.depth):
                     continue
-            elif inside_repository(template):
+            elif inside_repository(template, self.file.project.depth):
                 continue
             self.report(node, message(self._describe(source, value)))
 
