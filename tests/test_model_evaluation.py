@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import textwrap
 
-from conftest import lines, lint, lint_percent_notebook
+from conftest import findings, lines, lint, lint_percent_notebook, write_project
 
 # MLS513 train-eval-same-data --------------------------------------------------------------
 
@@ -427,3 +427,45 @@ def test_test_files_are_not_reported():
         "MLS510",
         path="tests/test_models.py",
     )
+
+
+def test_an_evaluation_helper_called_with_the_training_data_is_reported(tmp_path):
+    helpers = """
+        from sklearn.metrics import accuracy_score, f1_score
+
+
+        def evaluate(model, features, labels):
+            predicted = model.predict(features)
+            return {"accuracy": accuracy_score(labels, predicted), "f1": f1_score(labels, predicted)}
+
+
+        def report(model, X, y):
+            print("R^2", model.score(X, y))
+        """
+    train = """
+        import pandas as pd
+        from sklearn.ensemble import RandomForestClassifier
+
+        from helpers import evaluate, report
+
+        frame = pd.read_csv("churn.csv")
+        X, y = frame.drop(columns="churned"), frame["churned"]
+        forest = RandomForestClassifier(random_state=0).fit(X, y)
+        print(evaluate(forest, X, y))
+        report(forest, X=X, y=y)
+        """
+    write_project(tmp_path, {"helpers.py": helpers, "train.py": train})
+    reported = [(path, line) for path, _, line in findings(tmp_path, "MLS513")]
+    assert reported == [("train.py", 9), ("train.py", 10)]
+    held_out = train.replace(
+        "forest = RandomForestClassifier(random_state=0).fit(X, y)",
+        "from sklearn.model_selection import train_test_split\n"
+        "        X, X_test, y, y_test = train_test_split(X, y, random_state=0)\n"
+        "        forest = RandomForestClassifier(random_state=0).fit(X, y)",
+    ).replace("report(forest, X=X, y=y)", "report(forest, X=X_test, y=y_test)")
+    write_project(tmp_path, {"train.py": held_out})
+    assert findings(tmp_path, "MLS513") == []
+    # Other data given to the helper is a held-out evaluation, not a score on training rows.
+    other = train.replace("print(evaluate(forest, X, y))", "print(evaluate(forest, X_new, y_new))")
+    write_project(tmp_path, {"train.py": other})
+    assert [line for _, _, line in findings(tmp_path, "MLS513")] == []

@@ -54,8 +54,9 @@ METHOD_PREFIX = "?."  # prefix of a method called on a value no summary knows: `
 
 @dataclass(frozen=True)
 class CallSite:
-    """A call a function makes: its callee as the module names it, and the shape of each
-    argument (`NONE`, `VALUE` or `$param`)."""
+    """A call a function makes: its callee as the module names it (`?.predict` for a
+    method of one of its parameters), and the shape of each argument (`NONE`, `VALUE` or
+    `$param`)."""
 
     callee: str
     args: tuple[str, ...] = ()
@@ -390,7 +391,11 @@ class _Resolver:
     def call_site(self, call: ast.Call) -> CallSite:
         args = tuple(self.shape(arg) for arg in call.args if not isinstance(arg, ast.Starred))
         keywords = tuple((kw.arg, self.shape(kw.value)) for kw in call.keywords if kw.arg is not None)
-        return CallSite(self.callee(call.func), args, keywords)
+        callee = self.callee(call.func)
+        func = call.func
+        if not callee and isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id in self.params:
+            callee = METHOD_PREFIX + func.attr  # a method of a parameter: `model.predict(X)`
+        return CallSite(callee, args, keywords)
 
     def shape(self, value: ast.expr) -> str:
         if _is_none(value):

@@ -18,6 +18,7 @@ import libcst as cst
 
 from mlsmells.engine.calls import argument, code_of, keyword_literal
 from mlsmells.engine.dataflow import Kind, ancestry
+from mlsmells.engine.project import METHOD_PREFIX, FunctionSummary
 from mlsmells.findings import Family, Severity
 from mlsmells.knowledge.ml_api import (
     CROSS_VALIDATION,
@@ -81,7 +82,9 @@ class TrainEvalSameData(Rule):
     data, or its predictions on other data set against anything (`rmse(y_val, pred)`,
     `(pred == y_val).mean()`): a training score printed next to a test score is fine.
     Predictions on other data that are only written out (a competition submission) are
-    not an evaluation.
+    not an evaluation. A project function that scores or predicts on the data and labels it
+    is given (`evaluate(model, X, y)`, in this file or another module) scores the model
+    on what it is passed.
     """
 
     code = "MLS513"
@@ -191,6 +194,8 @@ class TrainEvalSameData(Rule):
             self._metric_call(node, metric)
         elif isinstance(func, cst.Attribute):
             self._method_call(node, func)
+        if self._fits:
+            self._helper_evaluation(node)
 
     def leave_BinaryOperation(self, node: cst.BinaryOperation) -> None:
         if self._holders or self._unseen:
@@ -315,6 +320,32 @@ class TrainEvalSameData(Rule):
             found.add(prediction)
         return found.pop() if len(found) == 1 else None
 
+    def _helper_evaluation(self, node: cst.Call) -> None:
+        """`evaluate(model, X, y)` where the project's `evaluate` predicts or scores on its
+        `X` and compares with its `y`, after `model.fit(X, y)`: a score on training data.
+        Given other data, it evaluates the model on held-out rows."""
+        function = self.file.called_function(node)
+        if function is None:
+            return
+        pairs = _scored_parameters(function.summary)
+        if not pairs:
+            return
+        params = function.summary.params[1:] if function.bound else function.summary.params
+        passed = dict(zip(params, (arg.value for arg in node.args if arg.keyword is None and not arg.star)))
+        passed.update((arg.keyword.value, arg.value) for arg in node.args if arg.keyword is not None)
+        models = {code_of(value) for value in passed.values()}
+        for data, target in pairs:
+            if data not in passed or target not in passed:
+                continue
+            data_key, target_key = self._key(passed[data]), self._key(passed[target])
+            for fit in self._fits:
+                if fit.model.text not in models:
+                    continue
+                if fit.data == data_key and fit.target == target_key:
+                    self._candidates.append((node, fit.model.text, f"The score of `{fit.model.text}` in `{function.key}(...)`"))
+                    return
+                self._evaluated_elsewhere.add(fit.model.text)  # scored on other data
+
     def _fitted_on(self, model: _Key, data: _Key, target: _Key) -> bool:
         return any(fit.model == model and fit.data == data and fit.target == target for fit in self._fits)
 
@@ -330,6 +361,26 @@ class TrainEvalSameData(Rule):
                 "module evaluates it on held-out data: the score measures memorisation. Split off "
                 "a test set (`train_test_split`) or cross-validate (`cross_val_score`).",
             )
+
+
+def _scored_parameters(summary: FunctionSummary) -> list[tuple[str, str]]:
+    """The (data, target) parameters a function scores a model on: `?.score($X, $y)`, or a
+    metric given `$y` in a function that predicts on `$X`."""
+    def parameter(shape: str) -> str | None:
+        return shape[1:] if shape.startswith("$") else None
+
+    pairs, predicted, compared = [], [], []
+    for site in summary.calls:
+        first, second = (parameter(shape) for shape in (site.args + ("", ""))[:2])
+        method = site.callee.removeprefix(METHOD_PREFIX) if site.callee.startswith(METHOD_PREFIX) else None
+        if method in _SCORING and first and second:
+            pairs.append((first, second))
+        elif method in PREDICTION_METHODS and first:
+            predicted.append(first)
+        elif site.callee.startswith("sklearn.metrics.") and first:
+            compared.append(first)
+    pairs.extend((data, target) for data in predicted for target in compared if data != target)
+    return pairs
 
 
 def _metrics(names: str) -> frozenset[str]:
