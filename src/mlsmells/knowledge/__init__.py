@@ -2,7 +2,8 @@
 
 Each module answers one kind of question several rules must agree on: which calls draw
 from or seed a random generator (`randomness`), which calls load data, fit, predict or
-split and which classes are preprocessors (`ml_api`), which expressions hold a pandas
+split and which classes are preprocessors (`ml_api`), which loads reach a model
+(`data_origins`), which expressions hold a pandas
 object (`pandas_objects`), which calls build PyTorch modules and which receivers are
 optimizers (`torch_models`), what serving code is (`serving_code`), which string an
 expression holds (`string_values`) and which name a literal is stored under
