@@ -402,3 +402,20 @@ def test_forward_on_a_parameter_or_variable_annotated_as_a_module():
         "MLS501",
     )
     assert [finding.span.line for finding in found] == [13, 17, 33]
+
+
+def test_a_training_helper_that_never_imports_torch_is_checked_by_its_idiom():
+    helper = (
+        "import numpy as np\n"
+        "\n"
+        "def train_epoch(model, loader, optimizer, loss_fn):\n"
+        "    model.train()\n"
+        "    for features, targets in loader:\n"
+        "        loss = loss_fn(model(features), targets)\n"
+        "        loss.backward()\n"
+        "        optimizer.step()\n"
+    )
+    assert lines(lint(helper, "MLS502")) == [8]
+    # Without a backward pass nothing marks the file as PyTorch code.
+    stepping = helper.replace("        loss.backward()\n", "")
+    assert lint(stepping, "MLS502") == []

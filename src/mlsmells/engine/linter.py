@@ -91,7 +91,7 @@ def lint_source(
     """
     view = ProjectView(location, None, project)
     try:
-        parsed = parse(text, needed=lambda imports, names: _any_rule_applies(rules, _packages(rules, imports, names, view)))
+        parsed = parse(text, needed=lambda imports, names: _any_rule_applies(rules, _packages(rules, imports, names, view, text)))
     except ParseFailure as failure:
         lines = source_lines(text)
         source_line = lines[failure.line - 1] if 0 < failure.line <= len(lines) else ""
@@ -105,17 +105,34 @@ def lint_source(
     return _analyse(path, text, parsed, rules, options, None, view)
 
 
-def _packages(rules: Sequence[type[Rule]], imports: frozenset[str], names: frozenset[str], project: ProjectView) -> frozenset[str]:
-    """The libraries a file works with, for gating rules: those it imports, and, when it
-    imports none that a rule is gated on, those the project modules it imports from hand
-    it (`from proj.utils import np`, a `data.py` that reads with pandas). A file importing
-    such a library itself is taken at its word, and its names are not followed through
-    the project's re-exports: doing that for every import would have each file of a large
-    package (transformers) read every module it names, for answers that change nothing."""
+#: Libraries a file is written for without importing them, by what it calls: each group of
+#: spellings must all appear. `loss.backward()` then `optimizer.step()` or `zero_grad()`
+#: is a PyTorch training step whatever handed the file its model and optimizer.
+_IDIOMS = {"torch": ((".backward(",), (".step(", ".zero_grad("))}
+
+
+def _packages(
+    rules: Sequence[type[Rule]], imports: frozenset[str], names: frozenset[str], project: ProjectView, text: str
+) -> frozenset[str]:
+    """The libraries a file works with, for gating rules: those it imports, those whose
+    idioms its text holds (`_IDIOMS`: a training helper handed its model and optimizer),
+    and, when it imports none that a rule is gated on, those the project modules it
+    imports from hand it (`from proj.utils import np`, a `data.py` that reads with pandas).
+    A file importing a gated library is taken at its word, and its names are not followed
+    through the project's re-exports: doing that for every import would have each file of
+    a large package (transformers) read every module it names, for answers that change
+    nothing."""
     gating = frozenset().union(*(rule.required_modules for rule in rules))
     if imports & gating:
-        return imports
-    return imports | project.packages_behind(names)
+        return imports | _written_for(text)
+    return imports | _written_for(text) | project.packages_behind(names)
+
+
+def _written_for(text: str) -> frozenset[str]:
+    """The libraries whose idioms (`_IDIOMS`) the file's text holds."""
+    return frozenset(
+        library for library, groups in _IDIOMS.items() if all(any(spelling in text for spelling in group) for group in groups)
+    )
 
 
 def _any_rule_applies(rules: Sequence[type[Rule]], imports: frozenset[str]) -> bool:
@@ -195,8 +212,9 @@ def _analyse(
     names = NameResolver(module)
     context = FileContext(path, text, module, names, notebook, parsed.statement_lines, project)
     # `from proj.utils import np` imports NumPy: rules about NumPy run.
-    packages = _packages(rules, frozenset(names.imported_packages), parsed.imported, project)
-    context.follow_reexports = packages != names.imported_packages
+    imported = frozenset(names.imported_packages)
+    packages = _packages(rules, imported, parsed.imported, project, text)
+    context.follow_reexports = bool(packages - imported - _written_for(text))
     errors: list[tuple[type[Rule], BaseException]] = []
     active = [
         rule(context, options[rule])
