@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import PurePath
-from typing import TYPE_CHECKING, ClassVar, Protocol
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol, TypeVar
 
 import libcst as cst
 
@@ -20,6 +20,8 @@ from mlsmells.notebooks import MagicLine, Notebook
 
 if TYPE_CHECKING:
     from mlsmells.engine.dataflow import DataFlow
+
+_T = TypeVar("_T")
 
 
 class ReportingRule(Protocol):
@@ -108,6 +110,14 @@ class FileContext:
         self._library_calls: dict[cst.Call, list[MadeCall] | None] = {}
         #: Where values came from (engine/dataflow.py); set when a rule uses it.
         self.flow: DataFlow | None = None
+        self._shared: dict[Callable[[FileContext], Any], Any] = {}
+
+    def shared(self, factory: Callable[[FileContext], _T]) -> _T:
+        """The file's one instance of a knowledge class (`PandasObjects`), made on first
+        ask: what it works out about the file's values is worked out once for every rule."""
+        if factory not in self._shared:
+            self._shared[factory] = factory(self)
+        return self._shared[factory]
 
     @cached_property
     def in_tests(self) -> bool:

@@ -258,7 +258,7 @@ class PipelineJungle(ValueRule):
 
     def __init__(self, file, options) -> None:
         super().__init__(file, options)
-        self.pandas = PandasObjects(file)
+        self.pandas = file.shared(PandasObjects)
         self.max_steps = self.settings["max-steps"]
         self.max_frames = self.settings["max-frames"]
         self.units: list[_Unit] = [_Unit(None)]

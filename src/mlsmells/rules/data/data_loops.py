@@ -141,7 +141,7 @@ class RowIteration(Rule):
 
     def __init__(self, file, options) -> None:
         super().__init__(file, options)
-        self.pandas = PandasObjects(file)
+        self.pandas = file.shared(PandasObjects)
         #: Loops over rows, innermost last: (the loop, the expression to report, the frame
         #: for `range(len(df))` loops or None, the loop variable).
         self.loops: list[tuple[cst.For, cst.BaseExpression, cst.Name | None, str | None]] = []
@@ -456,7 +456,7 @@ class GrowingInLoop(Rule):
     def __init__(self, file, options) -> None:
         super().__init__(file, options)
         self.loops: list[_Loop] = []
-        self.pandas = PandasObjects(file)
+        self.pandas = file.shared(PandasObjects)
 
     def visit_For(self, node: cst.For) -> None:
         self.loops.append(_Loop(node, self.file.scopes[-1]))

@@ -431,7 +431,7 @@ class SilentDataCoercion(Rule):
         self.blanket_in_assignment: list[list[cst.Call]] = []
         self.reported: set[cst.Call] = set()
         self.dataset_classes: set[str] = set()
-        self.pandas = PandasObjects(file)
+        self.pandas = file.shared(PandasObjects)
 
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
         if is_dataset_class(self.file, node):

@@ -226,7 +226,7 @@ class DiscardedDataFrameResult(Rule):
 
     def __init__(self, file, options) -> None:
         super().__init__(file, options)
-        self.pandas = PandasObjects(file)
+        self.pandas = file.shared(PandasObjects)
         #: Lines that are the whole body of a `try`: calls made to see whether they raise.
         self.probes: set[cst.CSTNode] = set()
 
@@ -344,7 +344,7 @@ class DataFrameValues(Rule):
 
     def __init__(self, file, options) -> None:
         super().__init__(file, options)
-        self.pandas = PandasObjects(file)
+        self.pandas = file.shared(PandasObjects)
         self.called: set[cst.CSTNode] = set()
 
     def visit_Call(self, node: cst.Call) -> None:
@@ -429,7 +429,7 @@ class ChainedAssignment(Rule):
 
     def __init__(self, file, options) -> None:
         super().__init__(file, options)
-        self.pandas = PandasObjects(file)
+        self.pandas = file.shared(PandasObjects)
         #: Slice definitions already reported: one finding per slice.
         self.reported: set[int] = set()
 
@@ -544,7 +544,7 @@ class MergeUnvalidated(Rule):
 
     def __init__(self, file, options) -> None:
         super().__init__(file, options)
-        self.pandas = PandasObjects(file)
+        self.pandas = file.shared(PandasObjects)
 
     def visit_Call(self, node: cst.Call) -> None:
         func = node.func
@@ -652,7 +652,7 @@ class EmptyColumnInit(Rule):
 
     def __init__(self, file, options) -> None:
         super().__init__(file, options)
-        self.pandas = PandasObjects(file)
+        self.pandas = file.shared(PandasObjects)
         #: The loops the walk is in, innermost last: (loop, `if`/`try` depth at its start).
         self.loops: list[tuple[cst.For | cst.While, int]] = []
         self.guards = 0
