@@ -1,5 +1,5 @@
-"""The shared knowledge of the data rules: which expressions hold pandas objects
-(knowledge/pandas_objects.py) and which calls load data (knowledge/ml_api.py)."""
+"""The shared knowledge of the rules: what a value is (knowledge/value_kinds.py) and which
+calls load data (knowledge/ml_api.py)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,10 @@ import libcst as cst
 from mlsmells.engine.linter import lint_source
 from mlsmells.findings import Family
 from mlsmells.knowledge.ml_api import constructed_classes, is_loader
-from mlsmells.knowledge.pandas_objects import PandasObjects
+from mlsmells.knowledge.value_kinds import PANDAS, ValueKinds
 from mlsmells.rule import Rule
+
+from conftest import findings, write_project
 
 
 class Probe(Rule):
@@ -22,22 +24,29 @@ class Probe(Rule):
 
     def __init__(self, file, options) -> None:
         super().__init__(file, options)
-        self.pandas = PandasObjects(file)
+        self.kinds = file.shared(ValueKinds)
 
     def visit_Call(self, node: cst.Call) -> None:
         if isinstance(node.func, cst.Name) and node.func.value == "probe":
             expr = node.args[0].value
             loads = isinstance(expr, cst.Call) and is_loader(self.file, expr)
-            self.report(node, f"{self.pandas.holds_pandas(expr)}|{loads}|{','.join(constructed_classes(self.file, expr))}")
+            kind = self.kinds.kind(expr)
+            self.report(node, f"{kind.name if kind else None}|{loads}|{','.join(constructed_classes(self.file, expr))}")
 
 
 def probe(code: str) -> list[tuple[bool, bool, str]]:
+    """(holds pandas, is a loader, constructed classes) of each `probe(expr)`."""
+    return [(kind == PANDAS.name, loads, classes) for kind, loads, classes in probe_kinds(code)]
+
+
+def probe_kinds(code: str) -> list[tuple[str, bool, str]]:
+    """(the kind's name or "None", is a loader, constructed classes) of each `probe(expr)`."""
     result = lint_source("example.py", code, [Probe], {Probe: {}})
     answers = []
     for finding in result.findings:
         assert finding.code == "MLS398", finding.message
-        pandas, loads, classes = finding.message.split("|")
-        answers.append((pandas == "True", loads == "True", classes))
+        kind, loads, classes = finding.message.split("|")
+        answers.append((kind, loads == "True", classes))
     return answers
 
 
@@ -99,3 +108,79 @@ def test_loaders_and_constructed_classes_resolve_aliases():
         (False, False, "sklearn.decomposition.PCA"),
         (False, False, "builtins.open"),
     ]
+
+
+def test_modules_estimators_and_optimizers_from_constructors_classes_and_annotations():
+    kinds = [kind for kind, _, _ in probe_kinds(
+        "import torch\n"
+        "from torch import nn, optim\n"
+        "from sklearn.ensemble import RandomForestClassifier\n"
+        "from sklearn.pipeline import make_pipeline\n"
+        "from sklearn.preprocessing import StandardScaler\n"
+        "class Block(nn.Module):\n"
+        "    pass\n"
+        "class Net(Block):\n"
+        "    def __init__(self):\n"
+        "        self.encoder = nn.Sequential(nn.Linear(4, 8), nn.ReLU())\n"
+        "        self.head = nn.Linear(8, 2).to('cpu')\n"
+        "        self.scale = 2.0\n"
+        "    def run(self, x):\n"
+        "        probe(self.encoder)\n"
+        "        probe(self.scale)\n"
+        "def fit(model: nn.Module, data):\n"
+        "    probe(model)\n"
+        "    probe(data)\n"
+        "net = Net().to('cpu').eval()\n"
+        "probe(net)\n"
+        "probe(optim.Adam(net.parameters(), lr=1e-3))\n"
+        "forest = RandomForestClassifier().fit(X, y)\n"
+        "probe(forest)\n"
+        "probe(make_pipeline(StandardScaler(), RandomForestClassifier()))\n"
+        "probe(net(torch.zeros(1, 4)))\n"
+        "probe(forest.predict(X))\n"
+    )]
+    assert kinds == [
+        "TORCH_MODULE", "None", "TORCH_MODULE", "None", "TORCH_MODULE", "OPTIMIZER", "ESTIMATOR", "ESTIMATOR", "None", "None",
+    ]
+
+
+def test_a_value_is_of_a_kind_only_when_every_definition_agrees():
+    kinds = [kind for kind, _, _ in probe_kinds(
+        "import pandas as pd\n"
+        "from torch import nn\n"
+        "model = nn.Linear(4, 2)\n"
+        "if pretrained:\n"
+        "    model = load_checkpoint('model.pt')\n"
+        "probe(model)\n"
+        "frame: pd.DataFrame = fetch()\n"
+        "probe(frame)\n"
+    )]
+    assert kinds == ["None", "PANDAS"]
+
+
+def test_project_functions_return_the_kind_of_what_they_return(tmp_path):
+    write_project(tmp_path, {
+        "models.py": """
+            from torch import nn
+            def build(width):
+                return nn.Sequential(nn.Linear(4, width), nn.ReLU()).to("cpu")
+            def features(path):
+                return pd.read_csv(path).to_numpy()
+            """,
+        "train.py": """
+            import pandas as pd
+            import torch
+            from models import build, features
+            def load(path):
+                return pd.read_csv(path).dropna().reset_index(drop=True)
+            net = build(8)
+            logits = net.forward(torch.zeros(1, 4))
+            frame = load("train.csv")
+            frame.drop(columns="id")
+            array = features("train.csv")
+            array.drop(columns="id")
+            """,
+    })
+    reported = sorted((path, code, line) for path, code, line in findings(tmp_path, "MLS501", "MLS323"))
+    # `.drop(...)` dropped is reported only on what is known to be a frame, not on an array.
+    assert reported == [("train.py", "MLS323", 9), ("train.py", "MLS501", 7)]

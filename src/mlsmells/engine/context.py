@@ -113,7 +113,7 @@ class FileContext:
         self._shared: dict[Callable[[FileContext], Any], Any] = {}
 
     def shared(self, factory: Callable[[FileContext], _T]) -> _T:
-        """The file's one instance of a knowledge class (`PandasObjects`), made on first
+        """The file's one instance of a knowledge class (`ValueKinds`), made on first
         ask: what it works out about the file's values is worked out once for every rule."""
         if factory not in self._shared:
             self._shared[factory] = factory(self)

@@ -5,7 +5,7 @@ back (IND-3.7-pipeline-jungles, META-B2, SLR-CM10, SLR-CM40).
 The rule measures rather than matches. In each function, and at the top level of a script
 or notebook, it counts the statements that prepare a DataFrame (a merge, a groupby, a
 fillna, a derived column...) and the frames those statements produce or change. Only
-receivers the file shows to be pandas objects count (`PandasObjects`), so a `.map` on a
+receivers the file shows to be pandas objects count (`ValueKinds`), so a `.map` on a
 list or a `.drop` on a tensor is never a step.
 """
 
@@ -19,7 +19,7 @@ from mlsmells.engine.calls import callee_name, keyword_literal
 from mlsmells.engine.dataflow import base_name
 from mlsmells.engine.names import dotted_name, target_names
 from mlsmells.findings import Family, Severity
-from mlsmells.knowledge.pandas_objects import PandasObjects
+from mlsmells.knowledge.value_kinds import PANDAS, ValueKinds
 from mlsmells.knowledge.string_values import ValueRule, argument, shown
 from mlsmells.rule import Option
 
@@ -46,7 +46,7 @@ _READERS = frozenset(
 )
 _PATH_KEYWORDS = ("path_or_buf", "path", "filepath_or_buffer", "path_or_buffer")
 #: Last calls that usually reduce a Series to a scalar or an array: `n = s.nunique()` is a
-#: number, not a frame, though `PandasObjects` (which follows frames) cannot tell.
+#: number, not a frame, though `ValueKinds` (which follows frames) cannot tell.
 _REDUCTIONS = frozenset({"max", "min", "idxmax", "idxmin", "nunique", "any", "all", "unique", "item"})
 _EXISTENCE_CHECKS = frozenset({"exists", "isfile", "is_file"})
 _INDEXERS = frozenset({"loc", "iloc", "at", "iat", "ix"})
@@ -258,7 +258,7 @@ class PipelineJungle(ValueRule):
 
     def __init__(self, file, options) -> None:
         super().__init__(file, options)
-        self.pandas = file.shared(PandasObjects)
+        self.kinds = file.shared(ValueKinds)
         self.max_steps = self.settings["max-steps"]
         self.max_frames = self.settings["max-frames"]
         self.units: list[_Unit] = [_Unit(None)]
@@ -337,11 +337,11 @@ class PipelineJungle(ValueRule):
             return
         self.statement, self.prepares, self.targets = node, False, []
         for target in targets:
-            if isinstance(target, cst.Subscript | cst.Attribute) and self.pandas.holds_pandas(target.value):
+            if isinstance(target, cst.Subscript | cst.Attribute) and self.kinds.holds(target.value, PANDAS):
                 if not isinstance(value, _LITERALS):  # `df.col = ...` writes a column too
                     self.targets.append(target.value if isinstance(target, cst.Attribute) else target)
                     self.prepares = True
-            elif value is not None and not _reduces(value) and self.pandas.holds_pandas(value):
+            elif value is not None and not _reduces(value) and self.kinds.holds(value, PANDAS):
                 self.targets.append(target)
 
     def visit_Call(self, node: cst.Call) -> None:
@@ -354,7 +354,7 @@ class PipelineJungle(ValueRule):
         elif (
             isinstance(func, cst.Attribute)
             and func.attr.value in PREPARATION_METHODS
-            and self.pandas.holds_pandas(func.value)
+            and self.kinds.holds(func.value, PANDAS)
         ):
             self.prepares = True
             if keyword_literal(node, "inplace") is True:

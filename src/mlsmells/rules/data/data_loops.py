@@ -9,7 +9,7 @@ from mlsmells.engine.calls import code_of, keyword_arg
 from mlsmells.engine.names import Scope
 from mlsmells.engine.walker import children_of
 from mlsmells.findings import Family, Severity
-from mlsmells.knowledge.pandas_objects import PandasObjects
+from mlsmells.knowledge.value_kinds import PANDAS, ValueKinds
 from mlsmells.rule import Rule
 
 #: Functions that return a new array or frame holding all of their inputs: called on an
@@ -141,7 +141,7 @@ class RowIteration(Rule):
 
     def __init__(self, file, options) -> None:
         super().__init__(file, options)
-        self.pandas = file.shared(PandasObjects)
+        self.kinds = file.shared(ValueKinds)
         #: Loops over rows, innermost last: (the loop, the expression to report, the frame
         #: for `range(len(df))` loops or None, the loop variable).
         self.loops: list[tuple[cst.For, cst.BaseExpression, cst.Name | None, str | None]] = []
@@ -172,7 +172,7 @@ class RowIteration(Rule):
             and size.value.attr.value == "shape"
         ):
             frame = size.value.value
-        if isinstance(frame, cst.Name) and self.pandas.holds_pandas(frame):
+        if isinstance(frame, cst.Name) and self.kinds.holds(frame, PANDAS):
             return frame
         return None
 
@@ -456,7 +456,7 @@ class GrowingInLoop(Rule):
     def __init__(self, file, options) -> None:
         super().__init__(file, options)
         self.loops: list[_Loop] = []
-        self.pandas = file.shared(PandasObjects)
+        self.kinds = file.shared(ValueKinds)
 
     def visit_For(self, node: cst.For) -> None:
         self.loops.append(_Loop(node, self.file.scopes[-1]))
@@ -510,7 +510,7 @@ class GrowingInLoop(Rule):
         func = call.func
         if not (isinstance(func, cst.Attribute) and func.attr.value == "append" and _is_name(func.value, accumulator)):
             return False
-        return keyword_arg(call, "ignore_index") is not None or self.pandas.holds_pandas(func.value)
+        return keyword_arg(call, "ignore_index") is not None or self.kinds.holds(func.value, PANDAS)
 
     def _carried_into(self, loop: _Loop, accumulator: str) -> bool:
         """Whether `accumulator` may hold, here, a value bound before `loop` started."""

@@ -28,7 +28,7 @@ from mlsmells.knowledge.data_origins import (
     training_data,
     validating_name,
 )
-from mlsmells.knowledge.pandas_objects import PandasObjects
+from mlsmells.knowledge.value_kinds import PANDAS, ValueKinds
 from mlsmells.rule import Rule
 
 #: Base classes whose construction validates the fields it is given.
@@ -431,7 +431,7 @@ class SilentDataCoercion(Rule):
         self.blanket_in_assignment: list[list[cst.Call]] = []
         self.reported: set[cst.Call] = set()
         self.dataset_classes: set[str] = set()
-        self.pandas = file.shared(PandasObjects)
+        self.kinds = file.shared(ValueKinds)
 
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
         if is_dataset_class(self.file, node):
@@ -510,7 +510,7 @@ class SilentDataCoercion(Rule):
             blanket = len(options) == 1 and keyword in (None, "value") and _is_zero(options[0].value)
         else:
             return False
-        return blanket and self.pandas.holds_pandas(func.value) and self._missing_from_the_source(func.value)
+        return blanket and self.kinds.holds(func.value, PANDAS) and self._missing_from_the_source(func.value)
 
     def _missing_from_the_source(self, frame: cst.Name) -> bool:
         """Whether the frame's nulls can be missing data: it was loaded from outside, and was

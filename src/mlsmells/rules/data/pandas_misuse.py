@@ -3,7 +3,7 @@ does something other than what the code says: a comparison with NaN that is neve
 write that lands in a temporary copy, a cleaned frame that is thrown away (ZHANG22-2,
 ZHANG22-3, ZHANG22-5 to ZHANG22-8).
 
-Rules that judge a receiver ask `PandasObjects.holds_pandas`, which knows a value is a
+Rules that judge a receiver ask `ValueKinds.holds(expr, PANDAS)`, which knows a value is a
 pandas object only from the file's own assignments; unknown receivers are left alone.
 """
 
@@ -14,7 +14,7 @@ import libcst as cst
 from mlsmells.engine.calls import has_double_star, keyword_arg, keyword_literal
 from mlsmells.engine.dataflow import Kind
 from mlsmells.findings import Family, Severity
-from mlsmells.knowledge.pandas_objects import PandasObjects
+from mlsmells.knowledge.value_kinds import PANDAS, ValueKinds
 from mlsmells.rule import Rule
 
 _PANDAS = frozenset({"pandas"})
@@ -226,7 +226,7 @@ class DiscardedDataFrameResult(Rule):
 
     def __init__(self, file, options) -> None:
         super().__init__(file, options)
-        self.pandas = file.shared(PandasObjects)
+        self.kinds = file.shared(ValueKinds)
         #: Lines that are the whole body of a `try`: calls made to see whether they raise.
         self.probes: set[cst.CSTNode] = set()
 
@@ -265,7 +265,7 @@ class DiscardedDataFrameResult(Rule):
         receiver = call.func.value
         if not _is_stored(receiver):
             return None  # `df.groupby(k).mean().sort_values(...)`: a temporary, meant to be shown
-        if method in _GENERIC_METHODS and not self.pandas.holds_pandas(receiver):
+        if method in _GENERIC_METHODS and not self.kinds.holds(receiver, PANDAS):
             return None
         if isinstance(receiver, cst.Name) and receiver.value in ("self", "cls"):
             return None  # a class's own method of that name, which may well work in place
@@ -344,7 +344,7 @@ class DataFrameValues(Rule):
 
     def __init__(self, file, options) -> None:
         super().__init__(file, options)
-        self.pandas = file.shared(PandasObjects)
+        self.kinds = file.shared(ValueKinds)
         self.called: set[cst.CSTNode] = set()
 
     def visit_Call(self, node: cst.Call) -> None:
@@ -353,7 +353,7 @@ class DataFrameValues(Rule):
     def visit_Attribute(self, node: cst.Attribute) -> None:
         if node.attr.value != "values" or node in self.called:
             return
-        if self.pandas.holds_pandas(node.value):
+        if self.kinds.holds(node.value, PANDAS):
             self.report(
                 node,
                 "`.values` on a pandas object gives a NumPy array or an extension array depending on the "
@@ -429,7 +429,7 @@ class ChainedAssignment(Rule):
 
     def __init__(self, file, options) -> None:
         super().__init__(file, options)
-        self.pandas = file.shared(PandasObjects)
+        self.kinds = file.shared(ValueKinds)
         #: Slice definitions already reported: one finding per slice.
         self.reported: set[int] = set()
 
@@ -446,7 +446,7 @@ class ChainedAssignment(Rule):
         written = target.value
         if isinstance(written, cst.Attribute) and written.attr.value in _INDEXERS:
             written = written.value
-        if isinstance(written, cst.Subscript) and self.pandas.holds_pandas(written.value):
+        if isinstance(written, cst.Subscript) and self.kinds.holds(written.value, PANDAS):
             self.report(
                 target,
                 "this writes through chained indexing, so it may change a temporary copy and not the "
@@ -473,7 +473,7 @@ class ChainedAssignment(Rule):
         if not isinstance(frame, cst.Name) or frame.value == name.value:
             return
         source = frame
-        if self.pandas.holds_pandas(frame, definition.scopes):
+        if self.kinds.holds(frame, PANDAS, definition.scopes):
             self.reported.add(id(definition))
             self.report(
                 target,
@@ -544,7 +544,7 @@ class MergeUnvalidated(Rule):
 
     def __init__(self, file, options) -> None:
         super().__init__(file, options)
-        self.pandas = file.shared(PandasObjects)
+        self.kinds = file.shared(ValueKinds)
 
     def visit_Call(self, node: cst.Call) -> None:
         func = node.func
@@ -554,7 +554,7 @@ class MergeUnvalidated(Rule):
             receiver = func.value
             if isinstance(receiver, cst.Attribute) and receiver.attr.value == "str":
                 return  # `s.str.join("-")` joins strings
-            if self.pandas.holds_pandas(receiver):
+            if self.kinds.holds(receiver, PANDAS):
                 how_at, keys_at = (1, 2) if func.attr.value == "merge" else (2, 1)
                 self._check(node, f".{func.attr.value}", how_at, keys_at)
 
@@ -652,7 +652,7 @@ class EmptyColumnInit(Rule):
 
     def __init__(self, file, options) -> None:
         super().__init__(file, options)
-        self.pandas = file.shared(PandasObjects)
+        self.kinds = file.shared(ValueKinds)
         #: The loops the walk is in, innermost last: (loop, `if`/`try` depth at its start).
         self.loops: list[tuple[cst.For | cst.While, int]] = []
         self.guards = 0
@@ -689,7 +689,7 @@ class EmptyColumnInit(Rule):
         target = node.targets[0].target
         if not self.loops and _is_placeholder(node.value):
             column = _column_of(target)
-            if column is not None and self.pandas.holds_pandas(column[0]):
+            if column is not None and self.kinds.holds(column[0], PANDAS):
                 self.placeholders[self._key(*column)] = node
             return
         cell = _cell_of(target)

@@ -14,24 +14,11 @@ from dataclasses import dataclass, field
 import libcst as cst
 
 from mlsmells.engine.calls import callee_name, code_of
-from mlsmells.engine.dataflow import Definition, Kind
-from mlsmells.engine.names import Scope
+from mlsmells.engine.dataflow import Definition
 from mlsmells.findings import Family, Severity
-from mlsmells.knowledge.torch_models import (
-    constructor,
-    is_torch_module_class,
-    names_an_optimizer,
-)
+from mlsmells.knowledge.torch_models import names_an_optimizer
+from mlsmells.knowledge.value_kinds import TORCH_MODULE, ValueKinds
 from mlsmells.rule import Rule
-
-
-@dataclass
-class _Constructors:
-    """What a receiver was made by: each callee with the scopes it is resolved in. `known`
-    is False when some definition is not a constructor call at all."""
-
-    callees: list[tuple[cst.BaseExpression, tuple[Scope, ...]]] = field(default_factory=list)
-    known: bool = True
 
 
 class ForwardCalledDirectly(Rule):
@@ -120,9 +107,10 @@ class ForwardCalledDirectly(Rule):
         "an override, `super().forward(x)` is right and not reported."
     )
     limitations = (
-        "Modules are recognised only when the file shows how they were made, or an annotation "
-        "says what they are (`model: nn.Module`, `net: Classifier = ...`): a model returned by "
-        "a factory function (`timm.create_model`, `AutoModel.from_pretrained`), an unannotated "
+        "Modules are recognised only when the file shows how they were made (also by a project "
+        "function that returns one, `value_kinds`), or an annotation says what they are "
+        "(`model: nn.Module`, `net: Classifier = ...`): a model returned by a library's factory "
+        "function (`timm.create_model`, `AutoModel.from_pretrained`), an unannotated "
         "parameter, or a loop variable is not known to be a module and is not reported, and "
         "neither is one annotated with a string or a type expression (`Optional[nn.Module]`). "
         "Classes subclassing modules imported from other project files are not followed."
@@ -130,93 +118,22 @@ class ForwardCalledDirectly(Rule):
 
     def __init__(self, file, options) -> None:
         super().__init__(file, options)
-        #: Class name -> the base expressions of each class of that name, with its scopes.
-        self.classes: dict[str, list[tuple[list[cst.BaseExpression], tuple[Scope, ...]]]] = {}
-        self.class_stack: list[cst.ClassDef] = []
-        #: (class, attribute) -> what `self.<attribute>` is assigned in that class.
-        self.attributes: dict[tuple[int, str], _Constructors] = {}
-        self.calls: list[tuple[cst.Call, _Constructors | tuple[int, str]]] = []
-
-    def visit_ClassDef(self, node: cst.ClassDef) -> None:
-        bases = [arg.value for arg in node.bases if arg.keyword is None]
-        self.classes.setdefault(node.name.value, []).append((bases, tuple(self.file.scopes)))
-        self.class_stack.append(node)
-
-    def leave_ClassDef(self, node: cst.ClassDef) -> None:
-        self.class_stack.pop()
-
-    def visit_Assign(self, node: cst.Assign) -> None:
-        for target in node.targets:
-            self._assign_attribute(target.target, node.value)
-
-    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
-        if node.value is not None:
-            self._assign_attribute(node.target, node.value)
-
-    def _assign_attribute(self, target: cst.BaseExpression, value: cst.BaseExpression) -> None:
-        attribute = _self_attribute(target)
-        if attribute is None or not self.class_stack:
-            return
-        found = self.attributes.setdefault((id(self.class_stack[-1]), attribute), _Constructors())
-        callee = constructor(value)
-        if callee is None:
-            found.known = False
-        else:
-            found.callees.append((callee, tuple(self.file.scopes)))
+        self.kinds = file.shared(ValueKinds)
 
     def visit_Call(self, node: cst.Call) -> None:
         func = node.func
         if not (isinstance(func, cst.Attribute) and func.attr.value == "forward"):
             return
         receiver = func.value
-        attribute = _self_attribute(receiver)
-        if attribute is not None and self.class_stack:
-            self.calls.append((node, (id(self.class_stack[-1]), attribute)))
-        elif isinstance(receiver, cst.Call):
-            callee = constructor(receiver)
-            if callee is not None:
-                self.calls.append((node, _Constructors([(callee, tuple(self.file.scopes))])))
-        elif isinstance(receiver, cst.Name) and receiver.value != "self":
-            self.calls.append((node, self._constructors_of(receiver)))
-
-    def _constructors_of(self, name: cst.Name) -> _Constructors:
-        found = _Constructors()
-        definitions = self.file.flow.reaching(name.value)
-        found.known = bool(definitions)
-        for definition in definitions:
-            callee = _assigned_constructor(definition)
-            if callee is None:
-                found.known = False
-            else:
-                found.callees.append((callee, definition.scopes))
-        return found
-
-    def end_file(self) -> None:
-        for call, receiver in self.calls:
-            made_by = receiver if isinstance(receiver, _Constructors) else self.attributes.get(receiver)
-            if made_by is None or not made_by.known or not made_by.callees:
-                continue
-            if all(self._makes_module(callee, scopes, set()) for callee, scopes in made_by.callees):
-                shown = code_of(call.func.value)
-                self.report(
-                    call.func,
-                    f"`{shown}.forward(...)` runs the module without its hooks (forward and backward "
-                    f"hooks, DDP and FSDP wrappers); call the module instead: `{shown}(...)`",
-                )
-
-    def _makes_module(self, callee: cst.BaseExpression, scopes: tuple[Scope, ...], seen: set[str]) -> bool:
-        """Whether calling `callee` makes a PyTorch module: a `torch.nn` class, or a class of
-        this file with such a class among its bases (every class of that name, if several)."""
-        qualified = self.file.qualified_names(callee, scopes)
-        if qualified:
-            return all(is_torch_module_class(name) for name in qualified)
-        if not isinstance(callee, cst.Name) or callee.value in seen or callee.value not in self.classes:
-            return False
-        seen.add(callee.value)
-        return all(
-            any(self._makes_module(base, base_scopes, seen) for base in bases)
-            for bases, base_scopes in self.classes[callee.value]
-        )
+        if isinstance(receiver, cst.Name) and receiver.value == "self":
+            return
+        if self.kinds.holds(receiver, TORCH_MODULE):
+            shown = code_of(receiver)
+            self.report(
+                func,
+                f"`{shown}.forward(...)` runs the module without its hooks (forward and backward "
+                f"hooks, DDP and FSDP wrappers); call the module instead: `{shown}(...)`",
+            )
 
 
 def _self_attribute(expr: cst.BaseExpression) -> str | None:
@@ -226,21 +143,10 @@ def _self_attribute(expr: cst.BaseExpression) -> str | None:
     return None
 
 
-def _assigned_constructor(definition: Definition) -> cst.BaseExpression | None:
-    """What made a variable's value, as a class: the callee of `name = Callee(...)`, or
-    the annotation of `name: Class = ...` or of a parameter `name: Class`."""
-    node = definition.node
-    annotation = getattr(node, "annotation", None) if isinstance(node, cst.Param | cst.AnnAssign) else None
-    if annotation is not None and isinstance(annotation.annotation, cst.Name | cst.Attribute):
-        return annotation.annotation
-    if definition.kind is not Kind.ASSIGN or definition.index is not None or definition.value is None:
-        return None
-    return constructor(definition.value)
-
-
-
 #: Functions inside which a framework clears gradients itself (Lightning, Hugging Face).
 _FRAMEWORK_STEPS = frozenset({"training_step", "validation_step", "test_step", "predict_step", "compute_loss"})
+
+
 def _clears_gradients(call: cst.Call) -> bool:
     """`opt.zero_grad()`, `model.zero_grad(set_to_none=True)`, `p.grad.zero_()`,
     `p.grad.data.zero_()`, or a helper named for it (`reset_grad()`, `clear_grads()`)."""
