@@ -583,3 +583,18 @@ def test_random_undersampling_before_the_split_is_not_a_leak():
     )
     [finding] = _lint(body, "MLS311")
     assert "`RandomOverSampler`" in finding.message
+
+
+def test_calibrating_a_prefit_model_on_the_held_out_part_is_the_method():
+    body = (
+        "from sklearn.calibration import CalibratedClassifierCV\n"
+        "from sklearn.frozen import FrozenEstimator\n"
+        "from sklearn.ensemble import RandomForestClassifier\n"
+        "frame = pd.read_csv('churn.csv')\n"
+        "X_train, X_calib, y_train, y_calib = train_test_split(frame.drop(columns='y'), frame['y'], random_state=0)\n"
+        "forest = RandomForestClassifier(random_state=0).fit(X_train, y_train)\n"
+        "prefit = CalibratedClassifierCV(forest, cv='prefit', method='isotonic').fit(X_calib, y_calib)\n"
+        "frozen = CalibratedClassifierCV(FrozenEstimator(forest)).fit(X_calib, y_calib)\n"
+        "refit = CalibratedClassifierCV(RandomForestClassifier(), cv=5).fit(X_calib, y_calib)\n"
+    )
+    assert lines(_lint(body, "MLS312")) == [_line(body, "refit = CalibratedClassifierCV(RandomForestClassifier(), cv=5).fit(X_calib, y_calib)")]

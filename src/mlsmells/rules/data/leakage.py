@@ -249,12 +249,17 @@ class _LeakageRule(Rule):
                 return tuple(source for source in definition.sources if source.name in names)
         return definition.sources
 
+    def _constructors(self, receiver: cst.BaseExpression) -> list[cst.Call]:
+        """The calls that made the object `receiver` holds: itself, or its variable's values."""
+        if isinstance(receiver, cst.Call):
+            return [receiver]
+        if isinstance(receiver, cst.Name) and self.file.flow is not None:
+            return [d.value for d in self.file.flow.reaching(receiver.value) if isinstance(d.value, cst.Call)]
+        return []
+
     def _constructor_keywords(self, receiver: cst.BaseExpression) -> set[str]:
         """The keywords the object `receiver` holds was constructed with."""
-        calls = [receiver] if isinstance(receiver, cst.Call) else []
-        if isinstance(receiver, cst.Name) and self.file.flow is not None:
-            calls = [d.value for d in self.file.flow.reaching(receiver.value) if isinstance(d.value, cst.Call)]
-        return {arg.keyword.value for call in calls for arg in call.args if arg.keyword is not None}
+        return {arg.keyword.value for call in self._constructors(receiver) for arg in call.args if arg.keyword is not None}
 
     def _leaky_preprocessor(self, receiver: cst.BaseExpression, classes: Iterable[str]) -> str | None:
         """The short class name when `receiver` is a preprocessor whose fit on held-out rows
@@ -278,11 +283,7 @@ class _LeakageRule(Rule):
         """A leaky preprocessor among the steps a pipeline or union was built with,
         written in place (`make_pipeline(StandardScaler(), SVC())`) or named
         (`("scale", scaler)`)."""
-        flow = self.file.flow
-        constructors = [composite] if isinstance(composite, cst.Call) else []
-        if isinstance(composite, cst.Name) and flow is not None:
-            constructors = [d.value for d in flow.reaching(composite.value) if isinstance(d.value, cst.Call)]
-        for constructor in constructors:
+        for constructor in self._constructors(composite):
             for node in descendants(constructor):
                 if node is constructor or not isinstance(node, cst.Call | cst.Name):
                     continue
@@ -392,7 +393,9 @@ class FitOnTest(_LeakageRule):
         "arrays from `KFold.split` and manual slicing are not followed. Data that combines both "
         "parts of a split (a vectorizer fitted on train and test text together, a final model "
         "refitted on everything) is not reported, and neither is anything fitted on a model's "
-        "predictions for the held-out part (calibration, stacking), a model that is fitted on one "
+        "predictions for the held-out part (calibration, stacking), a calibrator or conformal "
+        "wrapper of a model fitted before (`cv=\"prefit\"`, a `FrozenEstimator`) fitted on its "
+        "calibration part, a model that is fitted on one "
         "half and then predicts the other half (two-fold cross-fitting), a part whose name says "
         "`train` (`df_test, df_train = train_test_split(df, test_size=0.7)`), or a preprocessor "
         "that learns nothing from rows (`PolynomialFeatures`, `Normalizer`, an "
@@ -420,7 +423,7 @@ class FitOnTest(_LeakageRule):
         if data is None or flow is None:
             return
         receiver = node.func.value
-        if self._learns_nothing(receiver, constructed_classes(self.file, receiver)):
+        if self._learns_nothing(receiver, constructed_classes(self.file, receiver)) or self._calibrates(receiver):
             return
         held_out: Definition | None = None
         splits_with_train: set[int] = set()
@@ -434,6 +437,21 @@ class FitOnTest(_LeakageRule):
         if held_out is None or id(held_out.value) in splits_with_train:
             return  # not held-out data, or both parts recombined (a final refit on everything)
         self._pending.append((node, method, held_out, callee_name(receiver)))
+
+    def _calibrates(self, receiver: cst.BaseExpression) -> bool:
+        """Whether `receiver` calibrates a model fitted before (`cv="prefit"`, as
+        scikit-learn's `CalibratedClassifierCV` and MAPIE's conformal wrappers take it, or
+        around a `FrozenEstimator`): fitting it on a held-out part is the method."""
+        for constructor in self._constructors(receiver):
+            if keyword_literal(constructor, "cv") == "prefit":
+                return True
+            if any(
+                isinstance(node, cst.Call) and any(name.endswith(".FrozenEstimator") for name in self.file.qualified_names(node.func))
+                for arg in constructor.args
+                for node in descendants(arg.value)
+            ):
+                return True
+        return False
 
     def _note_prediction(self, node: cst.Call) -> None:
         """A model fitted on one half of a split that then predicts the other half is two-fold
