@@ -160,3 +160,23 @@ def test_climbing_out_of_the_files_directory_stays_inside_the_project(tmp_path):
     reported = sorted((path, line) for path, _, line in findings(tmp_path, "MLS207"))
     # In scripts/, '../data' is the project's data/; at the top, both climb out of it.
     assert reported == [("scripts/train.py", 3), ("top.py", 2), ("top.py", 3)]
+
+
+def test_a_loading_helper_called_only_with_files_the_program_wrote_is_trusted():
+    notebook = (
+        "# %% [1]\nimport torch\n"
+        "def save_checkpoint(model, filepath):\n"
+        "    torch.save({'state_dict': model.state_dict()}, filepath)\n"
+        "def load_checkpoint(filepath):\n"
+        "    checkpoint = torch.load(filepath)\n"
+        "    return checkpoint['state_dict']\n"
+        "# %% [2]\nsave_checkpoint(model, 'checkpoint.pth')\n"
+        "# %% [3]\nstate = load_checkpoint('checkpoint.pth')\n"
+    )
+    assert lint_percent_notebook(notebook, "MLS207") == []
+    downloaded = notebook.replace(
+        "state = load_checkpoint('checkpoint.pth')\n",
+        "state = load_checkpoint('checkpoint.pth')\nremote = load_checkpoint('/tmp/downloads/weights.pth')\n",
+    )
+    [finding] = lint_percent_notebook(downloaded, "MLS207")
+    assert finding.cell == 1 and "`filepath`" in finding.message

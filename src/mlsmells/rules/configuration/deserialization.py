@@ -185,8 +185,9 @@ class UnsafeDeserialization(ValueRule):
         "`revision=` commit before `trust_remote_code=True`."
     )
     limitations = (
-        "Where a file comes from is judged in this file only: a path passed in by a caller "
-        "that only ever passes the project's own files is still reported. A literal relative "
+        "Where a file comes from is judged in this file only: a function of the file that loads "
+        "its parameter is not reported when every call of it in the file passes a trusted path, "
+        "but one called from other modules is. A literal relative "
         "path is trusted even though the file at it may have been downloaded, and so is one that "
         "climbs out of the file's directory (`../data/x.pkl`) without leaving the project. A "
         "`weights_only=` or `Loader=` given as a variable, a Loader class defined in the "
@@ -204,6 +205,8 @@ class UnsafeDeserialization(ValueRule):
         self.loads: list[tuple[cst.CSTNode, tuple[Scope, ...], cst.BaseExpression, object]] = []
         #: Paths the file writes: (expression, scopes).
         self.written: list[tuple[cst.BaseExpression, tuple[Scope, ...]]] = []
+        #: Calls of a plain name, by that name: where the file's own helpers are called.
+        self.calls_by_name: dict[str, list[tuple[cst.Call, tuple[Scope, ...]]]] = {}
 
     def visit_With(self, node: cst.With) -> None:
         super().visit_With(node)
@@ -262,6 +265,8 @@ class UnsafeDeserialization(ValueRule):
         if remote_code is not None and is_true(remote_code.value):
             self._check_remote_code(node, remote_code)
         func = node.func
+        if isinstance(func, cst.Name):
+            self.calls_by_name.setdefault(func.value, []).append((node, self.scopes))
         names = self.file.qualified_names(func)
         if not names and isinstance(func, cst.Attribute) and func.attr.value == "to_pickle":
             self._note_written(argument(node, 0, "path"))
@@ -354,19 +359,57 @@ class UnsafeDeserialization(ValueRule):
         self.loads.append((flag, self.scopes, model, message))
 
     def end_file(self) -> None:
-        written = {self._code(expr) for expr, _ in self.written}
+        # What the file writes to: the expressions, in the scope they are written in, and
+        # their known templates (`f"runs/{run}/model.pt"`).
+        written = {(self._code(expr), scopes[-1]) for expr, scopes in self.written}
         written |= {template for expr, scopes in self.written if (template := self.string(expr, scopes, holes=True)) != HOLE}
         for node, scopes, source, message in self.loads:
             value = self.string(source, scopes)
-            template = value if value is not None else self.string(source, scopes, holes=True)
-            if template in written or self._code(source) in written:
-                continue  # the program's own file
-            if isinstance(node, cst.Arg):  # trust_remote_code: only a directory of the repository is trusted
-                if value is not None and not hub_repo_id(value) and inside_repository(value, self.file.project.depth):
-                    continue
-            elif inside_repository(template, self.file.project.depth):
+            remote_code = isinstance(node, cst.Arg)
+            if self._trusted(source, scopes, written, remote_code) or self._given_trusted(source, scopes, written, remote_code):
                 continue
             self.report(node, message(self._describe(source, value)))
+
+    def _trusted(self, source: cst.BaseExpression, scopes: tuple[Scope, ...], written: set, remote_code: bool) -> bool:
+        """Whether what `source` names is the project's own: a file the program writes, or a
+        path inside the repository (for `trust_remote_code`, a directory of it)."""
+        value = self.string(source, scopes)
+        template = value if value is not None else self.string(source, scopes, holes=True)
+        if template in written or self._written_as(source, scopes, written):
+            return True
+        if remote_code:
+            return value is not None and not hub_repo_id(value) and inside_repository(value, self.file.project.depth)
+        return inside_repository(template, self.file.project.depth)
+
+    def _written_as(self, source: cst.BaseExpression, scopes: tuple[Scope, ...], written: set) -> bool:
+        """Whether the file writes to the expression `source` is, read as the same variable:
+        in the same scope, or a module-level one the function does not bind itself. (Two
+        helpers' `filepath` parameters are different variables.)"""
+        code = self._code(source)
+        if (code, scopes[-1]) in written:
+            return True
+        name = source.value if isinstance(source, cst.Name) else None
+        return (code, scopes[0]) in written and (name is None or name not in scopes[-1].others)
+
+    def _given_trusted(self, source: cst.BaseExpression, scopes: tuple[Scope, ...], written: set, remote_code: bool) -> bool:
+        """`def load_checkpoint(path): ... torch.load(path)` called only as
+        `load_checkpoint("checkpoint.pth")` with files the project holds or wrote: whether
+        every call of the file's own function passes a trusted value for the parameter."""
+        function = scopes[-1].node if scopes else None
+        if not (isinstance(source, cst.Name) and isinstance(function, cst.FunctionDef)):
+            return False
+        if len(scopes) > 1 and isinstance(scopes[-2].node, cst.ClassDef):
+            return False  # a method: its calls are not found by its plain name
+        params = [param.name.value for param in (*function.params.posonly_params, *function.params.params)]
+        keyword_only = {param.name.value for param in function.params.kwonly_params}
+        if source.value not in params and source.value not in keyword_only:
+            return False
+        position = params.index(source.value) if source.value in params else None
+        calls = self.calls_by_name.get(function.name.value, [])
+        return bool(calls) and all(
+            (given := argument(call, position, source.value)) is not None and self._trusted(given, call_scopes, written, remote_code)
+            for call, call_scopes in calls
+        )
 
     def _code(self, expr: cst.BaseExpression) -> str:
         return " ".join(self.file.module.code_for_node(expr).split())
