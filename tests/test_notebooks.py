@@ -376,3 +376,31 @@ def test_statement_cells_from_cpython_lines_match_generated_code():
     from_codegen = _statement_cells(module, notebook, None)
     assert from_cpython == from_codegen
     assert [from_cpython[statement] for statement in module.body] == [1, 1, 2, 2, 3, 3, 3]
+
+
+def test_a_count_seen_before_starts_another_session_not_an_order(tmp_path):
+    restarted = [code(f"step_{n} = {n}", n) for n in range(1, 10)] + [code("probe = 1", 1)]
+    restarted += [code(f"late_{n} = {n}", n) for n in range(11, 14)]
+    save(tmp_path / "a.ipynb", restarted)
+    assert findings(tmp_path, "--select", "MLS601") == []
+    # Without a repeated count the lower counts below still prove cells ran out of order.
+    save(tmp_path / "a.ipynb", [code("a = 1", 3), code("b = 2", 4), code("c = 3", 1), code("d = 4", 2)])
+    assert findings(tmp_path, "--select", "MLS601") == [("MLS601", 2, 1, 1)]
+
+
+def test_skipped_notes_restarts_and_placeholders_prove_nothing(tmp_path):
+    save(tmp_path / "a.ipynb", [
+        code("!pip install -q transformers", 1),
+        code("import IPython\nIPython.Application.instance().kernel.do_shutdown(True)", None),
+        code("from transformers import pipeline", 2),
+        code("'uncomment the next cell to download the data'", None),
+        code("classifier = pipeline('sentiment-analysis')", 3),
+    ])
+    assert findings(tmp_path, "--select", "MLS604") == []
+    save(tmp_path / "a.ipynb", [
+        code("import pandas as pd\nframe = pd.read_csv('rides.csv')", 1),
+        code("frame = frame.dropna()", None),
+        code("# TO DO: plot the fares", 2),
+        code("# TO DO: fit a baseline", 3),
+    ])
+    assert findings(tmp_path, "--select", "MLS604") == []

@@ -3,6 +3,7 @@ results that do not come from the code as written (META-B1, META-C2)."""
 
 from __future__ import annotations
 
+import ast
 import builtins
 import re
 
@@ -70,16 +71,24 @@ class OutOfOrderExecution(Rule):
     use_instead = "Restart the kernel and run all cells before saving (Kernel › Restart & Run All)."
     notebook_behavior = _NOTEBOOK_BEHAVIOR
     limitations = (
-        "Cells with equal execution counts (copied between notebooks) are not reported. "
-        "Notebooks saved without outputs carry no counts and are never reported."
+        "Cells with equal execution counts (copied between notebooks) are not reported, and a "
+        "count an earlier cell has too starts another kernel session, across which nothing is "
+        "reported. Notebooks saved without outputs carry no counts and are never reported."
     )
 
     def end_file(self) -> None:
         latest: Cell | None = None  # the cell with the highest count so far
+        seen: set[int] = set()
         for cell in self.file.notebook.cells:
             count = cell.execution_count
             if cell.kind != "code" or count is None:
                 continue
+            if count in seen:
+                # A count that an earlier cell has too comes from another kernel session (a
+                # restart, `1, 2, ..., 9, 1, 11`): the counts prove no order across them.
+                latest = cell
+                continue
+            seen.add(count)
             if latest is not None and count < latest.execution_count:
                 self.file.report_cell(
                     self, latest.number,
@@ -471,8 +480,9 @@ class SkippedCells(Rule):
         "Only what the saved file proves is reported. A cell with saved outputs ran, whatever its "
         "count says. Cells between two run cells whose counts leave a number free for each (`[2]`, "
         "then no count, then `[4]`) may have run and lost their counts, so they are not reported. "
-        "Cells that contain only comments or whitespace are not reported. A run of skipped cells "
-        "is one finding, at its first cell."
+        "Cells that contain only comments, strings or whitespace, or that restart the kernel, "
+        "are not reported, nor are skipped cells followed only by run cells without code. A run "
+        "of skipped cells is one finding, at its first cell."
     )
 
     def end_file(self) -> None:
@@ -480,18 +490,41 @@ class SkippedCells(Rule):
         executed = [index for index, cell in enumerate(code_cells) if cell.execution_count is not None]
         for before, after in zip(executed, executed[1:]):
             between = code_cells[before + 1 : after]
-            skipped = [cell for cell in between if not cell.outputs and _has_code(cell.source)]
+            skipped = [cell for cell in between if not cell.outputs and _has_code(cell.source) and not _restarts(cell.source)]
             free_counts = code_cells[after].execution_count - code_cells[before].execution_count - 1
-            if skipped and free_counts < len(between):
+            if skipped and free_counts < len(between) and _has_results_after(code_cells[after:]):
                 self.file.report_cell(self, skipped[0].number, _skipped_message(skipped))
 
 
 def _has_code(source: str) -> bool:
-    """False for cells of only comments, or only a string (code disabled by quoting it)."""
+    """False for cells of only comments, or only strings (code disabled by quoting it, or a
+    note such as `"uncomment to download the data"`)."""
+    try:
+        statements = ast.parse(source).body
+    except (SyntaxError, ValueError, RecursionError, MemoryError):  # magics, or not Python
+        statements = None
+    if statements is not None:
+        return not all(_is_string_statement(statement) for statement in statements)
     stripped = source.strip()
     if stripped[:3] in ('"""', "'''") and stripped.endswith(stripped[:3]) and len(stripped) >= 6:
         return False
     return any(line.strip() and not line.strip().startswith("#") for line in source.splitlines())
+
+
+def _is_string_statement(statement: ast.stmt) -> bool:
+    return isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Constant) and isinstance(statement.value.value, str)
+
+
+def _restarts(source: str) -> bool:
+    """A cell that restarts the kernel (after installing packages): running it is meant to
+    leave nothing behind."""
+    return "do_shutdown(" in source or "os._exit(" in source
+
+
+def _has_results_after(cells: list[Cell]) -> bool:
+    """Whether, from the next run cell on, a cell that ran holds code whose results the
+    skipped cells could change (a `# TO DO` placeholder that ran holds none)."""
+    return any(cell.execution_count is not None and _has_code(cell.source) for cell in cells)
 
 
 class LateImports(Rule):
