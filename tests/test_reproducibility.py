@@ -284,10 +284,24 @@ def test_missing_random_state_covers_more_random_estimators():
         embedding = TSNE(n_components=2).fit_transform(X)
         reduced = PCA(50, svd_solver="randomized").fit_transform(X)
         calibrated = SVC(probability=True)
+        risk = calibrated.fit(X, y).predict_proba(X)[:, 1]
         """,
         "MLS102",
     )
     assert [f.span.line for f in findings] == [6, 7, 8, 9]
+
+
+def test_an_svm_with_probabilities_that_only_predicts_draws_nothing_that_matters():
+    findings = lint(
+        """
+        from sklearn.svm import SVC
+
+        classifier = SVC(kernel="rbf", probability=True).fit(X_train, y_train)
+        accuracy = (classifier.predict(X_test) == y_test).mean()
+        """,
+        "MLS102",
+    )
+    assert findings == []
 
 
 def test_unseeded_generator_through_aliases_and_near_misses():

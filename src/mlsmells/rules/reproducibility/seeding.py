@@ -318,7 +318,9 @@ class MissingRandomState(Rule):
     limitations = (
         "A call that passes `**kwargs` is not checked, since `random_state` may be among them. "
         "A file that calls `np.random.seed(...)` is taken to control scikit-learn's randomness "
-        "through NumPy's global generator, and is not reported."
+        "through NumPy's global generator, and is not reported. `SVC(probability=True)` is "
+        "reported only in a file that asks for probabilities (`predict_proba`, "
+        "`predict_log_proba`): its `predict` does not depend on the draw."
     )
 
     def __init__(self, file, options) -> None:
@@ -358,7 +360,10 @@ class MissingRandomState(Rule):
     def end_file(self) -> None:
         if self.numpy_seeded:
             return
+        probabilities = "predict_proba" in self.file.text or "predict_log_proba" in self.file.text
         for call, problem in self.candidates:
+            if keyword_literal(call, "probability") is True and not probabilities:
+                continue  # SVC's `predict` uses the decision function; only probabilities are drawn
             if self.assigned_to.get(call) not in self.seeded_later:
                 self.report(call.func, problem)
 
