@@ -35,6 +35,9 @@ from mlsmells.rules.configuration.supply_chain import (
         ("pip -q install lightgbm", ["lightgbm"]),
         ("pip --quiet --proxy http://proxy.internal:3128 install shap==0.45.0 optuna", ["optuna"]),
         ("pip --version", []),
+        ("pip install --no-index --find-links ../input/tabnet-wheels pytorch-tabnet", []),
+        ("pip install --no-index -f /kaggle/input/wheels iterative-stratification", []),
+        ("pip install --find-links https://download.pytorch.org/whl/torch_stable.html torch", ["torch"]),
     ],
 )
 def test_unpinned_packages(command, unpinned):

@@ -68,6 +68,8 @@ def unpinned_packages(command: str) -> list[str]:
     words = install_words(command)
     if words is None:
         return []
+    if "--no-index" in words and any(word in ("-f", "--find-links") or word.startswith("--find-links=") for word in words):
+        return []  # only the archives at a local location: fixed content, as a wheel path is
     unpinned, skip_next = [], False
     for word in words[words.index("install") + 1:]:
         if skip_next:
