@@ -177,13 +177,15 @@ class DeadBranch(Rule):
         "(`if x and not x`). Flags are only reported when mlsmells was given directories: a run "
         "on named files (pre-commit) cannot see the other files that may set them. A flag counts "
         "as changed by another file when that file imports "
-        "or assigns any name spelled the same (from whatever module): the repository pass keys "
+        "or assigns any name spelled the same (from whatever module), or binds it to `True` at "
+        "its top level (`kernel_mode = True` in a sibling script): the repository pass keys "
         "flags by name only, which keeps it linear and errs towards silence. Flags set from "
         "outside Python (a templating step, `sed`) cannot be seen. Measured: 4 findings in the "
         "transformers wheel (three `if 0:` debugging blocks, a second `return`), none in timm, "
         "Lightning, sentence-transformers, pytorch/examples or nanoGPT (whose flags are overridden "
         "through `exec`, which the rule respects), 128 in 3,032 Kaggle kernels, 74 of them "
-        "flags such as `develop = False` or `OPTIMIZE_ROUNDS = False` left off."
+        "flags such as `develop = False` or `OPTIMIZE_ROUNDS = False` left off. A Colab form "
+        "field (`use_gpu = False  #@param`) is set by the reader and is not reported."
     )
 
     def __init__(self, file, options) -> None:
@@ -324,9 +326,11 @@ class DeadBranch(Rule):
             return
         for name in target_names(target):
             self._bind(node, name.value)
-            flag = isinstance(target, cst.Name) and value is not None and _constant(value) is False
-            if flag and self.file.in_module_scope:
+            constant = _constant(value) if isinstance(target, cst.Name) and value is not None else None
+            if constant is False and self.file.in_module_scope:
                 self.false_constants.setdefault(name.value, (node, code_of(value)))
+            elif constant is True and self.file.in_module_scope:
+                self.touched_names.add(name.value)  # another script of the project may run with it on
 
     def _bind(self, node: cst.CSTNode, name: str) -> None:
         if self.file.in_module_scope:
@@ -360,13 +364,19 @@ class DeadBranch(Rule):
         if name not in self.false_constants or name in self.global_names or name in _TYPE_CHECKING_FLAGS:
             return None
         binding, value = self.false_constants[name]
-        if self.module_bindings.get(name) != [binding]:
+        if self.module_bindings.get(name) != [binding] or self._form_field(binding):
             return None
         statements = "statement" if size == 1 else "statements"
         return (
             f"`if {name}:` never runs its body ({size} {statements}): `{name}` is bound once, to `{value}`, "
             f"{self._where(binding)}, and nothing in the repository changes it; {_ADVICE}"
         )
+
+    def _form_field(self, binding: cst.CSTNode) -> bool:
+        """`use_gpu = False  #@param {type:"boolean"}`: a Colab form's checkbox, set by the reader."""
+        line = self.file.spans_near([binding]).get(binding, FALLBACK).line
+        lines = self.file.text.splitlines()
+        return 0 < line <= len(lines) and re.search(r"#\s*@param", lines[line - 1]) is not None
 
     def _where(self, node: cst.CSTNode) -> str:
         line = self.file.spans_near([node]).get(node, FALLBACK).line
