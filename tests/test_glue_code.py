@@ -407,7 +407,9 @@ def test_imports_with_an_import_error_fallback_are_compatibility_shims():
 
         download_url_to_file("https://example.org/weights.pt", "weights.pt")
         print(torch._C._get_tracing_state())
+        inductor = torch._inductor.config if hasattr(torch, "_inductor") else None
+        compiling = torch._dynamo.is_compiling() if TRACE else False
         """,
         "MLS412",
     )
-    assert [f.span.line for f in findings] == [15, 29]
+    assert [f.span.line for f in findings] == [15, 29, 31]

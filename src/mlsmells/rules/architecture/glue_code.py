@@ -544,8 +544,8 @@ class PrivateMlApi(Rule):
     named like the package) may use its own private modules, and `torch._assert`, the
     `torch._foreach_*` ops, `torch._logging` and the `torch._check*` assertions are
     documented for users. Uses inside a `try` that handles `ImportError` or
-    `AttributeError`, or under an `if` that checks a version or `hasattr`, are
-    compatibility shims with a fallback and are not reported.
+    `AttributeError`, or under an `if` or a conditional expression that checks a version
+    or `hasattr`, are compatibility shims with a fallback and are not reported.
     """
 
     code = "MLS412"
@@ -658,6 +658,15 @@ class PrivateMlApi(Rule):
             self.guarded.append(node)
 
     def leave_If(self, node: cst.If) -> None:
+        if self.guarded and self.guarded[-1] is node:
+            self.guarded.pop()
+
+    def visit_IfExp(self, node: cst.IfExp) -> None:
+        # `torch._C._set_mps_enabled(False) if hasattr(torch._C, "_set_mps_enabled") else None`
+        if _GUARD_TEST.search(code_of(node.test)):
+            self.guarded.append(node)
+
+    def leave_IfExp(self, node: cst.IfExp) -> None:
         if self.guarded and self.guarded[-1] is node:
             self.guarded.pop()
 
