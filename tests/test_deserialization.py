@@ -167,8 +167,8 @@ def test_a_loading_helper_called_only_with_files_the_program_wrote_is_trusted():
         "# %% [1]\nimport torch\n"
         "def save_checkpoint(model, filepath):\n"
         "    torch.save({'state_dict': model.state_dict()}, filepath)\n"
-        "def load_checkpoint(filepath):\n"
-        "    checkpoint = torch.load(filepath)\n"
+        "def load_checkpoint(checkpoint_path):\n"
+        "    checkpoint = torch.load(checkpoint_path)\n"
         "    return checkpoint['state_dict']\n"
         "# %% [2]\nsave_checkpoint(model, 'checkpoint.pth')\n"
         "# %% [3]\nstate = load_checkpoint('checkpoint.pth')\n"
@@ -179,4 +179,4 @@ def test_a_loading_helper_called_only_with_files_the_program_wrote_is_trusted():
         "state = load_checkpoint('checkpoint.pth')\nremote = load_checkpoint('/tmp/downloads/weights.pth')\n",
     )
     [finding] = lint_percent_notebook(downloaded, "MLS207")
-    assert finding.cell == 1 and "`filepath`" in finding.message
+    assert finding.cell == 1 and "`checkpoint_path`" in finding.message

@@ -383,9 +383,13 @@ def test_a_count_seen_before_starts_another_session_not_an_order(tmp_path):
     restarted += [code(f"late_{n} = {n}", n) for n in range(11, 14)]
     save(tmp_path / "a.ipynb", restarted)
     assert findings(tmp_path, "--select", "MLS601") == []
-    # Without a repeated count the lower counts below still prove cells ran out of order.
+    # Without a second first execution the lower counts below still prove cells ran out of order.
     save(tmp_path / "a.ipynb", [code("a = 1", 3), code("b = 2", 4), code("c = 3", 1), code("d = 4", 2)])
     assert findings(tmp_path, "--select", "MLS601") == [("MLS601", 2, 1, 1)]
+    save(tmp_path / "a.ipynb", [code("a = 1", 1), code("b = 2", 6), code("c = 3", 7), code("d = 4", 7)])
+    assert findings(tmp_path, "--select", "MLS601") == []  # equal counts: copied cells
+    save(tmp_path / "a.ipynb", [code("a = 1", 1), code("b = 2", 6), code("c = 3", 18), code("d = 4", 7)])
+    assert findings(tmp_path, "--select", "MLS601") == [("MLS601", 3, 1, 1)]
 
 
 def test_skipped_notes_restarts_and_placeholders_prove_nothing(tmp_path):

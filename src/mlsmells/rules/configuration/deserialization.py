@@ -187,7 +187,9 @@ class UnsafeDeserialization(ValueRule):
     limitations = (
         "Where a file comes from is judged in this file only: a function of the file that loads "
         "its parameter is not reported when every call of it in the file passes a trusted path, "
-        "but one called from other modules is. A literal relative "
+        "but one called from other modules is. What a file writes is matched by its text, so a "
+        "module whose save and load helpers both take `path` is taken to read back what it "
+        "writes, whoever passes the path. A literal relative "
         "path is trusted even though the file at it may have been downloaded, and so is one that "
         "climbs out of the file's directory (`../data/x.pkl`) without leaving the project. A "
         "`weights_only=` or `Loader=` given as a variable, a Loader class defined in the "
@@ -359,9 +361,11 @@ class UnsafeDeserialization(ValueRule):
         self.loads.append((flag, self.scopes, model, message))
 
     def end_file(self) -> None:
-        # What the file writes to: the expressions, in the scope they are written in, and
-        # their known templates (`f"runs/{run}/model.pt"`).
-        written = {(self._code(expr), scopes[-1]) for expr, scopes in self.written}
+        # What the file writes to: the expressions, as written, and their known templates
+        # (`f"runs/{run}/model.pt"`). An expression is matched by its text wherever it is:
+        # a module whose `save(obj, path)` and `load(path)` both take `path` reads back
+        # its own format.
+        written = {self._code(expr) for expr, _ in self.written}
         written |= {template for expr, scopes in self.written if (template := self.string(expr, scopes, holes=True)) != HOLE}
         for node, scopes, source, message in self.loads:
             value = self.string(source, scopes)
@@ -375,21 +379,11 @@ class UnsafeDeserialization(ValueRule):
         path inside the repository (for `trust_remote_code`, a directory of it)."""
         value = self.string(source, scopes)
         template = value if value is not None else self.string(source, scopes, holes=True)
-        if template in written or self._written_as(source, scopes, written):
+        if template in written or self._code(source) in written:
             return True
         if remote_code:
             return value is not None and not hub_repo_id(value) and inside_repository(value, self.file.project.depth)
         return inside_repository(template, self.file.project.depth)
-
-    def _written_as(self, source: cst.BaseExpression, scopes: tuple[Scope, ...], written: set) -> bool:
-        """Whether the file writes to the expression `source` is, read as the same variable:
-        in the same scope, or a module-level one the function does not bind itself. (Two
-        helpers' `filepath` parameters are different variables.)"""
-        code = self._code(source)
-        if (code, scopes[-1]) in written:
-            return True
-        name = source.value if isinstance(source, cst.Name) else None
-        return (code, scopes[0]) in written and (name is None or name not in scopes[-1].others)
 
     def _given_trusted(self, source: cst.BaseExpression, scopes: tuple[Scope, ...], written: set, remote_code: bool) -> bool:
         """`def load_checkpoint(path): ... torch.load(path)` called only as

@@ -72,7 +72,7 @@ class OutOfOrderExecution(Rule):
     notebook_behavior = _NOTEBOOK_BEHAVIOR
     limitations = (
         "Cells with equal execution counts (copied between notebooks) are not reported, and a "
-        "count an earlier cell has too starts another kernel session, across which nothing is "
+        "second cell run as execution 1 starts another kernel session, across which nothing is "
         "reported. Notebooks saved without outputs carry no counts and are never reported."
     )
 
@@ -83,9 +83,9 @@ class OutOfOrderExecution(Rule):
             count = cell.execution_count
             if cell.kind != "code" or count is None:
                 continue
-            if count in seen:
-                # A count that an earlier cell has too comes from another kernel session (a
-                # restart, `1, 2, ..., 9, 1, 11`): the counts prove no order across them.
+            if count == 1 and count in seen:
+                # A second first execution is another kernel session (a restart that ran one
+                # cell, `1, 2, ..., 9, 1, 11`): the counts prove no order across it.
                 latest = cell
                 continue
             seen.add(count)
