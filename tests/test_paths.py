@@ -47,6 +47,8 @@ def test_platform_folders_are_allowed_but_not_a_users_google_drive():
     platforms = tuple(find_rule("MLS201").default_options()["allowed-prefixes"])
     assert machine_path("/kaggle/input/titanic/train.csv", platforms) is None
     assert machine_path("/content/molecules.pkl", platforms) is None
+    assert machine_path("/mnt/models/model.joblib", platforms) is None  # KServe's model mount
+    assert machine_path("/mnt/shared/ana/model.joblib", platforms) == "an absolute path"
     assert machine_path("/kagglers/x", platforms) == "an absolute path"
     assert machine_path("/content/drive/MyDrive/churn.csv", platforms) == "a path on a Google Drive mounted in Colab"
 

@@ -208,7 +208,8 @@ class HardCodedPath(ValueRule):
     caches); placeholders such as `/path/to/data`; in test code, everything but real file
     access (fixture paths for path logic); and paths under the `allowed-prefixes` option: by
     default Kaggle's `/kaggle` and Colab's `/content`, which every copy of a Kaggle or Colab
-    notebook sees the same way. A Google Drive mounted in Colab holds one user's files and
+    notebook sees the same way, and `/mnt/models`, where KServe and Seldon mount the model
+    into every serving container. A Google Drive mounted in Colab holds one user's files and
     is always reported.
     """
 
@@ -222,7 +223,7 @@ class HardCodedPath(ValueRule):
         Option(
             "allowed-prefixes",
             "list[str]",
-            ["/kaggle", "/content"],
+            ["/kaggle", "/content", "/mnt/models"],
             "Absolute path prefixes that every machine running this code has, such as a cluster's "
             "shared mount (`/datasets`) or a platform's data folder; paths under them are not reported.",
         ),
