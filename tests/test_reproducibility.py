@@ -461,3 +461,23 @@ def test_seed_after_use_summarises_each_function_once():
     code = f"import numpy as np\n{chain}def stage40():\n    return np.random.rand()\nstage0()\nnp.random.seed(0)\n"
     findings = lint(code, "MLS105")
     assert [(f.span.line, f.context) for f in findings] == [(123, "stage40")]
+
+
+def test_draws_written_into_names_are_not_reported():
+    findings = lint(
+        """
+        import random
+
+        import numpy as np
+
+        BUCKET = "gs://{}-{}".format("acme-ml", random.randint(10000, 99999))
+        run_name = f"sweep-{np.random.randint(1_000_000)}"
+        tag = "trial-" + str(random.random())
+        weights = np.random.normal(size=(4, 4))
+
+        if __name__ == "__main__":
+            print(BUCKET, run_name, tag, weights)
+        """,
+        "MLS101",
+    )
+    assert [(f.span.line, f.message.split("`")[1]) for f in findings] == [(8, "numpy.random.normal")]

@@ -146,7 +146,9 @@ class UnseededRandom(Rule):
         "under a name without `seed` in it) is not seen: add it to `seed-functions`. Any "
         "function whose name contains `seed` is taken to seed every library, so a helper that "
         "seeds only some of them hides draws from the others; methods of local objects "
-        "(`generator.manual_seed(0)`) seed only that object and do not count."
+        "(`generator.manual_seed(0)`) seed only that object and do not count. A draw written "
+        "straight into text (an f-string, `str(...)`, `\"...\".format(...)`) makes a name, "
+        "such as a unique bucket, and is not reported."
     )
 
     def __init__(self, file, options) -> None:
@@ -157,7 +159,9 @@ class UnseededRandom(Rule):
         self.is_program = False
         self.module_functions: set[str] = set()
         self.seed_functions = frozenset(self.settings["seed-functions"])
-        #: Draws whose values cannot matter: inputs for tracing, export or profiling.
+        #: Draws whose values cannot matter: inputs for tracing, export or profiling, and
+        #: draws written into text (`"gs://{}-{}".format(project, random.randint(...))`, a
+        #: unique name, where a seed would make every run collide).
         self.shape_only_calls: set[cst.Call] = set()
         self.shape_only_names: set[str] = set()
         self.assigned_to: dict[cst.Call, str] = {}
@@ -178,9 +182,15 @@ class UnseededRandom(Rule):
         if name is not None and isinstance(value, cst.Call):
             self.assigned_to[value] = name
 
+    def visit_FormattedStringExpression(self, node: cst.FormattedStringExpression) -> None:
+        if isinstance(node.expression, cst.Call):
+            self.shape_only_calls.add(node.expression)
+
     def visit_Call(self, node: cst.Call) -> None:
         if callee_name(node.func) in _SHAPE_ONLY_APIS:
             self._mark_shape_only_arguments(node)
+        elif _makes_text(node):
+            self.shape_only_calls.update(arg.value for arg in node.args if isinstance(arg.value, cst.Call))
         if self.file.in_module_scope and isinstance(node.func, cst.Name) and node.func.value in self.module_functions:
             self.is_program = True  # `main()`, `result = main()`, `sys.exit(main())`
         event = classify(self.file.qualified_names(node.func), node, self.seed_functions, decide=False)
@@ -230,6 +240,14 @@ class UnseededRandom(Rule):
                 f"`{name}` draws from {title}'s global random generator, which this program "
                 f"never seeds; call {seed_call} at start-up or use {generator}",
             )
+
+
+def _makes_text(call: cst.Call) -> bool:
+    """`"run-{}".format(...)` or `str(...)`: a call whose arguments become text."""
+    func = call.func
+    if isinstance(func, cst.Attribute) and func.attr.value == "format":
+        return isinstance(func.value, cst.SimpleString | cst.ConcatenatedString)
+    return isinstance(func, cst.Name) and func.value == "str"
 
 
 #: scikit-learn callables that draw random numbers unless given `random_state`.
