@@ -598,3 +598,19 @@ def test_calibrating_a_prefit_model_on_the_held_out_part_is_the_method():
         "refit = CalibratedClassifierCV(RandomForestClassifier(), cv=5).fit(X_calib, y_calib)\n"
     )
     assert lines(_lint(body, "MLS312")) == [_line(body, "refit = CalibratedClassifierCV(RandomForestClassifier(), cv=5).fit(X_calib, y_calib)")]
+
+
+def test_wrappers_of_fitted_models_and_models_of_residuals_on_a_held_out_part():
+    body = (
+        "from sklearn.ensemble import RandomForestRegressor\n"
+        "from mapie.regression import TimeSeriesRegressor\n"
+        "frame = pd.read_csv('sales.csv')\n"
+        "X_train, X_res, y_train, y_res = train_test_split(frame.drop(columns='y'), frame['y'], random_state=0)\n"
+        "base = RandomForestRegressor(random_state=0).fit(X_train, y_train)\n"
+        "wrapper = TimeSeriesRegressor(estimator=base, cv=blocks)\n"
+        "wrapper.fit(X_res, y_res)\n"
+        "errors = RandomForestRegressor(random_state=0).fit(X_res, np.abs(y_res - base.predict(X_res)))\n"
+        "unfitted = TimeSeriesRegressor(estimator=RandomForestRegressor(), cv=blocks)\n"
+        "unfitted.fit(X_res, y_res)\n"
+    )
+    assert lines(_lint(body, "MLS312")) == [_line(body, "unfitted.fit(X_res, y_res)")]

@@ -393,9 +393,10 @@ class FitOnTest(_LeakageRule):
         "arrays from `KFold.split` and manual slicing are not followed. Data that combines both "
         "parts of a split (a vectorizer fitted on train and test text together, a final model "
         "refitted on everything) is not reported, and neither is anything fitted on a model's "
-        "predictions for the held-out part (calibration, stacking), a calibrator or conformal "
-        "wrapper of a model fitted before (`cv=\"prefit\"`, a `FrozenEstimator`) fitted on its "
-        "calibration part, a model that is fitted on one "
+        "predictions for the held-out part (calibration, stacking) or on a target computed from "
+        "them (a model of another model's residuals), a calibrator or conformal wrapper of a "
+        "model fitted before (`cv=\"prefit\"`, a `FrozenEstimator`, an estimator fitted earlier) "
+        "fitted on its calibration part, a model that is fitted on one "
         "half and then predicts the other half (two-fold cross-fitting), a part whose name says "
         "`train` (`df_test, df_train = train_test_split(df, test_size=0.7)`), or a preprocessor "
         "that learns nothing from rows (`PolynomialFeatures`, `Normalizer`, an "
@@ -425,6 +426,9 @@ class FitOnTest(_LeakageRule):
         receiver = node.func.value
         if self._learns_nothing(receiver, constructed_classes(self.file, receiver)) or self._calibrates(receiver):
             return
+        target = argument(node, 1, "y")
+        if target is not None and any(isinstance(n, cst.Call) and method_call(n, _PREDICTIONS) for n in descendants(target)):
+            return  # a model of another model's errors (residuals, stacking): the split's purpose
         held_out: Definition | None = None
         splits_with_train: set[int] = set()
         for definition in self.lineage(flow.sources(data)):
@@ -439,11 +443,15 @@ class FitOnTest(_LeakageRule):
         self._pending.append((node, method, held_out, callee_name(receiver)))
 
     def _calibrates(self, receiver: cst.BaseExpression) -> bool:
-        """Whether `receiver` calibrates a model fitted before (`cv="prefit"`, as
-        scikit-learn's `CalibratedClassifierCV` and MAPIE's conformal wrappers take it, or
-        around a `FrozenEstimator`): fitting it on a held-out part is the method."""
+        """Whether `receiver` calibrates a model fitted before: built with `cv="prefit"` (as
+        scikit-learn's `CalibratedClassifierCV` and MAPIE's conformal wrappers take it),
+        around a `FrozenEstimator`, or given an estimator already fitted (`estimator=est`
+        after `est = GaussianNB().fit(...)`). Fitting it on a held-out part is the method."""
         for constructor in self._constructors(receiver):
             if keyword_literal(constructor, "cv") == "prefit":
+                return True
+            wrapped = argument(constructor, 0, "estimator")
+            if wrapped is not None and self._fitted(wrapped):
                 return True
             if any(
                 isinstance(node, cst.Call) and any(name.endswith(".FrozenEstimator") for name in self.file.qualified_names(node.func))
@@ -452,6 +460,14 @@ class FitOnTest(_LeakageRule):
             ):
                 return True
         return False
+
+    def _fitted(self, estimator: cst.BaseExpression) -> bool:
+        """Whether `estimator` holds a model fitted before: `Model().fit(...)`, or a name
+        bound to one."""
+        values = [estimator]
+        if isinstance(estimator, cst.Name) and self.file.flow is not None:
+            values = [d.value for d in self.file.flow.reaching(estimator.value)]
+        return bool(values) and all(isinstance(value, cst.Call) and method_call(value, _LEARNING) for value in values)
 
     def _note_prediction(self, node: cst.Call) -> None:
         """A model fitted on one half of a split that then predicts the other half is two-fold
