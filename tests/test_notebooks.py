@@ -408,3 +408,19 @@ def test_skipped_notes_restarts_and_placeholders_prove_nothing(tmp_path):
         code("# TO DO: fit a baseline", 3),
     ])
     assert findings(tmp_path, "--select", "MLS604") == []
+
+
+def test_an_error_whose_message_the_prose_uses_or_a_restart_was_shown_on_purpose(tmp_path):
+    singular = new_output("error", ename="LinAlgError", evalue="Singular matrix", traceback=[])
+    restart = new_output("error", ename="DeadKernelError", evalue="Kernel died", traceback=[])
+    missing = new_output("error", ename="FileNotFoundError",
+                         evalue="[Errno 2] No such file or directory: 'training/train.csv'", traceback=[])
+    save(tmp_path / "lesson.ipynb", [
+        code("import numpy as np\nB = np.array([[1, 2], [2, 4]])", 1),
+        new_markdown_cell("B is not invertible (it is *singular*), so inverting it fails:"),
+        code("np.linalg.inv(B)", 2, outputs=[singular]),
+        code("import IPython\nIPython.Application.instance().kernel.do_shutdown(True)", 3, outputs=[restart]),
+        new_markdown_cell("Now we load the training data and train the model."),
+        code("import pandas as pd\nframe = pd.read_csv('training/train.csv')", 4, outputs=[missing]),
+    ])
+    assert findings(tmp_path, "--select", "MLS603") == [("MLS603", 6, 1, 1)]

@@ -349,15 +349,28 @@ _ERROR_WORDS = re.compile(
 )
 
 
-def _explained(neighbours: list[Cell], error_name: object) -> bool:
-    """Whether a markdown cell next to a failing cell talks about the error: it was shown
-    on purpose."""
+def _explained(neighbours: list[Cell], error_name: object, error_value: object) -> bool:
+    """Whether a markdown cell next to a failing cell talks about the error, by a word for
+    errors, its name or the words of its message ("not invertible (singular)" beside
+    `LinAlgError: Singular matrix`): it was shown on purpose."""
+    # The message's own words, not the names and paths it quotes ('train.csv', 'fare').
+    message = re.sub(r"'[^']*'|\"[^\"]*\"", "", error_value) if isinstance(error_value, str) else ""
+    said = {word.lower() for word in re.findall(r"[A-Za-z]{6,}", message)} - _COMMON_WORDS
     for cell in neighbours:
         if cell.kind != "markdown":
             continue
         if _ERROR_WORDS.search(cell.source) or (isinstance(error_name, str) and error_name and error_name in cell.source):
             return True
+        if said & {word.lower() for word in re.findall(r"[A-Za-z]{6,}", cell.source)}:
+            return True
     return False
+
+
+#: Words of error messages that say nothing about which error it is.
+_COMMON_WORDS = frozenset(
+    "errors object values should expected cannot string number argument arguments attribute module "
+    "second before because return returned called function method define defined".split()
+)
 
 
 class ErrorOutputSaved(Rule):
@@ -399,8 +412,10 @@ class ErrorOutputSaved(Rule):
     notebook_behavior = _NOTEBOOK_BEHAVIOR
     limitations = (
         "An error shown on purpose is not reported: one that a markdown cell right before or "
-        "right after the failing cell talks about (it names the error, or says error, "
-        "exception, traceback or fails), as teaching notebooks do to show a common mistake."
+        "right after the failing cell talks about (it names the error, uses a word of its "
+        "message such as \"singular\", or says error, exception, traceback or fails), as "
+        "teaching notebooks do to show a common mistake, and the error of a cell that restarts "
+        "the kernel on purpose."
     )
 
     def end_file(self) -> None:
@@ -409,8 +424,10 @@ class ErrorOutputSaved(Rule):
             for output in cell.outputs:
                 if isinstance(output, dict) and output.get("output_type") == "error":
                     error = f"{output.get('ename', 'error')}: {output.get('evalue', '')}".strip(": ")
-                    if _explained(cells[index - 1:index] + cells[index + 1:index + 2], output.get("ename")):
-                        break
+                    if _restarts(cell.source) or _explained(
+                        cells[index - 1:index] + cells[index + 1:index + 2], output.get("ename"), output.get("evalue")
+                    ):
+                        break  # shown on purpose, or the kernel the cell restarts on purpose
                     self.file.report_cell(
                         self, cell.number,
                         f"cell {cell.number} was saved with an error output ({error[:120]})",
