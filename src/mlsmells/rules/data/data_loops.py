@@ -372,7 +372,9 @@ class GrowingInLoop(Rule):
     code = "MLS325"
     name = "growing-in-loop"
     family = Family.DATA
-    severity = Severity.WARNING
+    #: Advice since the precision benchmark: most loops it sees run a handful of times.
+    severity = Severity.ADVICE
+    precision = "low"
     summary = "An array, tensor or DataFrame is grown by concatenation inside a loop."
     challenges = ("SLR-CS13", "ZHANG22-17")
     required_modules = frozenset({"pandas", "numpy", "torch", "tensorflow"})
@@ -445,6 +447,10 @@ class GrowingInLoop(Rule):
         "the result when its size is known. In a `tf.function`, use a `tf.TensorArray`."
     )
     limitations = (
+        "Advice (off by default; select it for code that loops over rows, files or batches): "
+        "on repositories nobody here had read, 5 of 20 sampled findings were real problems "
+        "(bench/precision: 5 true, 10 false, 5 debatable); most loops run over a few classes, "
+        "models, groups or domains, whose count the code does not show. "
         "Only accumulators that are plain variables are followed: `self.buffer = torch.cat("
         "[self.buffer, x])` is not reported. Growth through a helper function "
         "(`acc = merge(acc, x)`) and `acc += [x]` on lists (which is amortised linear) are "
