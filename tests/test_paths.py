@@ -238,3 +238,23 @@ def test_paths_the_code_checks_for_are_quiet():
     assert [(f.span.line, f.message.split("`")[1]) for f in findings] == [
         (22, "/home/alice/scores.csv"), (23, "/mnt/shared/scores/latest.csv"),
     ]
+
+
+def test_paths_a_file_declares_inside_a_container_and_configuration_modules_are_quiet():
+    pod = """
+        import os
+
+        from kubernetes import client
+
+        MNT_PATH = "/mnt/data"
+        frames = os.listdir(MNT_PATH)
+        mount = client.V1VolumeMount(name="videos", mount_path=MNT_PATH)
+        image = modal.Image.debian_slim().add_local_file("model.pkl", remote_path="/root/model.pkl")
+        spec = {"mountPath": "/srv/cache/videos", "name": "cache"}
+        scores = open("/home/ana/scores.csv").read()
+        """
+    assert lines(lint(pod, "MLS201")) == [10]
+    config = 'import pandas as pd\nDATA_DIR = "/home/ana/kaggle/siim/data"\ntrain = pd.read_csv(DATA_DIR + "/train.csv")\n'
+    assert lint(config, "MLS201", path="src/config/config.py") == []
+    assert lint(config, "MLS201", path="src/train_config.py") == []
+    assert lines(lint(config, "MLS201", path="src/train.py")) == [2]

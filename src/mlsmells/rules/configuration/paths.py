@@ -6,6 +6,7 @@ written on: where data lives is configuration (IND-3.4-configuration-debt, META-
 from __future__ import annotations
 
 import re
+from pathlib import PurePath
 
 import libcst as cst
 
@@ -57,6 +58,26 @@ _WINDOWS_DRIVE = re.compile(r"[A-Za-z]:[\\/]")
 _POSIX_ABSOLUTE = re.compile(r"/([\w.-]+)(/?)")
 #: Paths meant to be replaced by the reader: `/path/to/data`, `/Users/yourname/...`, `<dir>`.
 _PLACEHOLDER_PATH = re.compile(r"(^|/)(abs)?path/to(/|$)|(^|/)(your\w*|username|some/path)(/|$)|[<>]", re.IGNORECASE)
+
+
+#: Keywords and keys naming a path inside a container: `mount_path=`, `mountPath`,
+#: `remote_path=` (Modal), `container_path`.
+_CONTAINER_PATH_KEYS = re.compile(r"mount_?path|remote_?path|container_?path|mountpoint", re.IGNORECASE)
+#: Module names that say the module is the project's configuration.
+_CONFIGURATION_MODULE = re.compile(r"(^|_)(config|configs|configuration|settings)(_|$)", re.IGNORECASE)
+
+
+def _names_a_container_path(key: str) -> bool:
+    return _CONTAINER_PATH_KEYS.search(key) is not None
+
+
+def _is_configuration_module(path: str) -> bool:
+    """`config.py`, `settings.py`, `train_config.py`, or any module under `config/`."""
+    parts = PurePath(path).parts
+    stem = PurePath(path).stem
+    return _CONFIGURATION_MODULE.search(stem) is not None or any(
+        part.lower() in ("config", "configs", "configuration", "settings") for part in parts[:-1]
+    )
 
 
 def machine_path(text: str, allowed: tuple[str, ...] = ()) -> str | None:
@@ -209,7 +230,11 @@ class HardCodedPath(ValueRule):
     access (fixture paths for path logic); and paths under the `allowed-prefixes` option: by
     default Kaggle's `/kaggle` and Colab's `/content`, which every copy of a Kaggle or Colab
     notebook sees the same way, and `/mnt/models`, where KServe and Seldon mount the model
-    into every serving container. A Google Drive mounted in Colab holds one user's files and
+    into every serving container; paths the file itself declares inside a container
+    (`mount_path=`, `mountPath`, Modal's `remote_path=`); and anything in a module whose
+    name says it is the project's configuration (`config.py`, `settings.py`,
+    `train_config.py`, modules under `config/`), which is where locations are meant to be
+    written. A Google Drive mounted in Colab holds one user's files and
     is always reported.
     """
 
@@ -311,6 +336,13 @@ class HardCodedPath(ValueRule):
         #: For each `if` being walked, the paths its test checks exist: locations under
         #: them are used only on a machine that has them.
         self.guards: list[tuple[str, ...]] = []
+        #: Paths inside a container this file describes (`mount_path=MNT_PATH`,
+        #: `remote_path="/root/model"`): literals, and names holding one.
+        self.container_literals: set[cst.CSTNode] = set()
+        self.container_names: set[str] = set()
+        #: A module whose name says it is the project's configuration (`config.py`,
+        #: `settings.py`, `configs/paths.py`) is where locations are meant to be written.
+        self.configuration = _is_configuration_module(self.file.path)
 
     # Assignments ------------------------------------------------------------------------
 
@@ -353,6 +385,8 @@ class HardCodedPath(ValueRule):
             if arg.star:
                 continue
             keyword = arg.keyword.value if arg.keyword is not None else None
+            if keyword is not None and _names_a_container_path(keyword):
+                self._note_container_path(arg.value)
             if consumer is not None:
                 source = self._path_source(arg.value)
                 if isinstance(source, cst.Name):
@@ -366,6 +400,8 @@ class HardCodedPath(ValueRule):
 
     def visit_Dict(self, node: cst.Dict) -> None:
         for key, value in dict_entries(node):
+            if _names_a_container_path(key):
+                self._note_container_path(value)
             if is_path_name(key):
                 source = self._path_source(value)
                 if source is not None and not isinstance(source, cst.Name):
@@ -380,14 +416,21 @@ class HardCodedPath(ValueRule):
             if isinstance(part, cst.FormattedStringExpression) and isinstance(part.expression, cst.Name):
                 self.suffixes.add(part.expression.value)
 
+    def _note_container_path(self, value: cst.BaseExpression) -> None:
+        source = self._path_source(value)
+        if isinstance(source, cst.Name):
+            self.container_names.add(source.value)
+        elif source is not None:
+            self.container_literals.add(source)
+
     def end_file(self) -> None:
         for literal, name in self.named:
-            if name not in self.suffixes:
+            if name not in self.suffixes and name not in self.container_names:
                 self._report(literal, f"is assigned to `{name}`", by_name=True)
         for scopes, name, consumer in self.uses:
             bound = self.bindings.value(name, scopes)
             literal = self.literal_of.get(bound[0]) if bound else None
-            if literal is not None:
+            if literal is not None and name not in self.container_names:
                 self._report(literal, f"reaches `{consumer}` through `{name}`")
 
     # Questions about expressions --------------------------------------------------------
@@ -449,6 +492,8 @@ class HardCodedPath(ValueRule):
         """Report a literal path; `by_name`: only a name says it is a path, so it must look
         like a location by itself, and test fixtures are left alone."""
         if literal in self.reported or literal in self.probed or isinstance(literal, cst.Name):
+            return
+        if self.configuration or literal in self.container_literals:
             return
         text = _leading_text(literal)
         if text is not None and any(_under(text, guard) for guards in self.guards for guard in guards):
