@@ -424,3 +424,37 @@ def test_an_error_whose_message_the_prose_uses_or_a_restart_was_shown_on_purpose
         code("import pandas as pd\nframe = pd.read_csv('training/train.csv')", 4, outputs=[missing]),
     ])
     assert findings(tmp_path, "--select", "MLS603") == [("MLS603", 6, 1, 1)]
+
+
+def test_a_skipped_cell_counts_only_if_a_later_run_cell_reads_what_it_changes(tmp_path):
+    inspect_only = code("import rich\nrich.inspect(client)", None)
+    overwritten = code("CLUSTER_IP = get_load_balancer_ip()", None)
+    fitted = code("model.fit(X, y)", None)
+    downloaded = code("!wget -q https://example.org/data.zip", None)
+    def notebook(skipped):
+        return [
+            code("import pandas as pd\nclient = make_client()\nmodel = make_model()", 1),
+            skipped,
+            code("CLUSTER_IP = 'localhost:8080'\nprint(client.predict(CLUSTER_IP))", 2),
+            code("print(model.score(X, y))", 3),
+        ]
+    for quiet in (inspect_only, overwritten):
+        save(tmp_path / "a.ipynb", notebook(quiet))
+        assert findings(tmp_path, "--select", "MLS604") == [], quiet.source
+    for reported in (fitted, downloaded):
+        save(tmp_path / "a.ipynb", notebook(reported))
+        assert findings(tmp_path, "--select", "MLS604") == [("MLS604", 2, 1, 1)], reported.source
+
+
+def test_skipped_module_calls_prose_and_optional_cells_change_nothing(tmp_path):
+    for skipped in (
+        code("np.mean(np.abs(preds - targets))", None),
+        code("A function to provide a correlation circle for PCA.", None),
+        code("!pip install --upgrade tfx==1.4.0  # (Optional) only if your versions differ", None),
+    ):
+        save(tmp_path / "a.ipynb", [
+            code("import numpy as np\npreds, targets = np.zeros(3), np.ones(3)", 1),
+            skipped,
+            code("print(np.mean(preds), targets)", 2),
+        ])
+        assert findings(tmp_path, "--select", "MLS604") == [], skipped.source

@@ -497,19 +497,28 @@ class SkippedCells(Rule):
         "Only what the saved file proves is reported. A cell with saved outputs ran, whatever its "
         "count says. Cells between two run cells whose counts leave a number free for each (`[2]`, "
         "then no count, then `[4]`) may have run and lost their counts, so they are not reported. "
-        "Cells that contain only comments, strings or whitespace, or that restart the kernel, "
-        "are not reported, nor are skipped cells followed only by run cells without code. A run "
-        "of skipped cells is one finding, at its first cell."
+        "Cells that contain only comments, strings or whitespace, that restart the kernel, or "
+        "that say (or whose introduction says) they are optional are not reported, nor are "
+        "cells that are not Python (prose saved as code), nor skipped cells whose names (those they bind, and those whose "
+        "methods they call or whose items they write) no later run cell reads before binding "
+        "them again: a cell that only displays something, or whose value the next cell sets "
+        "anew. A cell of shell commands may do anything and counts. A run of skipped cells is "
+        "one finding, at its first cell."
     )
 
     def end_file(self) -> None:
-        code_cells = [cell for cell in self.file.notebook.cells if cell.kind == "code"]
+        cells = self.file.notebook.cells
+        code_cells = [cell for cell in cells if cell.kind == "code"]
         executed = [index for index, cell in enumerate(code_cells) if cell.execution_count is not None]
+        modules = _imported_names(code_cells)
         for before, after in zip(executed, executed[1:]):
             between = code_cells[before + 1 : after]
-            skipped = [cell for cell in between if not cell.outputs and _has_code(cell.source) and not _restarts(cell.source)]
+            skipped = [
+                cell for cell in between
+                if not cell.outputs and _has_code(cell.source) and not _restarts(cell.source) and not _optional(cell, cells)
+            ]
             free_counts = code_cells[after].execution_count - code_cells[before].execution_count - 1
-            if skipped and free_counts < len(between) and _has_results_after(code_cells[after:]):
+            if skipped and free_counts < len(between) and _affects(skipped, code_cells[after:], modules):
                 self.file.report_cell(self, skipped[0].number, _skipped_message(skipped))
 
 
@@ -538,10 +547,109 @@ def _restarts(source: str) -> bool:
     return "do_shutdown(" in source or "os._exit(" in source
 
 
-def _has_results_after(cells: list[Cell]) -> bool:
-    """Whether, from the next run cell on, a cell that ran holds code whose results the
-    skipped cells could change (a `# TO DO` placeholder that ran holds none)."""
-    return any(cell.execution_count is not None and _has_code(cell.source) for cell in cells)
+def _affects(skipped: list[Cell], later: list[Cell], modules: set[str]) -> bool:
+    """Whether running the skipped cells could change what a later cell that ran computed:
+    they bind or change (`model.fit(...)`, `df["x"] = ...`; not `np.mean(...)`, a call
+    through an imported module) a name a later run cell reads before any later cell binds
+    it again. A cell of shell commands (`!wget ...`) may do anything; one that is not
+    Python at all (prose saved as code) does nothing. A `# TO DO` placeholder that ran
+    reads nothing."""
+    touched: set[str] = set()
+    for cell in skipped:
+        effects = _effects(cell.source, modules)
+        if effects is None:
+            return any(c.execution_count is not None and _has_code(c.source) for c in later)
+        touched |= effects
+    for cell in later:
+        if cell.execution_count is None or not touched:
+            continue
+        tree = _python(cell.source)
+        if tree is None:
+            return True
+        for statement in tree.body:  # in order: `x = 1` then `print(x)` reads the new `x`
+            reads, binds = _names(ast.Module(body=[statement], type_ignores=[]))
+            if touched & reads:
+                return True
+            touched -= binds
+    return False
+
+
+_NOT_PYTHON = ast.Module(body=[], type_ignores=[])
+
+
+def _python(source: str) -> ast.Module | None:
+    """A cell's Python, IPython lines (`%matplotlib`, `!ls`) blanked; None for a cell of
+    nothing but shell lines (what it does is unknown), an empty module for one that does
+    not parse (prose saved as a code cell: running it only fails)."""
+    lines = source.splitlines()
+    python = [line for line in lines if not line.lstrip().startswith(("%", "!"))]
+    if len(python) < len(lines) and not any(line.strip() and not line.strip().startswith("#") for line in python):
+        return None
+    try:
+        return ast.parse("\n".join("" if line.lstrip().startswith(("%", "!")) else line for line in lines))
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return _NOT_PYTHON
+
+
+def _effects(source: str, modules: set[str]) -> set[str] | None:
+    """The names a cell binds or changes in place (receivers of method calls, other than
+    imported modules, and targets of item and attribute writes); None if unknown."""
+    tree = _python(source)
+    if tree is None:
+        return None
+    _, binds = _names(tree)
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and isinstance(node.func.value, ast.Name):
+            if node.func.value.id not in modules:
+                binds.add(node.func.value.id)
+        elif isinstance(node, ast.Subscript | ast.Attribute) and isinstance(node.ctx, ast.Store | ast.Del):
+            base = node.value
+            while isinstance(base, ast.Subscript | ast.Attribute):
+                base = base.value
+            if isinstance(base, ast.Name):
+                binds.add(base.id)
+    return binds
+
+
+def _imported_names(cells: list[Cell]) -> set[str]:
+    """The names the notebook's imports bind (`np`, `pd`, `torch`, `metrics`): modules and
+    library classes, whose methods a cell calls without changing them."""
+    names: set[str] = set()
+    for cell in cells:
+        tree = _python(cell.source)
+        for node in ast.walk(tree) if tree is not None else ():
+            if isinstance(node, ast.Import | ast.ImportFrom):
+                names.update((alias.asname or alias.name).split(".")[0] for alias in node.names)
+    return names
+
+
+def _optional(cell: Cell, cells: list[Cell]) -> bool:
+    """A cell that says, or whose introduction says, it is optional: `# (Optional) upgrade`."""
+    index = next(i for i, other in enumerate(cells) if other is cell)
+    introduction = cells[index - 1].source if index and cells[index - 1].kind == "markdown" else ""
+    return re.search(r"\boptional\b", cell.source + "\n" + introduction, re.IGNORECASE) is not None
+
+
+def _names(tree: ast.Module) -> tuple[set[str], set[str]]:
+    """The names a cell reads (anywhere, function bodies included) and the names it binds
+    at its top level (assignments, imports, definitions; not a function's locals)."""
+    reads, binds = set(), set()
+    stack: list[tuple[ast.AST, bool]] = [(tree, True)]
+    while stack:
+        node, top = stack.pop()
+        if isinstance(node, ast.Name):
+            if isinstance(node.ctx, ast.Load):
+                reads.add(node.id)
+            elif top:
+                binds.add(node.id)
+        elif isinstance(node, ast.Import | ast.ImportFrom) and top:
+            binds.update((alias.asname or alias.name).split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef | ast.Lambda):
+            if top and not isinstance(node, ast.Lambda):
+                binds.add(node.name)
+            top = False
+        stack.extend((child, top) for child in ast.iter_child_nodes(node))
+    return reads, binds
 
 
 class LateImports(Rule):
