@@ -409,6 +409,8 @@ def test_imports_with_an_import_error_fallback_are_compatibility_shims():
         print(torch._C._get_tracing_state())
         inductor = torch._inductor.config if hasattr(torch, "_inductor") else None
         compiling = torch._dynamo.is_compiling() if TRACE else False
+        build_dir = torch.utils.cpp_extension._get_build_directory("ops", False)  # pylint: disable=protected-access
+        graph = torch.fx._symbolic_trace.Tracer()  # noqa: SLF001
         """,
         "MLS412",
     )

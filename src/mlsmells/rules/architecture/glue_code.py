@@ -504,6 +504,8 @@ def _is_private(name: str) -> bool:
 #: The test of an `if` that checks a package version (`is_torch_greater_or_equal("2.9")`)
 #: or whether a private name exists (`hasattr(torch._C, "_cuda_clearCublasWorkspaces")`).
 _GUARD_TEST = re.compile(r"version|greater|less_than|older|newer|hasattr", re.IGNORECASE)
+#: Pragmas other linters take to mean a private use is deliberate.
+_ACKNOWLEDGED = re.compile(r"#.*(pylint:\s*disable=[\w,-]*protected-access|noqa:[\w, ]*SLF001)")
 
 
 def _catches_missing_api(handler: cst.ExceptHandler) -> bool:
@@ -545,7 +547,9 @@ class PrivateMlApi(Rule):
     `torch._foreach_*` ops, `torch._logging` and the `torch._check*` assertions are
     documented for users. Uses inside a `try` that handles `ImportError` or
     `AttributeError`, or under an `if` or a conditional expression that checks a version
-    or `hasattr`, are compatibility shims with a fallback and are not reported.
+    or `hasattr`, are compatibility shims with a fallback and are not reported, and so are
+    uses on a line that tells other linters the access is deliberate (`# pylint:
+    disable=protected-access`, `# noqa: SLF001`).
     """
 
     code = "MLS412"
@@ -629,11 +633,20 @@ class PrivateMlApi(Rule):
     def _note(self, key: str, package: str, node: cst.CSTNode, what: str, attribute: str | None = None) -> None:
         if package in self.own_packages or self.guarded:
             return  # the package's own code, or a compatibility shim with its fallback
+        if self._acknowledged(node):
+            return
         use = self.uses.get(key)
         if use is None:
             self.uses[key] = _PrivateUse(node, package, what, attribute)
         else:
             use.uses += 1
+
+    def _acknowledged(self, node: cst.CSTNode) -> bool:
+        """Whether the line says the private use is deliberate, as other linters are told:
+        `# pylint: disable=protected-access`, `# noqa: SLF001`."""
+        line = self.file.span_of(node).line
+        lines = self.file.text.splitlines()
+        return 0 < line <= len(lines) and _ACKNOWLEDGED.search(lines[line - 1]) is not None
 
     def _note_name(self, qualified: str, node: cst.CSTNode) -> None:
         private = private_part(qualified)
