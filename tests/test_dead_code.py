@@ -263,6 +263,8 @@ def test_flags_something_may_change_are_not_reported(write, tmp_path):
     write("sweep.py", "from features import USE_LOG_TARGET\nprint(USE_LOG_TARGET)\n")
     write("augment.py", "USE_CUTMIX = False\ndef augment(x):\n    if USE_CUTMIX:\n        x = cutmix(x)\n    return x\n")
     write("tests/test_augment.py", "import augment\n\ndef test_cutmix(monkeypatch):\n    monkeypatch.setattr(augment, 'USE_CUTMIX', True)\n")
+    # A switch with its other position written beside it is flipped by hand.
+    write("debug.py", "# debug_mode = True\ndebug_mode = False\nif debug_mode:\n    frame = frame.head(100)\n")
     # A Colab form's checkbox is the reader's to tick.
     write("colab.py", "use_tf_eager = False  #@param {type:\"boolean\"}\nif use_tf_eager:\n    tf.enable_eager_execution()\n")
     # The same switch is on in the project's other copy of the script (run on Kaggle).

@@ -185,7 +185,9 @@ class DeadBranch(Rule):
         "Lightning, sentence-transformers, pytorch/examples or nanoGPT (whose flags are overridden "
         "through `exec`, which the rule respects), 128 in 3,032 Kaggle kernels, 74 of them "
         "flags such as `develop = False` or `OPTIMIZE_ROUNDS = False` left off. A Colab form "
-        "field (`use_gpu = False  #@param`) is set by the reader and is not reported."
+        "field (`use_gpu = False  #@param`) is set by the reader, and a switch with its other "
+        "position written beside it (`# debug_mode = True`) is flipped by hand: neither is "
+        "reported."
     )
 
     def __init__(self, file, options) -> None:
@@ -364,7 +366,7 @@ class DeadBranch(Rule):
         if name not in self.false_constants or name in self.global_names or name in _TYPE_CHECKING_FLAGS:
             return None
         binding, value = self.false_constants[name]
-        if self.module_bindings.get(name) != [binding] or self._form_field(binding):
+        if self.module_bindings.get(name) != [binding] or self._form_field(binding) or self._hand_switch(binding, name):
             return None
         statements = "statement" if size == 1 else "statements"
         return (
@@ -377,6 +379,14 @@ class DeadBranch(Rule):
         line = self.file.spans_near([binding]).get(binding, FALLBACK).line
         lines = self.file.text.splitlines()
         return 0 < line <= len(lines) and re.search(r"#\s*@param", lines[line - 1]) is not None
+
+    def _hand_switch(self, binding: cst.CSTNode, name: str) -> bool:
+        """`DEBUG = False` with `# DEBUG = True` on its line or the next to it: a switch the
+        author flips by hand, its other position written out."""
+        line = self.file.spans_near([binding]).get(binding, FALLBACK).line
+        lines = self.file.text.splitlines()
+        other = re.compile(rf"#\s*{re.escape(name)}\s*=\s*(True|1)\b")
+        return any(other.search(lines[i]) for i in range(max(line - 2, 0), min(line + 1, len(lines))))
 
     def _where(self, node: cst.CSTNode) -> str:
         line = self.file.spans_near([node]).get(node, FALLBACK).line
