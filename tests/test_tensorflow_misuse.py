@@ -259,3 +259,24 @@ def test_a_helper_defined_inside_a_tf_function_is_checked_on_its_own():
         """,
         "MLS508",
     )
+
+
+def test_a_loop_that_keeps_its_models_or_keras_on_another_backend_is_not_reported():
+    ensemble = """
+        from tensorflow import keras
+
+        def build_model():
+            model = keras.Sequential([keras.layers.Dense(32, activation="relu"), keras.layers.Dense(1)])
+            model.compile(optimizer="rmsprop", loss="mse")
+            return model
+
+        best_models = []
+        for seed in range(5):
+            model = build_model()
+            model.fit(X, y, epochs=10)
+            best_models.append(model)
+        """
+    assert lint(ensemble, "MLS507") == []
+    assert lines(lint(ensemble.replace("best_models.append(model)", "print(model.evaluate(X, y))"), "MLS507")) == [10]
+    jax = 'import os\nos.environ["KERAS_BACKEND"] = "jax"\n' + textwrap.dedent(ensemble).replace("best_models.append(model)", "pass")
+    assert lint(jax, "MLS507") == []

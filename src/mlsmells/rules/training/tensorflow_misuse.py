@@ -3,11 +3,13 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 import libcst as cst
 
 from mlsmells.engine.calls import callee_name
+from mlsmells.engine.names import target_names
 from mlsmells.findings import Family, Severity
 from mlsmells.rule import Rule
 
@@ -42,6 +44,14 @@ class _LoopNest:
     candidates: list[tuple[cst.Call, str | None]] = field(default_factory=list)
     releases: bool = False
     called: set[str] = field(default_factory=set)
+    #: Names the loop binds to what a candidate returns, and whether it keeps one of them
+    #: (`models.append(model)`): then memory grows by design.
+    models: set[str] = field(default_factory=set)
+    keeps: bool = False
+
+
+#: Keras 3 told to run on another backend than TensorFlow.
+_OTHER_BACKEND = re.compile(r"KERAS_BACKEND[\"']?\]?\s*[=,]\s*[\"'](jax|torch|numpy)[\"']")
 
 
 class KerasSessionLeak(Rule):
@@ -158,7 +168,9 @@ class KerasSessionLeak(Rule):
         "`self`, or by model classes the file does not define or import from Keras are not "
         "seen, nor are models built in comprehensions. A `clear_session()` anywhere in the "
         "loop nest (even in an outer loop of a nested search) silences the finding. Functions "
-        "and methods are matched by name within the file."
+        "and methods are matched by name within the file. A loop that keeps the models it "
+        "builds (`models.append(model)`, an ensemble) grows by design and is not reported, nor "
+        "is a file that sets `KERAS_BACKEND` to JAX, PyTorch or NumPy."
     )
 
     def __init__(self, file, options) -> None:
@@ -213,9 +225,18 @@ class KerasSessionLeak(Rule):
 
     # -- calls ----------------------------------------------------------------------------
 
+    def leave_Assign(self, node: cst.Assign) -> None:
+        _, _, nest = self.frames[-1]
+        if nest is not None and any(call is node.value for call, _ in nest.candidates):
+            nest.models.update(name.value for target in node.targets for name in target_names(target.target))
+
     def visit_Call(self, node: cst.Call) -> None:
         facts, _, nest = self.frames[-1]
         func = node.func
+        if nest is not None and callee_name(func) in ("append", "extend", "add") and any(
+            isinstance(arg.value, cst.Name) and arg.value.value in nest.models for arg in node.args
+        ):
+            nest.keeps = True
         if callee_name(func) in _RELEASERS:
             facts.releases = True
             if nest is not None:
@@ -234,10 +255,12 @@ class KerasSessionLeak(Rule):
                 nest.candidates.append((node, None))
 
     def end_file(self) -> None:
+        if _OTHER_BACKEND.search(self.file.text):
+            return  # Keras 3 on JAX or PyTorch: no TensorFlow graph to grow
         builders = self._closure(lambda facts: facts.builds)
         releasers = self._closure(lambda facts: facts.releases)
         for nest in self.nests:
-            if nest.releases or nest.called & releasers:
+            if nest.releases or nest.keeps or nest.called & releasers:
                 continue
             for call, local in nest.candidates:
                 if local is None or local in builders:
