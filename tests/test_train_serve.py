@@ -278,3 +278,22 @@ def test_library_output_types_and_model_variants_have_no_side(write, tmp_path):
     write("models/ocr_server_det/training_utils.py", fields.format(name="OcrTrainingOutput"))
     write("models/tst/modeling_tst.py", fields.format(name="PredictionOutput"))
     assert run_json("--select", "MLS421", cwd=tmp_path) == (0, [])
+
+
+def test_a_metric_copied_between_training_and_inference_scripts_is_not_skew(write, tmp_path):
+    metric = """
+import numpy as np
+import pandas as pd
+import torch
+
+def calc_valid_log_loss(train, target, target_cols):
+    y_pred = train[target_cols].values
+    y_true = target[target_cols].values
+    y_true_t = torch.from_numpy(y_true.astype(np.float64)).clone()
+    y_pred_t = torch.from_numpy(y_pred.astype(np.float64)).clone()
+    return torch.nn.BCELoss()(y_pred_t, y_true_t).numpy()
+"""
+    write("moa/train_nn.py", metric)
+    write("moa/inference_nn.py", metric)
+    code, findings = run_json("--select", "MLS421", cwd=tmp_path)
+    assert (code, findings) == (0, [])

@@ -45,6 +45,10 @@ _SERVING_FILE_WORDS = frozenset(
 _SERVING_FUNCTION_WORDS = frozenset(
     {"serve", "serving", "inference", "predict", "predictor", "prediction", "predictions", "handler", "endpoint"}
 )
+#: Words of function names that score predictions against labels.
+_EVALUATION_WORDS = frozenset(
+    {"loss", "metric", "metrics", "valid", "validation", "validate", "evaluate", "evaluation", "accuracy", "auc", "rmse"}
+)
 #: Packages that make a module serving code: web frameworks and model servers.
 _SERVING_PACKAGES = frozenset(
     {
@@ -276,6 +280,8 @@ class TrainServeDuplication(Rule):
         "cells are one module in cell order, and findings name the cell and line of both copies."
     )
     limitations = (
+        "Functions named for scoring predictions against labels (`calc_valid_log_loss`, "
+        "`compute_metrics`) are left out: serving never runs them. "
         "Sides are recognised by names and imports only, file by file: a neutral module that "
         "only a Flask app imports (`vectorizer.py` beside `app.py`) has no side, nor has a "
         "training notebook called `ch08.ipynb`; Azure ML's `score.py` is not recognised. Only "
@@ -325,10 +331,15 @@ class TrainServeDuplication(Rule):
 
     def _enter(self, name: str, is_class: bool) -> None:
         outer = self.frames[-1]
-        own = None if self.file.in_tests else side_of_words(name_words(name), _SERVING_FUNCTION_WORDS)
+        words = name_words(name)
+        own = None if self.file.in_tests else side_of_words(words, _SERVING_FUNCTION_WORDS)
         where = f"{outer.where}.{name}" if outer.where else name
         owner = outer.owner or (where if is_class else "")
-        if own is None:
+        if not is_class and _EVALUATION_WORDS.intersection(words):
+            # `calc_valid_log_loss`, `compute_metrics`: scoring predictions against labels,
+            # which serving never does, so a copy cannot make the two sides disagree.
+            self.frames.append(_Frame(None, where, owner, named=True))
+        elif own is None:
             self.frames.append(_Frame(outer.side, where, owner, outer.named))
         else:
             self.frames.append(_Frame(own, where, owner, named=True))
