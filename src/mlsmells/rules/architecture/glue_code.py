@@ -663,23 +663,27 @@ class PrivateMlApi(Rule):
             self.guarded.append(node)
 
     def leave_Try(self, node: cst.Try) -> None:
-        if self.guarded and self.guarded[-1] is node:
-            self.guarded.pop()
+        self._leave_guard(node)
 
     def visit_If(self, node: cst.If) -> None:
-        if _GUARD_TEST.search(code_of(node.test)):
-            self.guarded.append(node)
+        self._enter_guard(node, node.test)
 
     def leave_If(self, node: cst.If) -> None:
-        if self.guarded and self.guarded[-1] is node:
-            self.guarded.pop()
+        self._leave_guard(node)
 
     def visit_IfExp(self, node: cst.IfExp) -> None:
         # `torch._C._set_mps_enabled(False) if hasattr(torch._C, "_set_mps_enabled") else None`
-        if _GUARD_TEST.search(code_of(node.test)):
-            self.guarded.append(node)
+        self._enter_guard(node, node.test)
 
     def leave_IfExp(self, node: cst.IfExp) -> None:
+        self._leave_guard(node)
+
+    def _enter_guard(self, node: cst.CSTNode, test: cst.BaseExpression) -> None:
+        """A branch on a version or `hasattr` test guards the private uses inside it."""
+        if _GUARD_TEST.search(code_of(test)):
+            self.guarded.append(node)
+
+    def _leave_guard(self, node: cst.CSTNode) -> None:
         if self.guarded and self.guarded[-1] is node:
             self.guarded.pop()
 
