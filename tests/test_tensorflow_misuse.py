@@ -280,3 +280,24 @@ def test_a_loop_that_keeps_its_models_or_keras_on_another_backend_is_not_reporte
     assert lines(lint(ensemble.replace("best_models.append(model)", "print(model.evaluate(X, y))"), "MLS507")) == [10]
     jax = 'import os\nos.environ["KERAS_BACKEND"] = "jax"\n' + textwrap.dedent(ensemble).replace("best_models.append(model)", "pass")
     assert lint(jax, "MLS507") == []
+
+
+def test_results_of_a_helper_that_builds_a_model_are_not_the_model():
+    findings = lint(
+        """
+        from tensorflow import keras
+
+        def fit_and_score(X, y):
+            model = keras.Sequential([keras.layers.Dense(1)])
+            model.compile(optimizer="adam", loss="mse")
+            model.fit(X, y)
+            return 0.5, model.evaluate(X, y)
+
+        scores = []
+        for fold in range(10):
+            elapsed, score = fit_and_score(X, y)
+            scores.append(score)
+        """,
+        "MLS507",
+    )
+    assert lines(findings) == [11]

@@ -9,7 +9,6 @@ from dataclasses import dataclass, field
 import libcst as cst
 
 from mlsmells.engine.calls import callee_name
-from mlsmells.engine.names import target_names
 from mlsmells.findings import Family, Severity
 from mlsmells.rule import Rule
 
@@ -226,9 +225,11 @@ class KerasSessionLeak(Rule):
     # -- calls ----------------------------------------------------------------------------
 
     def leave_Assign(self, node: cst.Assign) -> None:
+        """`model = build_model()`: `model` holds what the candidate built (not `elapsed,
+        auc = fit_and_score(...)`, a helper that returns its results)."""
         _, _, nest = self.frames[-1]
         if nest is not None and any(call is node.value for call, _ in nest.candidates):
-            nest.models.update(name.value for target in node.targets for name in target_names(target.target))
+            nest.models.update(target.target.value for target in node.targets if isinstance(target.target, cst.Name))
 
     def visit_Call(self, node: cst.Call) -> None:
         facts, _, nest = self.frames[-1]
