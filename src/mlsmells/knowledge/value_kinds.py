@@ -154,7 +154,7 @@ class ValueKinds:
             kind = self._expression(func.value, scopes, depth, sources)
             return kind if kind is not None and func.attr.value in _KEEPING.get(kind, ()) else None
         if isinstance(func, cst.Name):
-            return self._class_kind(func.value, set()) or self._returned_kind(call, scopes)
+            return self._class_kind(func.value, set(), scopes[:1]) or self._returned_kind(call, scopes)
         return None
 
     def _returned_kind(self, call: cst.Call, scopes: tuple[Scope, ...]) -> ValueKind | None:
@@ -200,7 +200,7 @@ class ValueKinds:
 
     def _annotated(self, annotation: cst.BaseExpression, scopes: tuple[Scope, ...]) -> ValueKind | None:
         if isinstance(annotation, cst.Name) and not self._file.qualified_names(annotation, scopes):
-            return self._class_kind(annotation.value, set())
+            return self._class_kind(annotation.value, set(), scopes[:1])
         return _agreed(
             _DECLARED.get(name) or (TORCH_MODULE if is_torch_module_class(name) else None)
             for name in self._file.qualified_names(annotation, scopes)
@@ -215,37 +215,37 @@ class ValueKinds:
 
     # The file's classes -----------------------------------------------------------------
 
-    def _class_kind(self, name: str, seen: set[str]) -> ValueKind | None:
+    def _class_kind(self, name: str, seen: set[str], module: tuple[Scope, ...]) -> ValueKind | None:
         """The kind of an instance of the file's class `name`: its bases' (every class of
-        that name agreeing, if several)."""
+        that name agreeing, if several), resolved in the `module` scope."""
         if name in self._class_kinds:
             return self._class_kinds[name]
         classes = self._file_classes().get(name)
         if not classes or name in seen:
             return None
         seen.add(name)
-        module = tuple(self._file.scopes[:1])
         kinds = []
         for node in classes:
             bases = [arg.value for arg in node.bases if arg.keyword is None]
             kinds.append(_first(self._base_kind(base, module, seen) for base in bases))
-        kind = self._class_kinds[name] = _agreed(kinds)
+        kind = _agreed(kinds)
+        if module:  # asked with no scope to resolve in, the answer is not the class's
+            self._class_kinds[name] = kind
         return kind
 
     def _base_kind(self, base: cst.BaseExpression, scopes: tuple[Scope, ...], seen: set[str]) -> ValueKind | None:
         qualified = self._file.qualified_names(base, scopes)
         if qualified:
             return _agreed(_DECLARED.get(name) or constructed_kind(name) for name in qualified)
-        return self._class_kind(base.value, seen) if isinstance(base, cst.Name) else None
+        return self._class_kind(base.value, seen, scopes) if isinstance(base, cst.Name) else None
 
     def _attribute(self, attribute: str, scopes: tuple[Scope, ...]) -> ValueKind | None:
         """`self.encoder` inside a class: the kind every value the class assigns to it makes."""
         owner = next((scope.node for scope in reversed(scopes) if isinstance(scope.node, cst.ClassDef)), None)
         if owner is None:
             return None
-        module = tuple(self._file.scopes[:1])
         values = list(_assigned_to_self(owner, attribute))
-        return _agreed(self._constructed(value, module) for value in values)
+        return _agreed(self._constructed(value, scopes[:1]) for value in values)
 
     def _constructed(self, value: cst.BaseExpression, scopes: tuple[Scope, ...]) -> ValueKind | None:
         """The kind of a value made by a call written out (`nn.Linear(...)`, `Net().to(d)`)."""
