@@ -318,3 +318,28 @@ def test_attribute_column_writes_change_the_frame_not_a_new_one():
     )
     assert lines(findings) == [4]
     assert "3 ad-hoc DataFrame steps" in findings[0].message and "2 distinct frames" in findings[0].message
+
+
+def test_a_read_after_another_program_ran_may_read_its_output():
+    notebook = textwrap.dedent(
+        """
+        # %%
+        import pandas as pd
+        submission = pd.read_csv("../input/sample_submission.csv")
+        submission = submission.drop(columns=["id"])
+        submission.to_csv("submission.csv", index=False)
+        # %%
+        !python simple-nn-new-split-inference.py
+        # %%
+        blended = pd.read_csv("submission.csv")
+        """
+    ).lstrip()
+    assert lint_percent_notebook(notebook, "MLS413") == []
+    script = (
+        "import subprocess\nimport pandas as pd\n"
+        "frame = pd.read_csv('raw.csv').dropna()\nframe.to_csv('clean.csv')\n"
+        "subprocess.run(['python', 'featurize.py', 'clean.csv'], check=True)\n"
+        "features = pd.read_csv('clean.csv')\n"
+    )
+    assert lint(script, "MLS413") == []
+    assert lines(lint(script.replace("subprocess.run(['python', 'featurize.py', 'clean.csv'], check=True)\n", ""), "MLS413")) == [5]

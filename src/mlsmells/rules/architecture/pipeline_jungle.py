@@ -41,6 +41,10 @@ PREPARATION_FUNCTIONS = frozenset(
 )
 #: Writers of intermediate files, and the readers that load them back.
 _WRITERS = frozenset({"to_csv", "to_parquet", "to_pickle", "to_feather", "to_hdf", "to_json"})
+#: Calls that run another program, which may write the files this one reads.
+_RUNNERS = frozenset(
+    {"os.system", "subprocess.run", "subprocess.call", "subprocess.check_call", "subprocess.check_output", "subprocess.Popen"}
+)
 _READERS = frozenset(
     f"pandas.{name}" for name in ("read_csv", "read_parquet", "read_pickle", "read_feather", "read_hdf", "read_json")
 )
@@ -119,7 +123,8 @@ class PipelineJungle(ValueRule):
     with `to_csv`, `to_parquet`, `to_pickle`, `to_feather`, `to_hdf` or `to_json` to a path
     that the same program then reads back with `pd.read_*` (the same literal path, or the
     same variable holding it). Caches (`if os.path.exists(path): ...`) and tests are not
-    round-trips.
+    round-trips, and neither is a read after another program ran (`!python step.py`,
+    `%run`, `subprocess.run`, `os.system`), which may have written the file.
     """
 
     code = "MLS413"
@@ -266,8 +271,14 @@ class PipelineJungle(ValueRule):
         self.statement: cst.CSTNode | None = None
         self.prepares = False
         self.targets: list[cst.BaseExpression] = []
-        #: Paths written so far: key -> the writing method.
-        self.written: dict[object, str] = {}
+        #: Paths written so far: key -> the writing method and its call.
+        self.written: dict[object, tuple[str, cst.Call]] = {}
+        #: Module lines where another program runs (`!python step.py`, `%run`,
+        #: `subprocess.run(...)`, `os.system(...)`): it may write the file read back.
+        self.other_programs: list[int] = [
+            magic.line for magic in (file.notebook.magics if file.notebook is not None else ())
+            if magic.kind == "shell" or magic.command.startswith("run ")
+        ]
         #: Definitions that preparation steps made or changed, in any unit.
         self.prepared: set[int] = set()
         #: How many `if os.path.exists(path):` tests enclose the walk: a cache, not a round-trip.
@@ -431,20 +442,34 @@ class PipelineJungle(ValueRule):
         if isinstance(func, cst.Attribute) and func.attr.value in _WRITERS:
             key = self._path_key(argument(node, 0, *_PATH_KEYWORDS))
             if key is not None and self._was_prepared(func.value):
-                self.written.setdefault(key, func.attr.value)
+                self.written.setdefault(key, (func.attr.value, node))
             return
-        reader = next((name for name in self.file.qualified_names(func) if name in _READERS), None)
+        names = self.file.qualified_names(func)
+        if _RUNNERS.intersection(names):
+            self.other_programs.append(self.file.span_of(node).line)
+            return
+        reader = next((name for name in names if name in _READERS), None)
         if reader is None:
             return
         path = argument(node, 0, *_PATH_KEYWORDS)
-        method = self.written.get(self._path_key(path)) if path is not None else None
-        if method is not None:
+        written = self.written.get(self._path_key(path)) if path is not None else None
+        if written is not None and not self._other_program_between(written[1], node):
+            method = written[0]
             self.report(
                 func,
                 f"`{reader.replace('pandas.', 'pd.')}` reads back {self._shown_path(path)}, which this program wrote "
                 f"itself with `.{method}()`: an intermediate file between two steps of one program; pass the "
                 "frame on in memory, or make the file the declared output of a pipeline step",
             )
+
+    def _other_program_between(self, write: cst.Call, read: cst.Call) -> bool:
+        """Whether another program runs between the write and the read: the file read back
+        may be its output (a notebook that runs `!python inference.py` before reading the
+        `submission.csv` it wrote itself earlier)."""
+        if not self.other_programs:
+            return False
+        start, end = self.file.span_of(write).line, self.file.span_of(read).line
+        return any(start < line < end for line in self.other_programs)
 
     def _was_prepared(self, frame: cst.BaseExpression) -> bool:
         """Whether preparation steps made the frame written: an intermediate result, not a
