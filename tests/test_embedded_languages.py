@@ -232,3 +232,18 @@ def test_pandas_query_strings_are_not_sql():
         """,
         "MLS414",
     )
+
+
+def test_values_formatted_as_numbers_cannot_break_a_command():
+    findings = lint(
+        """
+        import os
+
+        def run(options, stamp):
+            os.system("python stack.py --dim %d --seed %d" % (options.dim, options.seed))
+            os.system("python stack.py --alpha {:.3f}".format(options.alpha))
+            os.system("python stack.py --name %s" % options.name)
+        """,
+        "MLS414",
+    )
+    assert lines(findings) == [6]

@@ -53,6 +53,8 @@ _UNTRUSTED = frozenset(
 _SELF = frozenset({"self", "cls"})
 _MAX_DEPTH = 12
 _PERCENT_FIELD = re.compile(r"%%|%(?:\([^)]*\))?[-+ #0-9.*]*[a-zA-Z]")
+#: Fields that format a number: `%d`, `%.3f`, `{:d}`, `{0:.2e}`.
+_NUMERIC_FIELD = re.compile(r"^%(?:\([^)]*\))?[-+ #0-9.*]*[diouxXeEfFgG]$|:[^{}:]*[bdoxXneEfFgG%]\}$")
 _FORMAT_FIELD = re.compile(r"\{\{|\}\}|\{[^{}]*\}")
 #: SQL text just before a value: a comparison, `IN`, `BETWEEN a AND`, a list after `IN (` or `VALUES (`.
 _VALUE_POSITION = re.compile(
@@ -111,7 +113,7 @@ class EmbeddedForeignLanguage(Rule):
       makes the finding an error (SQL injection); one from a function parameter is named
       in the message as an injection risk.
       Constant SQL, queries that pass their values as parameters (`execute(sql, params)`,
-      `read_sql(sql, con, params=...)`), numbers (`int(n)`, `{n:d}`, parameters annotated
+      `read_sql(sql, con, params=...)`), numbers (`int(n)`, `{n:d}`, `%d`, `"{:.3f}".format(x)`, parameters annotated
       `int`/`float`) and values the file shows to be constants (a module constant, an
       element of a literal list) are fine. Table names, column names and clauses spliced
       in are not reported: parameters cannot carry them, and SQL generators build them so.
@@ -417,7 +419,10 @@ class EmbeddedForeignLanguage(Rule):
                 if value is None:
                     template.pieces.append((field.group(), None))
                     continue
-                self._add(template, value, lookup, depth + 1)
+                if _NUMERIC_FIELD.search(field.group()):
+                    template.pieces.append(("0", None))  # `%d`, `{:.3f}`: a number, whatever the value
+                else:
+                    self._add(template, value, lookup, depth + 1)
                 unused = [other for other in unused if other is not value]
                 filled = True
             template.pieces.append((piece[start:], None))
