@@ -464,3 +464,25 @@ def test_comments_too_deeply_nested_to_parse_are_prose_not_a_crash():
     nested = "(" * 3000 + ")" * 3000
     code = f"import torch\n# x = f{nested}\n# y = g{nested}\n# z = h{nested}\nx = 1\n"
     assert lint(code, "MLS403") == []
+
+
+def test_commented_out_code_under_a_todo_is_tracked_work():
+    findings = lint(
+        """
+        def test_inference_graph(client, graph):
+            response = client.post(graph.url, json={"instances": [[1, 2]]})
+            assert response.status_code == 200
+            # TODO: enable once the ingress supports ALB routing
+            # response = client.post(graph.alb_url, json={"instances": [[1, 2]]})
+            # assert response.status_code == 200
+            # assert response.json()["predictions"] == [1]
+
+        def train(model, loader):
+            # model.train()
+            # for batch in loader:
+            #     model.step(batch)
+            return model
+        """,
+        "MLS403",
+    )
+    assert [f.span.line for f in findings] == [10]

@@ -433,8 +433,9 @@ _CLAUSES = {"elif": "if x:\n pass\n", "else": "if x:\n pass\n", "except": "try:\
 #: How far a bracketed statement may run over comment lines before it is taken for prose.
 _MAX_STATEMENT_LINES = 30
 
-#: Prose that introduces what follows: an example, or an alternative offered to the reader.
-_INTRODUCTION = re.compile(r":\s*$|\buncomment|\b(example|e\.g\.|for instance|usage)\b", re.IGNORECASE)
+#: Prose that introduces what follows: an example, an alternative offered to the reader, or
+#: code a `TODO`/`FIXME` says is waiting for something (tracked, not abandoned).
+_INTRODUCTION = re.compile(r":\s*$|\buncomment|\b(example|e\.g\.|for instance|usage|todo|fixme)\b", re.IGNORECASE)
 
 CODE, NEUTRAL, PROSE = "code", "neutral", "prose"
 
@@ -651,7 +652,8 @@ class CommentedOutCode(Rule):
     limitations = (
         "Runs made only of lines prose can also parse to are not reported (three lone names, "
         "or `# Note: ...` annotations), nor code offered to the reader after an introduction "
-        "(`# To use Prometheus, uncomment:`); formulas written as valid Python "
+        "(`# To use Prometheus, uncomment:`) or a `TODO`/`FIXME` saying what it waits for; "
+        "formulas written as valid Python "
         "(`# loss = -log(p)`) count as code. Default 3 lines: measured on the transformers, "
         "timm, sentence-transformers and Lightning wheels, pytorch/examples, nanoGPT, PyTorch-GAN, "
         "ML-From-Scratch, handson-ml2/3, both machine-learning books and 180 Kaggle kernels, "
