@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import codes, lint
+from conftest import codes, lines, lint
 
 from mlsmells.engine.linter import lint_notebook
 from mlsmells.notebooks import notebook_from_percent
@@ -481,3 +481,19 @@ def test_draws_written_into_names_are_not_reported():
         "MLS101",
     )
     assert [(f.span.line, f.message.split("`")[1]) for f in findings] == [(8, "numpy.random.normal")]
+
+
+def test_a_seeding_decorator_seeds_like_a_seeding_helper():
+    program = """
+        import numpy as np
+
+        @random_seed
+        def test_optimizer_finds_the_minimum():
+            points = np.random.uniform(size=(10, 2))
+            assert points.shape == (10, 2)
+
+        if __name__ == "__main__":
+            test_optimizer_finds_the_minimum()
+        """
+    assert lint(program, "MLS101") == []
+    assert lines(lint(program.replace("@random_seed", "@pytest.mark.slow"), "MLS101")) == [5]

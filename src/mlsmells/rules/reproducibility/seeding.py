@@ -18,6 +18,7 @@ from mlsmells.engine.calls import (
 from mlsmells.engine.names import parameters
 from mlsmells.findings import Family, Severity
 from mlsmells.knowledge.randomness import (
+    ALL_LIBRARIES,
     LIBRARY_TITLES,
     SEED_FUNCTIONS_OPTION,
     UNDECIDED,
@@ -146,7 +147,8 @@ class UnseededRandom(Rule):
         "under a name without `seed` in it) is not seen: add it to `seed-functions`. Any "
         "function whose name contains `seed` is taken to seed every library, so a helper that "
         "seeds only some of them hides draws from the others; methods of local objects "
-        "(`generator.manual_seed(0)`) seed only that object and do not count. A draw written "
+        "(`generator.manual_seed(0)`) seed only that object and do not count; a decorator named "
+        "for seeding (`@random_seed`) counts like such a helper. A draw written "
         "straight into text (an f-string, `str(...)`, `\"...\".format(...)`) makes a name, "
         "such as a unique bucket, and is not reported."
     )
@@ -175,6 +177,12 @@ class UnseededRandom(Rule):
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         if self.file.in_module_scope:
             self.module_functions.add(node.name.value)
+        for decorator in node.decorators:
+            # `@random_seed` seeds around the function, as a helper named for seeding does.
+            expr = decorator.decorator.func if isinstance(decorator.decorator, cst.Call) else decorator.decorator
+            name = callee_name(expr)
+            if name and "seed" in name.lower() and not name.lower().startswith(("get", "initial")):
+                self.seeded |= ALL_LIBRARIES
 
     def visit_Assign(self, node: cst.Assign) -> None:
         name = assigned_name(node)
