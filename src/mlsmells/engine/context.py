@@ -17,6 +17,7 @@ from mlsmells.engine.positions import FALLBACK, Positions
 from mlsmells.engine.project import NONE, VALUE, Function, MadeCall, ProjectView
 from mlsmells.findings import Severity, Span
 from mlsmells.notebooks import MagicLine, Notebook
+from mlsmells.sources import source_lines
 
 if TYPE_CHECKING:
     from mlsmells.engine.dataflow import DataFlow
@@ -118,6 +119,15 @@ class FileContext:
         if factory not in self._shared:
             self._shared[factory] = factory(self)
         return self._shared[factory]
+
+    @cached_property
+    def lines(self) -> list[str]:
+        """The text's lines, numbered as CPython numbers them (not split at form feeds)."""
+        return source_lines(self.text)
+
+    def source_line(self, number: int) -> str:
+        """Line `number` (1-based) of the text; empty outside it."""
+        return self.lines[number - 1] if 0 < number <= len(self.lines) else ""
 
     @cached_property
     def in_tests(self) -> bool:

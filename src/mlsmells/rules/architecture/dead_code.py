@@ -377,16 +377,14 @@ class DeadBranch(Rule):
     def _form_field(self, binding: cst.CSTNode) -> bool:
         """`use_gpu = False  #@param {type:"boolean"}`: a Colab form's checkbox, set by the reader."""
         line = self.file.spans_near([binding]).get(binding, FALLBACK).line
-        lines = self.file.text.splitlines()
-        return 0 < line <= len(lines) and re.search(r"#\s*@param", lines[line - 1]) is not None
+        return re.search(r"#\s*@param", self.file.source_line(line)) is not None
 
     def _hand_switch(self, binding: cst.CSTNode, name: str) -> bool:
         """`DEBUG = False` with `# DEBUG = True` on its line or the next to it: a switch the
         author flips by hand, its other position written out."""
         line = self.file.spans_near([binding]).get(binding, FALLBACK).line
-        lines = self.file.text.splitlines()
         other = re.compile(rf"#\s*{re.escape(name)}\s*=\s*(True|1)\b")
-        return any(other.search(lines[i]) for i in range(max(line - 2, 0), min(line + 1, len(lines))))
+        return any(other.search(self.file.source_line(number)) for number in (line - 1, line, line + 1))
 
     def _where(self, node: cst.CSTNode) -> str:
         line = self.file.spans_near([node]).get(node, FALLBACK).line

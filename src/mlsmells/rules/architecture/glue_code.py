@@ -644,9 +644,7 @@ class PrivateMlApi(Rule):
     def _acknowledged(self, node: cst.CSTNode) -> bool:
         """Whether the line says the private use is deliberate, as other linters are told:
         `# pylint: disable=protected-access`, `# noqa: SLF001`."""
-        line = self.file.span_of(node).line
-        lines = self.file.text.splitlines()
-        return 0 < line <= len(lines) and _ACKNOWLEDGED.search(lines[line - 1]) is not None
+        return _ACKNOWLEDGED.search(self.file.source_line(self.file.span_of(node).line)) is not None
 
     def _note_name(self, qualified: str, node: cst.CSTNode) -> None:
         private = private_part(qualified)
