@@ -958,11 +958,8 @@ class PreprocessingOutsidePipeline(_LeakageRule):
             name in CROSS_VALIDATION and name.endswith("SearchCV") for name in constructed_classes(self.file, receiver)
         ):
             return None, None
-        search = receiver
-        if isinstance(receiver, cst.Name) and self.file.flow is not None:
-            constructions = [d.value for d in self.file.flow.reaching(receiver.value) if isinstance(d.value, cst.Call)]
-            search = constructions[0] if len(constructions) == 1 else None
-        estimator = argument(search, 0, "estimator") if isinstance(search, cst.Call) else None
+        constructions = self._constructors(receiver)
+        estimator = argument(constructions[0], 0, "estimator") if len(constructions) == 1 else None
         return first_argument(call), estimator
 
     def _preprocessor_output(self, definition: Definition) -> str | None:
