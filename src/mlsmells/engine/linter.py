@@ -91,7 +91,8 @@ def lint_source(
     """
     view = ProjectView(location, None, project)
     try:
-        parsed = parse(text, needed=lambda imports, names: _any_rule_applies(rules, _packages(rules, imports, names, view, text)))
+        idioms = _written_for(text)
+        parsed = parse(text, needed=lambda imports, names: _any_rule_applies(rules, _packages(rules, imports, names, view, idioms)))
     except ParseFailure as failure:
         lines = source_lines(text)
         source_line = lines[failure.line - 1] if 0 < failure.line <= len(lines) else ""
@@ -112,10 +113,11 @@ _IDIOMS = {"torch": ((".backward(",), (".step(", ".zero_grad("))}
 
 
 def _packages(
-    rules: Sequence[type[Rule]], imports: frozenset[str], names: frozenset[str], project: ProjectView, text: str
+    rules: Sequence[type[Rule]], imports: frozenset[str], names: frozenset[str], project: ProjectView,
+    idioms: frozenset[str],
 ) -> frozenset[str]:
     """The libraries a file works with, for gating rules: those it imports, those whose
-    idioms its text holds (`_IDIOMS`: a training helper handed its model and optimizer),
+    `idioms` its text holds (`_written_for`: a training helper handed its model and optimizer),
     and, when it imports none that a rule is gated on, those the project modules it
     imports from hand it (`from proj.utils import np`, a `data.py` that reads with pandas).
     A file importing a gated library is taken at its word, and its names are not followed
@@ -124,8 +126,8 @@ def _packages(
     nothing."""
     gating = frozenset().union(*(rule.required_modules for rule in rules))
     if imports & gating:
-        return imports | _written_for(text)
-    return imports | _written_for(text) | project.packages_behind(names)
+        return imports | idioms
+    return imports | idioms | project.packages_behind(names)
 
 
 def _written_for(text: str) -> frozenset[str]:
@@ -213,8 +215,9 @@ def _analyse(
     context = FileContext(path, text, module, names, notebook, parsed.statement_lines, project)
     # `from proj.utils import np` imports NumPy: rules about NumPy run.
     imported = frozenset(names.imported_packages)
-    packages = _packages(rules, imported, parsed.imported, project, text)
-    context.follow_reexports = bool(packages - imported - _written_for(text))
+    idioms = _written_for(text)
+    packages = _packages(rules, imported, parsed.imported, project, idioms)
+    context.follow_reexports = bool(packages - imported - idioms)
     errors: list[tuple[type[Rule], BaseException]] = []
     active = [
         rule(context, options[rule])
