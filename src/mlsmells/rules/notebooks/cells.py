@@ -510,7 +510,8 @@ class SkippedCells(Rule):
         cells = self.file.notebook.cells
         code_cells = [cell for cell in cells if cell.kind == "code"]
         executed = [index for index, cell in enumerate(code_cells) if cell.execution_count is not None]
-        modules = _imported_names(code_cells)
+        trees = _CellTrees()
+        modules: set[str] | None = None  # read only when some cell was skipped
         for before, after in zip(executed, executed[1:]):
             between = code_cells[before + 1 : after]
             skipped = [
@@ -518,7 +519,11 @@ class SkippedCells(Rule):
                 if not cell.outputs and _has_code(cell.source) and not _restarts(cell.source) and not _optional(cell, cells)
             ]
             free_counts = code_cells[after].execution_count - code_cells[before].execution_count - 1
-            if skipped and free_counts < len(between) and _affects(skipped, code_cells[after:], modules):
+            if not skipped or free_counts >= len(between):
+                continue
+            if modules is None:
+                modules = _imported_names(code_cells, trees)
+            if _affects(skipped, code_cells[after:], modules, trees):
                 self.file.report_cell(self, skipped[0].number, _skipped_message(skipped))
 
 
@@ -547,7 +552,20 @@ def _restarts(source: str) -> bool:
     return "do_shutdown(" in source or "os._exit(" in source
 
 
-def _affects(skipped: list[Cell], later: list[Cell], modules: set[str]) -> bool:
+class _CellTrees:
+    """Each code cell's tree (`_python`), parsed the first time it is asked for: every run
+    of skipped cells asks about the cells after it."""
+
+    def __init__(self) -> None:
+        self._trees: dict[int, ast.Module | None] = {}
+
+    def __getitem__(self, cell: Cell) -> ast.Module | None:
+        if id(cell) not in self._trees:
+            self._trees[id(cell)] = _python(cell.source)
+        return self._trees[id(cell)]
+
+
+def _affects(skipped: list[Cell], later: list[Cell], modules: set[str], trees: _CellTrees) -> bool:
     """Whether running the skipped cells could change what a later cell that ran computed:
     they bind or change (`model.fit(...)`, `df["x"] = ...`; not `np.mean(...)`, a call
     through an imported module) a name a later run cell reads before any later cell binds
@@ -556,14 +574,14 @@ def _affects(skipped: list[Cell], later: list[Cell], modules: set[str]) -> bool:
     reads nothing."""
     touched: set[str] = set()
     for cell in skipped:
-        effects = _effects(cell.source, modules)
+        effects = _effects(trees[cell], modules)
         if effects is None:
             return any(c.execution_count is not None and _has_code(c.source) for c in later)
         touched |= effects
     for cell in later:
         if cell.execution_count is None or not touched:
             continue
-        tree = _python(cell.source)
+        tree = trees[cell]
         if tree is None:
             return True
         for statement in tree.body:  # in order: `x = 1` then `print(x)` reads the new `x`
@@ -591,10 +609,9 @@ def _python(source: str) -> ast.Module | None:
         return _NOT_PYTHON
 
 
-def _effects(source: str, modules: set[str]) -> set[str] | None:
+def _effects(tree: ast.Module | None, modules: set[str]) -> set[str] | None:
     """The names a cell binds or changes in place (receivers of method calls, other than
     imported modules, and targets of item and attribute writes); None if unknown."""
-    tree = _python(source)
     if tree is None:
         return None
     _, binds = _names(tree)
@@ -611,12 +628,12 @@ def _effects(source: str, modules: set[str]) -> set[str] | None:
     return binds
 
 
-def _imported_names(cells: list[Cell]) -> set[str]:
+def _imported_names(cells: list[Cell], trees: _CellTrees) -> set[str]:
     """The names the notebook's imports bind (`np`, `pd`, `torch`, `metrics`): modules and
     library classes, whose methods a cell calls without changing them."""
     names: set[str] = set()
     for cell in cells:
-        tree = _python(cell.source)
+        tree = trees[cell]
         for node in ast.walk(tree) if tree is not None else ():
             if isinstance(node, ast.Import | ast.ImportFrom):
                 names.update((alias.asname or alias.name).split(".")[0] for alias in node.names)
