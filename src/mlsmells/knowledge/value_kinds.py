@@ -103,6 +103,8 @@ class ValueKinds:
         #: The file's classes by name: their bases, and each `self.<attribute>`'s values.
         self._classes: dict[str, list[cst.ClassDef]] | None = None
         self._class_kinds: dict[str, ValueKind | None] = {}
+        #: Per class (by id): the values its methods assign to each `self.<attribute>`.
+        self._self_values: dict[int, dict[str, list[cst.BaseExpression]]] = {}
 
     def kind(self, expr: cst.BaseExpression, scopes: Sequence[Scope] | None = None) -> ValueKind | None:
         """What `expr` certainly holds where the walk is (or in `scopes`), or None."""
@@ -244,7 +246,9 @@ class ValueKinds:
         owner = next((scope.node for scope in reversed(scopes) if isinstance(scope.node, cst.ClassDef)), None)
         if owner is None:
             return None
-        values = list(_assigned_to_self(owner, attribute))
+        if id(owner) not in self._self_values:
+            self._self_values[id(owner)] = _assigned_to_self(owner)
+        values = self._self_values[id(owner)].get(attribute, [])
         return _agreed(self._constructed(value, scopes[:1]) for value in values)
 
     def _constructed(self, value: cst.BaseExpression, scopes: tuple[Scope, ...]) -> ValueKind | None:
@@ -262,9 +266,9 @@ class ValueKinds:
         return self._classes
 
 
-def _assigned_to_self(owner: cst.ClassDef, attribute: str) -> Iterable[cst.BaseExpression]:
-    """The values the methods of a class assign to `self.<attribute>` (a value of None
-    when one is assigned from something other than a call)."""
+def _assigned_to_self(owner: cst.ClassDef) -> dict[str, list[cst.BaseExpression]]:
+    """The values the methods of a class assign to each `self.<attribute>`, in one walk."""
+    found: dict[str, list[cst.BaseExpression]] = {}
     for node in descendants(owner.body):
         if isinstance(node, cst.Assign):
             targets = [target.target for target in node.targets]
@@ -273,13 +277,9 @@ def _assigned_to_self(owner: cst.ClassDef, attribute: str) -> Iterable[cst.BaseE
         else:
             continue
         for target in targets:
-            if (
-                isinstance(target, cst.Attribute)
-                and isinstance(target.value, cst.Name)
-                and target.value.value == "self"
-                and target.attr.value == attribute
-            ):
-                yield node.value
+            if isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name) and target.value.value == "self":
+                found.setdefault(target.attr.value, []).append(node.value)
+    return found
 
 
 def _agreed(kinds: Iterable[ValueKind | None]) -> ValueKind | None:
