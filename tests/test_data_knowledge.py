@@ -184,3 +184,22 @@ def test_project_functions_return_the_kind_of_what_they_return(tmp_path):
     reported = sorted((path, code, line) for path, code, line in findings(tmp_path, "MLS501", "MLS323"))
     # `.drop(...)` dropped is reported only on what is known to be a frame, not on an array.
     assert reported == [("train.py", "MLS323", 9), ("train.py", "MLS501", 7)]
+
+
+def test_cyclic_classes_and_self_referring_values_end_without_a_kind():
+    kinds = [kind for kind, _, _ in probe_kinds(
+        "from torch import nn\n"
+        "class A(B):\n"
+        "    pass\n"
+        "class B(A):\n"
+        "    pass\n"
+        "class Net(nn.Module):\n"
+        "    def __init__(self):\n"
+        "        self.head = self.head\n"
+        "    def run(self):\n"
+        "        probe(self.head)\n"
+        "probe(A())\n"
+        "model = model.to('cpu')\n"
+        "probe(model)\n"
+    )]
+    assert kinds == ["None", "None", "None"]
