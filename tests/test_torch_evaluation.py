@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import textwrap
+
 from conftest import lines, lint, lint_percent_notebook
 
 
@@ -458,3 +460,214 @@ def test_a_teacher_kept_in_eval_mode_inside_the_epoch_loop_is_not_trained():
                 optimizer.step()
         """
     assert lint(code, "MLS503") == []
+
+
+def test_a_model_returned_in_evaluation_mode_by_a_local_loader_is_not_reported():
+    code = """
+        import torch
+        from torch import nn
+
+        class Tagger(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.body = nn.Sequential(nn.Linear(300, 128), nn.Dropout(0.3), nn.Linear(128, 17))
+
+            def forward(self, x):
+                return self.body(x)
+
+        def restore(checkpoint):
+            tagger = Tagger()
+            tagger.load_state_dict(torch.load(checkpoint))
+            return tagger.eval()
+
+        def restore_on(checkpoint, device):
+            tagger = Tagger().to(device)
+            tagger.load_state_dict(torch.load(checkpoint))
+            tagger.eval()
+            return tagger
+
+        tagger = restore("tagger.pt")
+        with torch.no_grad():
+            for tokens, tags in test_loader:
+                hits += (tagger(tokens).argmax(-1) == tags).sum()
+        tagger = restore_on("tagger.pt", "cuda")
+        with torch.no_grad():
+            for tokens, tags in test_loader:
+                hits += (tagger(tokens).argmax(-1) == tags).sum()
+        """
+    assert lint(code, "MLS503") == []
+    unswitched = code.replace("return tagger.eval()", "return tagger").replace("tagger.eval()", "tagger.float()")
+    assert lines(lint(unswitched, "MLS503")) == [26]
+
+
+def test_a_class_is_judged_by_the_definition_in_effect_where_the_model_is_built():
+    notebook = textwrap.dedent(
+        """
+        # %% [1]
+        import torch
+        from torch import nn
+
+        class Regressor(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.layers = nn.Sequential(nn.Linear(8, 64), nn.ReLU(), nn.Linear(64, 1))
+
+            def forward(self, x):
+                return self.layers(x)
+
+        # %% [2]
+        regressor = Regressor()
+        regressor = regressor.to(device)
+        with torch.no_grad():
+            for features, target in test_loader:
+                errors.append((regressor(features) - target).abs())
+
+        # %% [3]
+        class Regressor(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.layers = nn.Sequential(nn.Linear(8, 64), nn.ReLU(), nn.Dropout(0.5), nn.Linear(64, 1))
+
+            def forward(self, x):
+                return self.layers(x)
+        """
+    ).lstrip("\n")
+    assert lint_percent_notebook(notebook, "MLS503") == []
+    first, _, rest = notebook.partition("# %% [2]")
+    swapped = first.replace("nn.ReLU(), nn.Linear", "nn.ReLU(), nn.Dropout(0.5), nn.Linear") + "# %% [2]" + rest
+    findings = lint_percent_notebook(swapped, "MLS503")
+    assert [(f.cell, f.span.line) for f in findings] == [(2, 5)]
+
+
+def test_a_model_parameter_of_a_function_nothing_here_calls_is_left_to_its_callers():
+    code = """
+        import torch
+
+        def confusion_counts(model, loader, num_classes):
+            counts = torch.zeros(num_classes, num_classes)
+            with torch.no_grad():
+                for images, labels in loader:
+                    predicted = model(images).argmax(1)
+                    for t, p in zip(labels, predicted):
+                        counts[t, p] += 1
+            return counts
+        """
+    assert lint(code, "MLS503") == []
+    called = code + """
+        model.train()
+        print(confusion_counts(model, val_loader, 10))
+        """
+    assert lines(lint(called, "MLS503")) == [7]
+
+
+def test_a_method_of_the_file_is_not_a_model_to_switch():
+    code = """
+        import torch
+        from torch import nn
+
+        class Siamese(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.tower = nn.Sequential(nn.Linear(128, 64), nn.BatchNorm1d(64), nn.ReLU())
+
+            def embed_with_model(self, x):
+                return self.tower(x)
+
+            @classmethod
+            def distance_model(cls, a, b):
+                return (a - b).norm(dim=1)
+
+        def score_pairs(model, pairs_loader):
+            with torch.no_grad():
+                for left, right in pairs_loader:
+                    scores.append(model.embed_with_model(left) - model.embed_with_model(right))
+
+        score_pairs(Siamese(), test_loader)
+        """
+    assert lint(code, "MLS503") == []
+    assert lines(lint(code.replace("model.embed_with_model", "model"), "MLS503")) == [19]
+
+
+def test_a_pretrained_pipeline_is_not_a_model():
+    code = """
+        import torch
+        from diffusers import DiffusionPipeline
+
+        generator = DiffusionPipeline.from_pretrained("some/checkpoint")
+        generator = generator.to("cuda")
+        with torch.no_grad():
+            for prompt in test_prompts:
+                images.append(generator(prompt).images[0])
+        """
+    assert lint(code, "MLS503") == []
+    unknown = code.replace('DiffusionPipeline.from_pretrained("some/checkpoint")', 'load_generator("some/checkpoint")')
+    assert lines(lint(unknown, "MLS503")) == [8]
+
+
+def test_switches_assigned_at_the_top_and_bottom_of_an_epoch_are_ordered_right():
+    code = """
+        import torch
+        from torch import nn
+
+        model = nn.Sequential(nn.Conv2d(1, 8, 3), nn.BatchNorm2d(8), nn.ReLU(), nn.Flatten(), nn.LazyLinear(10))
+        for epoch in range(5):
+            model = model.train()
+            for images, labels in train_loader:
+                loss = criterion(model(images), labels)
+                optimizer.zero_grad()
+                loss.backward()
+                optimizer.step()
+            model = model.eval()
+            print(accuracy(model, val_loader))
+        """
+    assert lint(code, "MLS503") == []
+    findings = lint(code.replace("model = model.train()", "print(epoch)"), "MLS503")
+    assert lines(findings) == [8]
+    assert "trained here in evaluation mode" in findings[0].message
+
+
+def test_training_in_evaluation_mode_is_not_reported_for_mode_free_arguments():
+    code = """
+        import torch
+        from torch import nn
+
+        def train_epoch(model, loader, optimizer):
+            for x, y in loader:
+                loss = nn.functional.cross_entropy(model(x), y)
+                optimizer.zero_grad()
+                loss.backward()
+                optimizer.step()
+
+        def test_epoch(model, loader):
+            model.eval()
+            with torch.no_grad():
+                return sum((model(x).argmax(1) == y).sum().item() for x, y in loader)
+
+        probe = nn.Sequential(nn.Flatten(), nn.Linear(784, 10)).to(device)
+        for epoch in range(3):
+            train_epoch(probe, train_loader, optimizer)
+            test_epoch(probe, test_loader)
+        probe.train()
+        """
+    assert lint(code, "MLS503") == []
+    dropout = code.replace("nn.Linear(784, 10)", "nn.Dropout(0.2), nn.Linear(784, 10)")
+    assert lines(lint(dropout, "MLS503")) == [6]
+
+
+def test_a_model_a_library_base_class_provides_is_left_to_it():
+    code = """
+        import torch
+        from serving_kit import TorchModelServer
+
+        class ForecastServer(TorchModelServer):
+            def predict(self, request):
+                outputs = []
+                for window in request["inputs"]:
+                    outputs.append(self.model(torch.tensor(window)).tolist())
+                return outputs
+        """
+    assert lint(code, "MLS503") == []
+    owned = code.replace(
+        "    def predict", "    def __init__(self, model):\n                self.model = model\n\n            def predict"
+    )
+    assert lines(lint(owned, "MLS503")) == [11]

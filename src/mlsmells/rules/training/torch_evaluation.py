@@ -18,6 +18,7 @@ import libcst as cst
 from mlsmells.engine.calls import code_of, unwrap_method_chain
 from mlsmells.engine.names import Scope, dotted_name, parameters
 from mlsmells.findings import Family, Severity
+from mlsmells.knowledge.value_kinds import TORCH_MODULE, ValueKinds
 from mlsmells.knowledge.torch_models import (
     is_torch_module_class,
     module_name,
@@ -73,6 +74,10 @@ _FRAMEWORK_BASES = ("LightningModule", "Trainer")
 _GRADIENT_METHODS = frozenset({"requires_grad_", "register_hook", "register_full_backward_hook", "register_backward_hook"})
 #: Base classes of networks: `nn.Module`, `PreTrainedModel`, `GenerationMixin`.
 _MODEL_CLASS_SUFFIXES = ("Module", "Model", "Mixin")
+#: Loadable classes of Hugging Face libraries that are not networks.
+_NOT_MODULE_SUFFIXES = (
+    "Pipeline", "Tokenizer", "TokenizerFast", "Processor", "FeatureExtractor", "Config", "Scheduler",
+)
 _FRAMEWORK_HOOKS = re.compile(r"\w*_step|\w*_epoch_end|\w*_epoch_start|on_\w+")
 
 
@@ -84,6 +89,21 @@ def _same_model(a: str, b: str) -> bool:
     """A mode switch on `a` covers calls of `b`: the same object, a part of it (`self` covers
     `self.model`), or the wrapper of it (`model.module` under DDP)."""
     return a == b or b.startswith(a + ".") or a.startswith(b + ".")
+
+
+@dataclass(eq=False)
+class _ClassFacts:
+    """One definition of a local class. A notebook may define a class again further down
+    (a first version without dropout, a later one with it): a use sees the definition in
+    effect where it is, in source order."""
+
+    order: int
+    bases: list[str]
+    #: The body builds layers that behave differently when training (dropout, batch-norm,
+    #: a part of unknown make) or reads `self.training`.
+    mode_dependent: bool = False
+    #: The local classes its `__init__` builds.
+    builds: set[str] = field(default_factory=set)
 
 
 @dataclass(eq=False)
@@ -124,6 +144,13 @@ class _Frame:
     in_model: bool = False
     #: The calls of local functions it makes, by the callee's name.
     calls: list[tuple[str, _CallSite]] = field(default_factory=list)
+    #: The mode of the model each `return` hands back (None: not known to be switched).
+    returned_modes: list[str | None] = field(default_factory=list)
+
+    @property
+    def returns_eval(self) -> bool:
+        """Every `return` hands back a model in evaluation mode (`return model.eval()`)."""
+        return bool(self.returned_modes) and all(mode == "eval" for mode in self.returned_modes)
 
 
 @dataclass(eq=False)
@@ -162,6 +189,9 @@ class _ModelCall:
     loops: tuple[_Loop, ...]
     branches: tuple[cst.If, ...]
     under_no_grad: bool
+    #: The file shows the callee is something else than a module (`ValueKinds`: a
+    #: scikit-learn estimator, a pandas object).
+    other_kind: bool = False
 
 
 class _EvaluationLoops(Rule):
@@ -169,6 +199,7 @@ class _EvaluationLoops(Rule):
     model calls inside loops."""
 
     required_modules = frozenset({"torch"})
+    uses_dataflow = True
 
     def __init__(self, file, options) -> None:
         super().__init__(file, options)
@@ -178,20 +209,27 @@ class _EvaluationLoops(Rule):
         self.calls: list[_ModelCall] = []
         #: Local functions and classes: callees that are not models.
         self.local_definitions: set[str] = set()
+        #: Local functions and methods: `model.run_model(...)` calls a method, not a module.
+        self.local_functions: set[str] = set()
         #: receiver -> the calls that built it (`model = Net().to(device)`), with the scopes
-        #: their names are resolved in.
-        self.constructors: dict[str, list[tuple[cst.Call, tuple[Scope, ...]]]] = {}
+        #: their names are resolved in and the order of the assignment.
+        self.constructors: dict[str, list[tuple[cst.Call, tuple[Scope, ...], int]]] = {}
         #: Call sites of local functions, by the function's name.
         self.call_sites: dict[str, list[_CallSite]] = {}
         #: Every function the walk entered, by name.
         self.functions: dict[str, list[_Frame]] = {}
-        #: Local classes: name -> (bases, whether the body has mode-dependent parts, the
-        #: local classes it builds).
-        self.class_facts: dict[str, tuple[list[str], bool, set[str]]] = {}
+        #: Local classes: name -> its definitions, in source order.
+        self.class_facts: dict[str, list[_ClassFacts]] = {}
         self.ever_trained: set[str] = set()
         #: Local classes that are networks themselves (`nn.Module`, `PreTrainedModel`, a
         #: generation mixin): their methods run in whatever mode their caller chose.
         self.model_classes: set[str] = set()
+        #: Local classes -> the `self.<attribute>` names their methods assign.
+        self.self_attributes: dict[str, set[str]] = {}
+        #: Models made by a local function (`model = load_model(path)`): the receiver, the
+        #: function's name and the call.
+        self.producers: list[tuple[str, str, _CallSite]] = []
+        self.kinds = file.shared(ValueKinds)
 
     @property
     def frame(self) -> _Frame:
@@ -204,7 +242,7 @@ class _EvaluationLoops(Rule):
         bases = [dotted_name(base.value) or "" for base in node.bases]
         if any(base.rsplit(".", 1)[-1].endswith(_MODEL_CLASS_SUFFIXES) or base in self.model_classes for base in bases):
             self.model_classes.add(node.name.value)
-        self.class_facts[node.name.value] = (bases, False, set())
+        self.class_facts.setdefault(node.name.value, []).append(_ClassFacts(self.order, bases))
         self.classes.append(node)
 
     def leave_ClassDef(self, node: cst.ClassDef) -> None:
@@ -212,6 +250,7 @@ class _EvaluationLoops(Rule):
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         self.local_definitions.add(node.name.value)
+        self.local_functions.add(node.name.value)
         in_class = self.classes[-1] if self.classes and self._directly_in_class(node) else None
         frame = _Frame(node, node.name.value, in_class.name.value if in_class else None)
         frame.in_model = in_class is not None and in_class.name.value in self.model_classes
@@ -219,7 +258,7 @@ class _EvaluationLoops(Rule):
             1 for decorator in node.decorators if self._is_no_grad(decorator.decorator)
         )
         if in_class is not None:
-            bases = self.class_facts[in_class.name.value][0]
+            bases = self.class_facts[in_class.name.value][-1].bases
             frame.framework = any(base.rsplit(".", 1)[-1] in _FRAMEWORK_BASES for base in bases) or bool(
                 _FRAMEWORK_HOOKS.fullmatch(node.name.value)
             )
@@ -275,15 +314,66 @@ class _EvaluationLoops(Rule):
         if any(isinstance(t.target, cst.Attribute) and t.target.attr.value == "requires_grad" for t in node.targets):
             self.frame.wants_gradients = True  # `images.requires_grad = True`: an attack or a saliency map
         value = unwrap_method_chain(node.value) if isinstance(node.value, cst.Call) else None
+        # The value's first call takes the next order: a switch in it happens there, not
+        # among the calls before the assignment (the end of the loop just left).
+        at = self.order + 1
         for target in node.targets:
+            self._note_self_attribute(target.target)
             receiver = dotted_name(target.target)
             if receiver is None:
                 continue
             if isinstance(value, cst.Call):
-                self.constructors.setdefault(receiver, []).append((value, tuple(self.file.scopes)))
+                self._note_constructor(receiver, node.value, value, at)
             mode = _chained_mode(node.value)
             if mode is not None:
-                self._switch(mode, receiver)
+                self._switch(mode, receiver, at)
+
+    def _note_constructor(self, receiver: str, assigned: cst.Call, made_by: cst.Call, at: int) -> None:
+        """Record what `receiver` was built by. `model = model.to(device)` builds nothing
+        new, and `net = model.cuda()` is what `model` was built by, when that is known."""
+        same = module_name(assigned)
+        if same == receiver:
+            return
+        copied = self.constructors.get(same, []) if same is not None else []
+        built = self.constructors.setdefault(receiver, [])
+        built.extend(copied or [(made_by, tuple(self.file.scopes), self.order)])
+        if not copied:
+            self._note_producer(receiver, made_by, at)
+
+    def _note_producer(self, receiver: str, made_by: cst.Call, at: int) -> None:
+        """`model = load_model(path)`: a local function made the model, and may have set its
+        mode (`return model.eval()`); decided in `end_file`, once every function is read."""
+        func = made_by.func
+        if isinstance(func, cst.Name) and not self.file.qualified_names(func):
+            name = func.value
+        elif isinstance(func, cst.Attribute) and dotted_name(func.value) == "self":
+            name = func.attr.value
+        else:
+            return
+        site = _CallSite(made_by, self.frame, at, False, tuple(self.frame.loops), tuple(self.frame.branches))
+        self.producers.append((receiver, name, site))
+
+    def _note_self_attribute(self, target: cst.BaseExpression) -> None:
+        if (
+            self.classes
+            and isinstance(target, cst.Attribute)
+            and isinstance(target.value, cst.Name)
+            and target.value.value == "self"
+        ):
+            self.self_attributes.setdefault(self.classes[-1].name.value, set()).add(target.attr.value)
+
+    def visit_Return(self, node: cst.Return) -> None:
+        """Note the mode a function returns its model in: `return model.eval()`, or
+        `model.eval()` and then `return model`."""
+        frame = self.frame
+        if frame.node is None:
+            return
+        mode = _chained_mode(node.value) if node.value is not None else None
+        returned = module_name(node.value) if node.value is not None else None
+        if mode is None and returned is not None:
+            switches = [switch for _, switch, switched, _ in frame.modes if _same_model(switched, returned)]
+            mode = switches[-1] if switches else None
+        frame.returned_modes.append(mode)
 
     def visit_Call(self, node: cst.Call) -> None:
         self.order += 1
@@ -317,7 +407,14 @@ class _EvaluationLoops(Rule):
             if receiver is not None and receiver != "self":
                 self.calls.append(
                     _ModelCall(
-                        node, receiver, frame, self.order, tuple(frame.loops), tuple(frame.branches), frame.no_grad > 0
+                        node,
+                        receiver,
+                        frame,
+                        self.order,
+                        tuple(frame.loops),
+                        tuple(frame.branches),
+                        frame.no_grad > 0,
+                        self.kinds.kind(func) not in (None, TORCH_MODULE),
                     )
                 )
 
@@ -327,15 +424,16 @@ class _EvaluationLoops(Rule):
         self.call_sites.setdefault(name, []).append(site)
         frame.calls.append((name, site))
 
-    def _switch(self, mode: str, receiver: str) -> None:
-        self.frame.modes.append((self.order, mode, receiver, tuple(self.frame.branches)))
+    def _switch(self, mode: str, receiver: str, order: int | None = None) -> None:
+        at = self.order if order is None else order
+        self.frame.modes.append((at, mode, receiver, tuple(self.frame.branches)))
         if mode == "train":
             self.ever_trained.add(receiver)
 
     def _note_class_part(self, node: cst.Call) -> None:
         """Inside a class: does it build layers that behave differently when training?"""
-        name = self.frame.in_class
-        bases, mode_dependent, builds = self.class_facts[name]
+        facts = self.class_facts[self.frame.in_class][-1]
+        mode_dependent = facts.mode_dependent
         for qualified in self.file.qualified_names(node.func):
             layer = qualified.rsplit(".", 1)[-1]
             if qualified.startswith("torch.nn.functional."):
@@ -349,26 +447,34 @@ class _EvaluationLoops(Rule):
             elif not qualified.startswith(("torch.", "builtins.", "math.")) and self.frame.name == "__init__":
                 mode_dependent = True  # a part of unknown make
         if isinstance(node.func, cst.Name) and not self.file.qualified_names(node.func) and self.frame.name == "__init__":
-            builds.add(node.func.value)
-        self.class_facts[name] = (bases, mode_dependent, builds)
+            facts.builds.add(node.func.value)
+        facts.mode_dependent = mode_dependent
 
     def visit_Attribute(self, node: cst.Attribute) -> None:
         if node.attr.value == "grad":
             self.frame.wants_gradients = True  # `images.grad`: gradients are read
         if node.attr.value == "training" and self.frame.in_class is not None:
-            bases, _, builds = self.class_facts[self.frame.in_class]
-            self.class_facts[self.frame.in_class] = (bases, True, builds)
+            self.class_facts[self.frame.in_class][-1].mode_dependent = True
 
     # Judging -----------------------------------------------------------------------
 
     def is_model(self, call: _ModelCall) -> bool:
         """A callee is taken for a model when it was built from a torch.nn layer, a local
-        class or a pretrained loader, or when its name says so (`model`, `net`, `encoder`)."""
-        root = call.receiver.split(".")[0]
-        if root in self.local_definitions and "." not in call.receiver:
+        class or a pretrained model loader, or when its name says so (`model`, `net`,
+        `encoder`). Not when the file shows it is something else (`ValueKinds`: an
+        estimator), nor a class's attribute (`cls.extract_from_model(...)`).
+        `ValueKinds`' modules are not taken as such evidence: they include losses and
+        activations (`loss_fn: nn.Module`)."""
+        if call.other_kind:
             return False
-        if any(self._builds_module(*built) for built in self.constructors.get(call.receiver, ())):
+        root, _, rest = call.receiver.partition(".")
+        if (root in self.local_definitions and not rest) or root == "cls":
+            return False
+        built = self.constructors.get(call.receiver, ())
+        if any(self._builds_module(ctor, scopes) for ctor, scopes, _ in built):
             return True
+        if built and all(_loads_pretrained(ctor) and not _loads_pretrained_module(ctor) for ctor, _, _ in built):
+            return False  # `generator = DiffusionPipeline.from_pretrained(...)`: named like a model, but no module
         return _named_as_model(call.receiver.rsplit(".", 1)[-1])
 
     def _builds_module(self, ctor: cst.Call, scopes: tuple[Scope, ...]) -> bool:
@@ -376,25 +482,49 @@ class _EvaluationLoops(Rule):
             return True
         names = self.file.qualified_names(ctor.func, scopes)
         return any(
-            (is_torch_module_class(name) or name.startswith(("torchvision.models.", "timm.", "transformers.")))
+            (
+                is_torch_module_class(name)
+                or name.startswith(("torchvision.models.", "timm."))
+                or (name.startswith("transformers.") and _names_module_class(name.split(".")[1]))
+            )
             and not name.endswith("Loss")
             and not _WEIGHTLESS_LAYER.fullmatch(name.rsplit(".", 1)[-1])
             for name in names
-        ) or (isinstance(ctor.func, cst.Attribute) and ctor.func.attr.value == "from_pretrained")
+        ) or _loads_pretrained_module(ctor)
 
     def mode_free(self, receiver: str) -> bool:
         """Whether every way `receiver` was built gives a network without dropout or
         batch-norm (`nn.Linear(4, 2)`, a local class made of such layers), or loads a
         pretrained model, which `from_pretrained` returns in evaluation mode."""
         built = self.constructors.get(receiver)
-        return bool(built) and all(self._ctor_mode_free(ctor, scopes, set()) for ctor, scopes in built)
+        return bool(built) and all(self._ctor_mode_free(ctor, scopes, set(), at) for ctor, scopes, at in built)
 
-    def _ctor_mode_free(self, ctor: cst.Call, scopes: tuple[Scope, ...], seen: set[str]) -> bool:
+    def runs_mode_free(self, call: _ModelCall) -> bool:
+        """Whether the model `call` runs is mode-free: built so here, or a parameter whose
+        argument is mode-free at every call of the function in the module."""
+        if self.mode_free(call.receiver):
+            return True
+        frame = call.frame
+        if frame.node is None or not self._is_parameter(call.receiver, frame):
+            return False
+        sites = [site for site in self.call_sites.get(frame.name, ()) if self._callee(frame.name, site) is frame]
+        passed = [_translate(call.receiver, frame, site.call) for site in sites if site.frame is not frame]
+        return bool(passed) and all(model is not None and self.mode_free(model) for model in passed)
+
+    @staticmethod
+    def _is_parameter(receiver: str, frame: _Frame) -> bool:
+        """`model` in `def evaluate(model, loader)`; not `self.model` in a method."""
+        names = [param.name.value for param in parameters(frame.node.params)]
+        if frame.in_class is not None:
+            names = names[1:]
+        return receiver.partition(".")[0] in names
+
+    def _ctor_mode_free(self, ctor: cst.Call, scopes: tuple[Scope, ...], seen: set[str], at: int) -> bool:
         func = ctor.func
-        if isinstance(func, cst.Attribute) and func.attr.value == "from_pretrained":
+        if _loads_pretrained(ctor):
             return True
         if isinstance(func, cst.Name) and func.value in self.class_facts:
-            return self._class_mode_free(func.value, seen)
+            return self._class_mode_free(func.value, seen, at)
         names = self.file.qualified_names(func, scopes)
         if not names or not all(name.startswith("torch.nn.") for name in names):
             return False
@@ -404,23 +534,37 @@ class _EvaluationLoops(Rule):
         if layer not in _MODE_FREE_LAYERS:
             return False
         return all(
-            not isinstance(arg.value, cst.Call) or self._ctor_mode_free(arg.value, scopes, seen) for arg in ctor.args
+            not isinstance(arg.value, cst.Call) or self._ctor_mode_free(arg.value, scopes, seen, at) for arg in ctor.args
         )
 
-    def _class_mode_free(self, name: str, seen: set[str]) -> bool:
+    def _class_mode_free(self, name: str, seen: set[str], at: int) -> bool:
+        """Whether the definition of local class `name` in effect at `at` (and every local
+        class it derives from or builds) has no mode-dependent part."""
         if name in seen:
             return True
         seen.add(name)
-        bases, mode_dependent, builds = self.class_facts[name]
-        if mode_dependent:
+        facts = self._class_at(name, at)
+        if facts.mode_dependent:
             return False
-        for base in bases:
+        for base in facts.bases:
             if base in self.class_facts:
-                if not self._class_mode_free(base, seen):
+                if not self._class_mode_free(base, seen, at):
                     return False
             elif base not in ("nn.Module", "torch.nn.Module", "Module"):
                 return False
-        return all(built in self.class_facts and self._class_mode_free(built, seen) for built in builds)
+        return all(built in self.class_facts and self._class_mode_free(built, seen, at) for built in facts.builds)
+
+    def _class_at(self, name: str, at: int) -> _ClassFacts:
+        """The definition of local class `name` in effect at order `at`: the last one before
+        it, or the last one of all for a use written above them (a function run later)."""
+        definitions = self.class_facts[name]
+        earlier = [facts for facts in definitions if facts.order <= at]
+        return (earlier or definitions)[-1]
+
+    def calls_local_method(self, call: _ModelCall) -> bool:
+        """`model.run_model(...)` where `run_model` is a function of this file: a method,
+        named like a model or not, which runs its owner's layers but has no `.eval()`."""
+        return "." in call.receiver and call.receiver.rsplit(".", 1)[-1] in self.local_functions
 
     def is_evaluation(self, call: _ModelCall) -> str | None:
         """Why the loop around `call` evaluates, or None: under no_grad, over held-out data,
@@ -476,6 +620,25 @@ def _named_as_model(name: str) -> bool:
     )
 
 
+def _names_module_class(name: str) -> bool:
+    """`BertModel`, `AutoModelForCausalLM`, `UNet2DConditionModel`: a class of networks;
+    not a pipeline, tokenizer, processor, configuration or scheduler, which are no modules
+    and have no `.eval()`."""
+    return name[:1].isupper() and not name.endswith(_NOT_MODULE_SUFFIXES)
+
+
+def _loads_pretrained(ctor: cst.Call) -> bool:
+    return isinstance(ctor.func, cst.Attribute) and ctor.func.attr.value == "from_pretrained"
+
+
+def _loads_pretrained_module(ctor: cst.Call) -> bool:
+    """`AutoModel.from_pretrained(...)`, but not `DiffusionPipeline.from_pretrained(...)`."""
+    if not _loads_pretrained(ctor):
+        return False
+    owner = dotted_name(ctor.func.value)
+    return owner is not None and _names_module_class(owner.rsplit(".", 1)[-1])
+
+
 def _iterates_held_out(expr: cst.BaseExpression) -> bool:
     """`val_loader`, `enumerate(test_loader)`, `tqdm(self.valid_dl)`: held-out data by name."""
     while isinstance(expr, cst.Call) and expr.args:
@@ -529,9 +692,12 @@ class EvalModeMissing(_EvaluationLoops):
     not train.
     `model.eval()` (or `model.train(False)`, or `self.eval()`) counts when it comes earlier
     in the same function, or, for a function without any mode switch, before the calls of
-    that function elsewhere in the module. A model built in the file from layers that
-    behave the same in both modes (`nn.Linear`, a local class of convolutions and ReLUs) is
-    not reported, nor one loaded with `from_pretrained` (which returns it in evaluation mode).
+    that function elsewhere in the module; so does a model made by a local function that
+    returns it in evaluation mode (`return model.eval()`). A model built in the file from
+    layers that behave the same in both modes (`nn.Linear`, a local class of convolutions
+    and ReLUs, judged by the definition of the class in effect where it is built) is not
+    reported, nor one passed only such models by every call of its function, nor one loaded
+    with `from_pretrained` (which returns it in evaluation mode).
 
     A training loop (it calls `.backward()`) that calls a model left in evaluation mode is
     reported too. Mode switches are followed through the local functions a loop calls:
@@ -574,6 +740,10 @@ class EvalModeMissing(_EvaluationLoops):
                     correct += (model(inputs).argmax(1) == labels).sum().item()
                                 ^^^^^^^^^^^^^
             return correct / len(val_loader.dataset)
+
+        for epoch in range(10):
+            train_one_epoch(model, train_loader)
+            print(epoch, evaluate(model, val_loader))
         ''',
         '''
         import torch
@@ -649,7 +819,13 @@ class EvalModeMissing(_EvaluationLoops):
         "whole test set), full-batch training without a loop, and comprehensions are not "
         "read. Models whose make is unknown (a function parameter, a model from another module) count as having "
         "dropout or batch-norm. Lightning hooks (`validation_step`, ...) and Hugging Face "
-        "`Trainer` subclasses are skipped: the framework sets the mode."
+        "`Trainer` subclasses are skipped: the framework sets the mode. Deliberately not "
+        "reported as evaluated in training mode: a model parameter of a function no code of "
+        "the module calls (its callers elsewhere decide the mode), a `self.` model that the "
+        "class never assigns and a base class from another module provides (its loading code "
+        "may set the mode), methods of the file called on a model (`model.run_model(...)`) "
+        "and `cls.` attributes, and pretrained pipelines, tokenizers and processors "
+        "(`DiffusionPipeline.from_pretrained`), which are no modules."
     )
 
     def __init__(self, file, options) -> None:
@@ -659,10 +835,16 @@ class EvalModeMissing(_EvaluationLoops):
     def end_file(self) -> None:
         if self.file.in_tests:
             return
+        self._switch_where_produced_in_eval()
         reported: set[tuple[int, str]] = set()
         for call in self.calls:
             key = (id(call.frame), call.receiver)
-            if key in reported or not self.is_model(call) or self.mode_free(call.receiver):
+            if (
+                key in reported
+                or not self.is_model(call)
+                or self.calls_local_method(call)
+                or self.runs_mode_free(call)
+            ):
                 continue
             message = self._evaluated_in_training_mode(call) or self._trained_in_evaluation_mode(call)
             if message is not None:
@@ -676,13 +858,55 @@ class EvalModeMissing(_EvaluationLoops):
         mode = self.last_mode(call)
         if mode in ("eval", "unknown"):
             return None
-        if mode is None and self.callers_set_eval(call.frame):
+        if mode is None and (
+            self.callers_set_eval(call.frame) or self._caller_unseen(call) or self._from_library_base(call)
+        ):
             return None
         return (
             f"`{call.receiver}` is run in an evaluation loop ({why}) without `{call.receiver}.eval()` "
             "before it, so dropout and batch-norm still behave as in training; call "
             f"`{call.receiver}.eval()` first"
         )
+
+    def _switch_where_produced_in_eval(self) -> None:
+        """`model = load_model(path)` where the local `load_model` ends with `return
+        model.eval()`: the model is in evaluation mode from that assignment on, as if it
+        were switched there."""
+        for receiver, name, site in self.producers:
+            producer = self._callee(name, site)
+            if producer is not None and producer is not site.frame and producer.returns_eval:
+                site.frame.modes.append((site.order, "eval", receiver, site.branches))
+                site.frame.modes.sort(key=lambda switch: switch[0])
+
+    def _caller_unseen(self, call: _ModelCall) -> bool:
+        """A model parameter of a function no code of this module calls (a helper of a
+        utilities module): its callers, elsewhere, decide the mode it runs in."""
+        frame = call.frame
+        return (
+            frame.node is not None
+            and self._is_parameter(call.receiver, frame)
+            and not any(site.frame is not frame for site in self.call_sites.get(frame.name, ()))
+        )
+
+    def _from_library_base(self, call: _ModelCall) -> bool:
+        """`self.model` in a class that never assigns it and derives from a class of another
+        module (a serving framework's model server): that base class loads the model, and
+        its loading code may set the mode."""
+        owner = call.frame.in_class
+        attribute = call.receiver.split(".")[1] if call.receiver.startswith("self.") else None
+        if owner is None or attribute is None or owner not in self.class_facts:
+            return False
+        classes, foreign = [owner], False
+        while classes:
+            name = classes.pop()
+            if attribute in self.self_attributes.get(name, ()):
+                return False
+            for base in self.class_facts[name][-1].bases:
+                if base in self.class_facts:
+                    classes.append(base)
+                elif base not in ("object", ""):
+                    foreign = True
+        return foreign
 
     def _trained_in_evaluation_mode(self, call: _ModelCall) -> str | None:
         if not call.loops[-1].trains or call.frame.framework or call.under_no_grad:
