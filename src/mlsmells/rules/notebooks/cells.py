@@ -6,6 +6,7 @@ from __future__ import annotations
 import ast
 import builtins
 import re
+from collections import Counter
 
 import libcst as cst
 
@@ -108,6 +109,8 @@ class UseBeforeDefinition(Rule):
     lambdas (which run later), builtins and IPython's own names are not reported, nor is
     anything after a star import, `exec()`, a `%run`, `%store`, `%pylab` or `%reset`
     magic, or a cell that does not parse, whose names cannot be known. `x = !cmd`, `x = %magic` and `%%capture x` bind `x`.
+    Uses in a cell that never ran, in a notebook whose other cells ran, are not part of
+    the saved run and are not reported.
     """
 
     code = "MLS602"
@@ -155,7 +158,10 @@ class UseBeforeDefinition(Rule):
     limitations = (
         "Names that functions bind through `global` are never reported. Names used in "
         "decorators, default values and annotations are treated like the function body and "
-        "not checked."
+        "not checked. In a notebook saved with execution counts, uses in a cell that never "
+        "ran (no count, no output) are not reported: Restart & Run All would fail there, but "
+        "the author never ran that code (a schematic, a variant kept to show), so it hides no "
+        "state. Notebooks saved without counts, or with most cells cleared, are checked in full."
     )
 
     def __init__(self, file, options) -> None:
@@ -317,12 +323,14 @@ class UseBeforeDefinition(Rule):
 
     def end_file(self) -> None:
         reported: set[str] = set()
+        outside_the_run = _outside_the_run(self.file.notebook.cells)
         for node, cell in self.loads:
             name = node.value
             defined = self.first_binding.get(name)
             if (
                 defined is None
                 or defined <= cell
+                or cell in outside_the_run
                 or name in reported
                 or name in self.globals_declared
                 or name in _IPYTHON_NAMES
@@ -336,6 +344,17 @@ class UseBeforeDefinition(Rule):
                 f"`{name}` is used in cell {cell} but first defined in cell {defined}, further "
                 "down: Restart & Run All fails here",
             )
+
+
+def _outside_the_run(cells: list[Cell]) -> set[int]:
+    """The numbers of code cells never run (no count, no output) in a notebook whose other
+    cells ran: code the author kept to show (a schematic, a variant), not part of the saved
+    run, so a use there is no hidden state. In a notebook saved without counts, or whose
+    outputs were cleared in bulk, a missing count says nothing: every cell is checked."""
+    code_cells = [cell for cell in cells if cell.kind == "code"]
+    if not any(cell.execution_count is not None for cell in code_cells) or _cleared_in_bulk(code_cells):
+        return set()
+    return {cell.number for cell in code_cells if cell.execution_count is None and not cell.outputs}
 
 
 #: How prose talks about an error it shows: "we get an error", "common errors", "it will
@@ -494,37 +513,116 @@ class SkippedCells(Rule):
     use_instead = "Run the whole notebook (Restart & Run All) before saving, or delete the unused cell."
     notebook_behavior = _NOTEBOOK_BEHAVIOR
     limitations = (
-        "Only what the saved file proves is reported. A cell with saved outputs ran, whatever its "
-        "count says. Cells between two run cells whose counts leave a number free for each (`[2]`, "
-        "then no count, then `[4]`) may have run and lost their counts, so they are not reported. "
-        "Cells that contain only comments, strings or whitespace, that restart the kernel, or "
-        "that say (or whose introduction says) they are optional are not reported, nor are "
-        "cells that are not Python (prose saved as code), nor skipped cells whose names (those they bind, and those whose "
-        "methods they call or whose items they write) no later run cell reads before binding "
-        "them again: a cell that only displays something, or whose value the next cell sets "
-        "anew. A cell of shell commands may do anything and counts. A run of skipped cells is "
-        "one finding, at its first cell."
+        "Only what the saved file proves is reported. A cell with saved outputs (an error "
+        "included) ran, whatever its count says. Cells between two run cells whose counts leave "
+        "a number free for each (`[2]`, then no count, then `[4]`) may have run and lost their "
+        "counts, so they are not reported; nor is a cell that alone binds a name a later cell "
+        "read while running cleanly (saved outputs, no error), when a count was free for it: "
+        "it ran and its count was stripped (Watson Studio's `@hidden_cell`, a cleared count). "
+        "When most code cells have neither a count nor an output, outputs were cleared in bulk "
+        "and nothing is reported. Cells that contain only comments, strings or whitespace, that "
+        "restart the kernel, or that say (or whose introduction says) they are optional are not "
+        "reported, nor are cells that are not Python (prose saved as code), nor skipped cells "
+        "whose names (those they bind, and those whose methods they call or whose items they "
+        "write) no later run cell reads before binding them again: a cell that only displays "
+        "something, or whose value the next cell sets anew. A cell of shell commands may do "
+        "anything and counts, unless its commands only show something (`!head`, `!ls`, "
+        "`!nvidia-smi`, `!pip list`, without redirection). A run of skipped cells is one "
+        "finding, at its first cell."
     )
 
     def end_file(self) -> None:
         cells = self.file.notebook.cells
         code_cells = [cell for cell in cells if cell.kind == "code"]
+        if _cleared_in_bulk(code_cells):
+            return
         executed = [index for index, cell in enumerate(code_cells) if cell.execution_count is not None]
         trees = _CellTrees()
         modules: set[str] | None = None  # read only when some cell was skipped
+        binders: Counter[str] | None = None  # likewise
         for before, after in zip(executed, executed[1:]):
             between = code_cells[before + 1 : after]
             skipped = [
                 cell for cell in between
-                if not cell.outputs and _has_code(cell.source) and not _restarts(cell.source) and not _optional(cell, cells)
+                if _never_ran(cell) and not _restarts(cell.source) and not _optional(cell, cells)
             ]
+            # Counts the cells without one may have had: not those of cells whose outputs show they ran.
             free_counts = code_cells[after].execution_count - code_cells[before].execution_count - 1
-            if not skipped or free_counts >= len(between):
-                continue
-            if modules is None:
-                modules = _imported_names(code_cells, trees)
+            free_counts -= sum(1 for cell in between if cell.outputs)
+            if not skipped or free_counts >= len(skipped):
+                continue  # every cell that may have run had a count to run with
+            if modules is None or binders is None:
+                modules, binders = _imported_names(code_cells, trees), _binders(code_cells, trees)
+            ran = {id(cell) for cell in skipped if _read_by_later_run(cell, code_cells, trees, binders)}
+            if ran and len(ran) <= free_counts:
+                skipped = [cell for cell in skipped if id(cell) not in ran]  # they had the free counts
             if _affects(skipped, code_cells[after:], modules, trees):
                 self.file.report_cell(self, skipped[0].number, _skipped_message(skipped))
+
+
+def _never_ran(cell: Cell) -> bool:
+    """A code cell with code but no count and no saved output (an error output is an output:
+    the cell ran and failed)."""
+    return cell.execution_count is None and not cell.outputs and _has_code(cell.source)
+
+
+def _cleared_in_bulk(code_cells: list[Cell]) -> bool:
+    """Most cells with code have neither a count nor an output: outputs were cleared for the
+    notebook (or a long stretch of it) and a few cells re-run, so a missing count says
+    nothing about which cells ran."""
+    with_code = [cell for cell in code_cells if _has_code(cell.source)]
+    return sum(_never_ran(cell) for cell in with_code) * 2 > len(with_code)
+
+
+def _read_by_later_run(cell: Cell, code_cells: list[Cell], trees: _CellTrees, binders: Counter[str]) -> bool:
+    """Whether a later cell that ran cleanly, with saved outputs, reads a name that only
+    `cell` binds: then `cell` ran, if a count was free for it, and lost its count (Watson
+    Studio's `@hidden_cell`, a cleared count). Without a free count such a read only shows
+    that the notebook was edited after it ran."""
+    tree = trees[cell]
+    if tree is None:
+        return False
+    only_here = {name for name in _names(tree)[1] if binders[name] == 1}
+    if not only_here:
+        return False
+    index = next(i for i, other in enumerate(code_cells) if other is cell)
+    return any(
+        later.execution_count is not None and _ran_cleanly(later)
+        and trees[later] is not None and only_here & _reads_when_run(trees[later])
+        for later in code_cells[index + 1 :]
+    )
+
+
+def _binders(code_cells: list[Cell], trees: _CellTrees) -> Counter[str]:
+    """For each name, how many cells bind it at their top level."""
+    binders: Counter[str] = Counter()
+    for cell in code_cells:
+        tree = trees[cell]
+        if tree is not None:
+            binders.update(_names(tree)[1])
+    return binders
+
+
+def _ran_cleanly(cell: Cell) -> bool:
+    """Saved outputs, none of them an error: the cell's reads all succeeded."""
+    return bool(cell.outputs) and not any(
+        isinstance(output, dict) and output.get("output_type") == "error" for output in cell.outputs
+    )
+
+
+def _reads_when_run(tree: ast.Module) -> set[str]:
+    """The names a cell reads while it runs: not those read in function bodies and lambdas,
+    which run (if ever) later."""
+    reads: set[str] = set()
+    stack: list[ast.AST] = [tree]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
+            reads.add(node.id)
+        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
+            continue
+        stack.extend(ast.iter_child_nodes(node))
+    return reads
 
 
 def _has_code(source: str) -> bool:
@@ -569,12 +667,14 @@ def _affects(skipped: list[Cell], later: list[Cell], modules: set[str], trees: _
     """Whether running the skipped cells could change what a later cell that ran computed:
     they bind or change (`model.fit(...)`, `df["x"] = ...`; not `np.mean(...)`, a call
     through an imported module) a name a later run cell reads before any later cell binds
-    it again. A cell of shell commands (`!wget ...`) may do anything; one that is not
-    Python at all (prose saved as code) does nothing. A `# TO DO` placeholder that ran
-    reads nothing."""
+    it again. A cell of shell commands (`!wget ...`) may do anything, unless they only show
+    something (`!head data.csv`); one that is not Python at all (prose saved as code) does
+    nothing. A `# TO DO` placeholder that ran reads nothing."""
     touched: set[str] = set()
     for cell in skipped:
         effects = _effects(trees[cell], modules)
+        if effects is None and _displays_only(cell.source):
+            continue
         if effects is None:
             return any(c.execution_count is not None and _has_code(c.source) for c in later)
         touched |= effects
@@ -593,6 +693,39 @@ def _affects(skipped: list[Cell], later: list[Cell], modules: set[str], trees: _
 
 
 _NOT_PYTHON = ast.Module(body=[], type_ignores=[])
+
+#: Shell commands that only show something: `!head train.csv`, `!nvidia-smi`.
+_DISPLAY_COMMANDS = frozenset(
+    "head tail cat ls ll wc echo pwd tree du df nvidia-smi which file grep less more stat date whoami "
+    "hostname uname free nproc lscpu".split()
+)
+#: Tools whose listing subcommands only show something: `!pip list`, `!gsutil ls gs://bucket`.
+_DISPLAY_SUBCOMMANDS = {
+    "pip": {"list", "show", "freeze"},
+    "conda": {"list", "info"},
+    "gsutil": {"ls", "cat", "du"},
+    "kubectl": {"get", "describe", "logs"},
+}
+
+
+def _displays_only(source: str) -> bool:
+    """A cell of shell commands that only show something (no redirection into a file, no
+    command that could change anything): skipping it changes no later result."""
+    lines = [line.strip() for line in source.splitlines() if line.strip() and not line.strip().startswith("#")]
+    if not lines or not all(line.startswith("!") for line in lines):
+        return False
+    for line in lines:
+        if ">" in line or "`" in line or "$(" in line:
+            return False
+        for command in re.split(r"\|\|?|&&|;", line.lstrip("!")):
+            words = command.split()
+            if not words:
+                return False
+            if words[0] in _DISPLAY_COMMANDS:
+                continue
+            if len(words) < 2 or words[1] not in _DISPLAY_SUBCOMMANDS.get(words[0], ()):
+                return False
+    return True
 
 
 def _python(source: str) -> ast.Module | None:
