@@ -67,14 +67,14 @@ def test_cells_are_rewritten_by_logical_lines(cell, expected):
 
 
 def test_automagic_lines_only_when_the_cell_needs_it(tmp_path):
-    save(tmp_path / "a.ipynb", [code("ls ../input\nimport random\nrandom.random()", 1)])
+    save(tmp_path / "a.ipynb", [code("ls ../input\nimport random\nrandom.shuffle(deck)", 1)])
     assert findings(tmp_path) == [("MLS101", 1, 3, 1)]
 
 
 def test_a_cell_left_open_does_not_swallow_the_next(tmp_path):
     save(tmp_path / "a.ipynb", [
         code("import random\nfor i in range(3):", 1),
-        code("    random.random()", 2),
+        code("    random.shuffle(deck)", 2),
     ])
     assert [(c, cell) for c, cell, _, _ in findings(tmp_path)] == [("MLS001", 1)]
 
@@ -107,9 +107,9 @@ def test_finding_in_cell_nine_points_at_cell_line_and_column(tmp_path):
 
 
 def test_noqa_inside_a_cell_and_per_file_ignores(tmp_path, write):
-    save(tmp_path / "a.ipynb", [code("import random\nrandom.random()  # noqa: MLS101", 1)])
+    save(tmp_path / "a.ipynb", [code("import random\nrandom.shuffle(deck)  # noqa: MLS101", 1)])
     assert findings(tmp_path) == []
-    save(tmp_path / "a.ipynb", [code("import random\nrandom.random()", 1)])
+    save(tmp_path / "a.ipynb", [code("import random\nrandom.shuffle(deck)", 1)])
     assert findings(tmp_path) == [("MLS101", 1, 2, 1)]
     write("pyproject.toml", '[tool.mlsmells.per-file-ignores]\n"*.ipynb" = ["MLS101"]\n')
     assert findings(tmp_path) == []
@@ -158,7 +158,7 @@ def test_windows_line_endings_and_string_sources(tmp_path):
     notebook = {
         "nbformat": 4, "nbformat_minor": 5, "metadata": {},
         "cells": [{"cell_type": "code", "id": "a", "metadata": {}, "outputs": [], "execution_count": 1,
-                   "source": "import random\r\n\r\nrandom.random()\r\n"}],
+                   "source": "import random\r\n\r\nrandom.shuffle(deck)\r\n"}],
     }
     (tmp_path / "crlf.ipynb").write_text(json.dumps(notebook))
     assert findings(tmp_path) == [("MLS101", 1, 3, 1)]
@@ -174,7 +174,7 @@ def test_windows_line_endings_and_string_sources(tmp_path):
 )
 def test_invalid_notebooks_are_mls001_and_the_run_goes_on(tmp_path, write, content, reason):
     write("bad.ipynb", content)
-    write("good.py", "import random\nrandom.random()\n")
+    write("good.py", "import random\nrandom.shuffle(deck)\n")
     code_, result = run_json(cwd=tmp_path)
     assert code_ == 1
     assert [(f["path"], f["code"]) for f in result] == [("bad.ipynb", "MLS001"), ("good.py", "MLS101")]
@@ -242,7 +242,7 @@ def test_late_imports_is_advice(tmp_path):
 @pytest.mark.parametrize("minor", range(6))
 def test_every_nbformat_4_minor_version(tmp_path, minor):
     cell = {"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": 1,
-            "source": ["import random\n", "random.random()"]}
+            "source": ["import random\n", "random.shuffle(deck)"]}
     if minor >= 5:
         cell["id"] = "c1"
     notebook = {"nbformat": 4, "nbformat_minor": minor, "metadata": {}, "cells": [cell]}
@@ -315,15 +315,18 @@ def test_skipped_cells_reports_only_what_the_saved_file_proves(tmp_path):
     assert findings(tmp_path, "--select", "MLS604") == []
     save(tmp_path / "ran.ipynb", [
         code("import pandas as pd", 1),
-        code("frame = pd.read_csv('rides.csv')", None),
+        code("frame = pd.read_csv('rides.csv')", 2),
+        code("frame.head()", 3),
         code("frame = frame.dropna()", None),
+        code("frame = frame[frame.km > 0]", None),
         code("frame['fare_per_km'] = frame.fare / frame.km", None),
-        code("frame.describe()", 2),
+        code("frame.describe()", 4),
+        code("frame.to_parquet('rides.parquet')", 5),
     ])
     [(code_, cell, _, _)] = findings(tmp_path, "--select", "MLS604")
-    assert (code_, cell) == ("MLS604", 2)
+    assert (code_, cell) == ("MLS604", 4)
     message = run_json("--select", "MLS604", cwd=tmp_path)[1][0]["message"]
-    assert message.startswith("cells 2, 3 and 4 were never run, but cells after them were")
+    assert message.startswith("cells 4, 5 and 6 were never run, but cells after them were")
 
 
 def test_an_error_the_prose_around_it_talks_about_was_shown_on_purpose(tmp_path):
@@ -458,3 +461,108 @@ def test_skipped_module_calls_prose_and_optional_cells_change_nothing(tmp_path):
             code("print(np.mean(preds), targets)", 2),
         ])
         assert findings(tmp_path, "--select", "MLS604") == [], skipped.source
+
+
+def test_a_cell_a_later_clean_run_reads_from_ran_and_lost_its_count(tmp_path):
+    shown = new_output("execute_result", data={"text/plain": "1000"}, execution_count=5)
+    failed = new_output("error", ename="NameError", evalue="name 'train_dir' is not defined", traceback=[])
+    def notebook(reader_count, reader_outputs):
+        return [
+            code("import os\nbase_dir = 'data/cats_and_dogs'", 1),
+            code("os.makedirs(base_dir, exist_ok=True)", 2),
+            code("train_dir = os.path.join(base_dir, 'train')", None),  # only cell binding train_dir
+            code("val_dir = os.path.join(base_dir, 'val')\nos.makedirs(val_dir)", None),
+            code("print(base_dir)", 4),
+            code("len(os.listdir(train_dir))", reader_count, outputs=reader_outputs),
+            code("os.listdir(val_dir)", 6),
+        ]
+    # [2], two cells without counts, [4]: the one a clean later run reads from had count 3.
+    save(tmp_path / "a.ipynb", notebook(5, [shown]))
+    assert findings(tmp_path, "--select", "MLS604") == [("MLS604", 4, 1, 1)]
+    # A read that failed, or saved nothing, proves nothing: both cells are reported.
+    for outputs in ([failed], []):
+        save(tmp_path / "a.ipynb", notebook(5, outputs))
+        assert findings(tmp_path, "--select", "MLS604") == [("MLS604", 3, 1, 1)]
+    # No count free for it: the clean read only shows the notebook was edited after it ran.
+    save(tmp_path / "a.ipynb", [
+        code("import os\nbase_dir = 'data/cats_and_dogs'", 1),
+        code("train_dir = os.path.join(base_dir, 'train')", None),
+        code("print(base_dir)", 2),
+        code("len(os.listdir(train_dir))", 3, outputs=[shown]),
+    ])
+    assert findings(tmp_path, "--select", "MLS604") == [("MLS604", 2, 1, 1)]
+
+
+def test_cells_that_ran_count_and_empty_cells_take_no_count(tmp_path):
+    log = new_output("stream", name="stdout", text="Epoch 1/100 - loss: 1.93\n")
+    failed = new_output("error", ename="NameError", evalue="name 'X_test' is not defined", traceback=[])
+    for ran in (code("history = model.fit(X, y, epochs=100)", None, outputs=[log]),
+                code("score = model.score(X_test, y_test)", None, outputs=[failed])):
+        save(tmp_path / "a.ipynb", [
+            code("from sklearn.linear_model import LogisticRegression\nmodel = LogisticRegression()", 1),
+            code("X, y = load_rides()", 2),
+            ran,
+            code("", None),
+            code("model.fit(X, y)", None),  # [2] ... [5]: counts 3 and 4 were free for both
+            code("print(model.coef_)", 5),
+        ])
+        assert findings(tmp_path, "--select", "MLS604") == [], ran.source
+    # The cell with outputs took the only free count: the other one never ran.
+    save(tmp_path / "a.ipynb", [
+        code("from sklearn.linear_model import LogisticRegression\nmodel = LogisticRegression()", 1),
+        code("X, y = load_rides()", 2),
+        code("history = model.fit(X, y)", None, outputs=[log]),
+        code("model.set_params(C=0.1)", None),
+        code("print(model.coef_)", 4),
+    ])
+    assert findings(tmp_path, "--select", "MLS604") == [("MLS604", 4, 1, 1)]
+
+
+def test_outputs_cleared_in_bulk_say_nothing_about_single_cells(tmp_path):
+    plot = new_output("display_data", data={"text/plain": "<Figure>"})
+    cleared = [code(f"step_{n} = transform(step_{n - 1})", None) for n in range(1, 9)]
+    save(tmp_path / "a.ipynb", [
+        code("import matplotlib.pyplot as plt\nstep_0 = load()", 1),
+        *cleared,
+        code("plt.plot(step_8)", 12, outputs=[plot]),
+        code("plt.plot(step_0)", 13, outputs=[plot]),
+    ])
+    assert findings(tmp_path, "--select", "MLS604") == []
+
+
+def test_skipped_shell_cells_that_only_show_something_change_nothing(tmp_path):
+    def notebook(shell):
+        return [
+            code("import pandas as pd", 1),
+            shell,
+            code("frame = pd.read_csv('data/train.csv')\nframe.head()", 2),
+        ]
+    for shown in ("!head -n 5 data/train.csv", "!ls -la data | wc -l", "!nvidia-smi\n!pip list | grep torch"):
+        save(tmp_path / "a.ipynb", notebook(code(shown, None)))
+        assert findings(tmp_path, "--select", "MLS604") == [], shown
+    for changes in ("!head -n 500 data/full.csv > data/train.csv", "!ls data && rm data/train.csv",
+                    "!gsutil cp gs://bucket/train.csv data/"):
+        save(tmp_path / "a.ipynb", notebook(code(changes, None)))
+        assert findings(tmp_path, "--select", "MLS604") == [("MLS604", 2, 1, 1)], changes
+
+
+def test_use_before_definition_ignores_cells_outside_the_saved_run(tmp_path):
+    schematic = code("z = encoder(input_img)\nreconstruction = decoder(z)", None)
+    cells = [
+        code("import numpy as np", 1),
+        schematic,  # never run: shows the idea, uses names defined below
+        code("input_img = np.zeros((28, 28))", 2),
+        code("def decoder(z):\n    return z", 3),
+    ]
+    save(tmp_path / "a.ipynb", cells)
+    assert findings(tmp_path, "--select", "MLS602") == []
+    # A cell that ran (a count, or saved outputs) is part of the run and still reported.
+    failed = new_output("error", ename="NameError", evalue="name 'encoder' is not defined", traceback=[])
+    for ran in (code(schematic.source, 4), code(schematic.source, None, outputs=[failed])):
+        save(tmp_path / "a.ipynb", [cells[0], ran, *cells[2:]])
+        assert findings(tmp_path, "--select", "MLS602") == [("MLS602", 2, 1, 13), ("MLS602", 2, 2, 18)], ran
+    # A notebook saved without any counts, or with most counts cleared, is checked in full.
+    cleared = [code(cell.source, None) for cell in cells]
+    for saved in (cleared, [*cleared[:-1], code(cells[-1].source, 7)]):
+        save(tmp_path / "a.ipynb", saved)
+        assert [code_ for code_, *_ in findings(tmp_path, "--select", "MLS602")] == ["MLS602", "MLS602"]
