@@ -127,7 +127,7 @@ def test_code_deeper_than_libcst_handles_well_is_not_analysed(tmp_path, write):
 
 
 def test_paths_outside_the_working_directory_are_shown_in_full(tmp_path, write):
-    target = write("proj/a.py", "import random\nrandom.random()\n")
+    target = write("proj/a.py", "import random\nrandom.shuffle(deck)\n")
     result = run([target], Settings(root=tmp_path), [find_rule("MLS101")], Path("/nonexistent-cwd"))
     assert result.findings[0].path == str(target)
 

@@ -21,7 +21,7 @@ from conftest import run_mlsmells
 from mlsmells import cli
 from mlsmells.cache import signing_key
 
-UNSEEDED = "import random\nrandom.random()\n"
+UNSEEDED = "import random\nrandom.shuffle(deck)\n"
 FORMATS = ("full", "concise", "json", "sarif", "github", "gitlab", "junit")
 #: A file name that is not UTF-8, as the file system gives it to Python.
 NON_UTF8 = os.fsdecode(b"caf\xe9-\xff.py")
@@ -389,13 +389,13 @@ def test_26_sarif_uris_are_percent_encoded(tmp_path):
 
 def test_27_a_repeated_cells_key_points_into_the_last_array(tmp_path):
     decoy = '{"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": 1, "source": ["x = 1\\n"]}'
-    real = '{"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": 1,\n "source": [\n"import random\\n",\n"random.random()\\n"]}'
+    real = '{"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": 1,\n "source": [\n"import random\\n",\n"random.shuffle(deck)\\n"]}'
     text = '{"nbformat": 4, "nbformat_minor": 4, "metadata": {},\n"cells": [' + decoy + '],\n"cells": [' + real + ']\n}\n'
     (tmp_path / "twice.ipynb").write_text(text)
     sarif = json.loads(run_mlsmells("check", "--output-format", "sarif", cwd=tmp_path).stdout)
     [result] = sarif["runs"][0]["results"]
     line = result["locations"][0]["physicalLocation"]["region"]["startLine"]
-    assert text.splitlines()[line - 1] == '"random.random()\\n"]}]'
+    assert text.splitlines()[line - 1] == '"random.shuffle(deck)\\n"]}]'
 
 
 def test_28_python_m_does_not_import_from_the_working_directory(tmp_path):

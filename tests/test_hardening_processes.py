@@ -265,7 +265,7 @@ def test_parser_runs_under_cpu_and_memory_limits_at_jobs_1(tmp_path, monkeypatch
     (tmp_path / "spin.py").write_text("x = 1\n")
     others = [f"z{index:02}.py" for index in range(30)]  # some share a chunk with the two above
     for name in others:
-        (tmp_path / name).write_text("import random\nrandom.random()\n")
+        (tmp_path / name).write_text("import random\nrandom.shuffle(deck)\n")
     settings = Settings(root=tmp_path, max_file_size_mb=100)
     result = run([tmp_path], settings, [SpinningRule, find_rule("MLS001"), find_rule("MLS101")], tmp_path, jobs=1)
     findings = {finding.path: finding for finding in result.findings}
@@ -279,6 +279,6 @@ def test_parser_runs_under_cpu_and_memory_limits_at_jobs_1(tmp_path, monkeypatch
 def test_without_fork_files_are_checked_in_process(tmp_path, monkeypatch):
     monkeypatch.setattr(parallel.multiprocessing, "get_all_start_methods", lambda: ["spawn"])  # as on Windows
     for index in range(3):
-        (tmp_path / f"m{index}.py").write_text("import random\nrandom.random()\n")
+        (tmp_path / f"m{index}.py").write_text("import random\nrandom.shuffle(deck)\n")
     result = run([tmp_path], Settings(root=tmp_path), [find_rule("MLS101")], tmp_path, jobs=2)
     assert [(finding.path, finding.code) for finding in result.findings] == [(f"m{i}.py", "MLS101") for i in range(3)]

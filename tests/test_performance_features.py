@@ -59,7 +59,7 @@ class CountingRule(Rule):
 def project(write):
     write("a.py", "def preprocess(df):\n    return df\n")
     write("b.py", "def preprocess(df):\n    return df.dropna()\n")
-    write("c.py", "import random\nrandom.random()\n")
+    write("c.py", "import random\nrandom.shuffle(deck)\n")
 
 
 def checked(tmp_path, cache, **overrides):
@@ -165,7 +165,7 @@ class CrashingRule(Rule):
 @pytest.mark.skipif(not hasattr(signal, "SIGSEGV"), reason="POSIX signals")
 def test_a_worker_that_dies_loses_only_its_file(tmp_path, write):
     for index in range(12):
-        write(f"m{index:02}.py", "import random\nrandom.random()\n")
+        write(f"m{index:02}.py", "import random\nrandom.shuffle(deck)\n")
     write("poison.py", "x = 1\n")
     result = run([tmp_path], Settings(root=tmp_path), [CrashingRule, find_rule("MLS101"), find_rule("MLS001")],
                  tmp_path, jobs=2)

@@ -34,7 +34,7 @@ def hook(tmp_path_factory):
         "vendored/lib.py": "import random\n\nrandom.shuffle(items)\n",
         "explore.ipynb": textwrap.dedent("""\
             {"cells": [{"cell_type": "code", "execution_count": 1, "id": "a", "metadata": {}, "outputs": [],
-              "source": ["import random\\n", "random.random()"]}],
+              "source": ["import random\\n", "random.shuffle(deck)"]}],
              "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
             """),
     }

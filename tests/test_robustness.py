@@ -12,7 +12,7 @@ import pytest
 
 from conftest import run_json, run_mlsmells
 
-UNSEEDED = "import random\nrandom.random()\n"
+UNSEEDED = "import random\nrandom.shuffle(deck)\n"
 
 VALID_SOURCES = {
     "empty.py": b"",
@@ -21,7 +21,7 @@ VALID_SOURCES = {
     "latin1.py": "# -*- coding: latin-1 -*-\nname = 'Ren\xe9'\n".encode("latin-1") + UNSEEDED.encode(),
     "crlf.py": UNSEEDED.replace("\n", "\r\n").encode(),
     "lone_cr.py": UNSEEDED.replace("\n", "\r").encode(),
-    "formfeed.py": b"import random\n\x0c\nrandom.random()\n",
+    "formfeed.py": b"import random\n\x0c\nrandom.shuffle(deck)\n",
     "long_line.py": b"x = '" + b"a" * 1_000_000 + b"'\n" + UNSEEDED.encode(),
     "match.py": b"match command:\n    case [x, y]:\n        pass\n    case _:\n        pass\n",
     "type_params.py": b"def first[T](xs: list[T]) -> T:\n    return xs[0]\n\ntype Pair = tuple[int, int]\n",

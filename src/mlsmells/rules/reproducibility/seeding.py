@@ -3,6 +3,9 @@ splits and tests impossible to repeat (SLR-CM25, SLR-CM30, ZHANG22-14)."""
 
 from __future__ import annotations
 
+import enum
+from collections.abc import Callable
+
 import libcst as cst
 
 from mlsmells.engine.calls import (
@@ -15,7 +18,9 @@ from mlsmells.engine.calls import (
     keyword_literal,
     unwrap_method_chain,
 )
-from mlsmells.engine.names import parameters
+from mlsmells.engine.dataflow import Definition, Kind, ancestry
+from mlsmells.engine.names import parameters, target_names
+from mlsmells.engine.walker import children_of, descendants
 from mlsmells.findings import Family, Severity
 from mlsmells.knowledge.randomness import (
     ALL_LIBRARIES,
@@ -39,7 +44,297 @@ _SHAPE_ONLY_APIS = frozenset(
 _DUMMY_NAME_PARTS = ("dummy", "example", "fake")
 
 
-class UnseededRandom(Rule):
+class _Use(enum.Enum):
+    """What an expression's value is used for, where it is read."""
+
+    #: Bound to a name (`x = ...`, `for x in ...`): what counts is how that name is used.
+    CARRIED = "carried"
+    #: Can change a result: trained on, returned, stored on an object, tested in a branch.
+    MATTERS = "matters"
+    #: Only displayed, plotted, measured for its shape, or given to a tracer or exporter.
+    INERT = "inert"
+    #: An expression statement: the value is shown (a notebook cell) or thrown away.
+    DISCARDED = "discarded"
+
+
+#: Calls that only show what they are given, or wait for as long as it says, or need only
+#: its shape (see `_SHAPE_ONLY_APIS`).
+_DISPLAY_CALLS = frozenset(
+    "print display pprint imshow show plot scatter hist bar barh title set_title suptitle "
+    "xlabel ylabel set_xlabel set_ylabel text annotate legend matshow axis savefig "
+    "heatmap histplot kdeplot scatterplot lineplot countplot boxplot pairplot sleep".split()
+)
+_DISPLAY_LIBRARIES = ("matplotlib.", "seaborn.", "plotly.")
+#: Attributes and methods that read a value's shape, never its numbers.
+_SHAPE_ATTRIBUTES = frozenset({"shape", "ndim", "dtype", "device"})
+_SHAPE_METHODS = frozenset({"size", "dim", "numel"})
+#: Calls that turn what they are given into a result, whatever context they sit in:
+#: training, scoring, optimising, updating, appending, saving.
+_RESULT_WORDS = ("fit", "train", "score", "cross_val", "evaluate", "backward", "search", "optimi", "minimize")
+_RESULT_PREFIXES = ("save", "dump", "write", "to_csv", "to_parquet", "to_pickle", "to_json", "to_excel")
+_RESULT_METHODS = frozenset({"step", "update", "append", "extend", "insert", "add", "put", "savetxt", "savez"})
+
+
+#: Libraries whose functions compute a value from their arguments (in-place ones end in `_`).
+_COMPUTING_LIBRARIES = ("numpy.", "torch.", "tensorflow.", "math.")
+
+
+def _computes(qualified: tuple[str, ...], name: str | None) -> bool:
+    """`np.mean(x)`, `torch.matmul(a, b)`: a library computation with no side effect."""
+    return bool(qualified) and bool(name) and not name.endswith("_") and all(
+        q.startswith(_COMPUTING_LIBRARIES) for q in qualified
+    )
+
+
+def _makes_a_result(name: str | None) -> bool:
+    """A call named for training, scoring or storing: what it is given can change a result."""
+    if not name:
+        return False
+    lowered = name.lower()
+    return name in _RESULT_METHODS or lowered.startswith(_RESULT_PREFIXES) or any(word in lowered for word in _RESULT_WORDS)
+
+
+class ValueUses:
+    """Where the values of calls go, in one file: does a random draw, or an estimator, reach
+    anything that can change a result, or is it only displayed, plotted, shape-checked or
+    exported?
+
+    Each statement is read once, when the walk reaches it, with the file's data flow
+    (`self.file.flow`): every call and every variable read gets a `_Use` from where it sits
+    (`plt.imshow(images[i])` makes `i` inert, `model.fit(X)` makes `X` matter, `x = f()`
+    carries `f()` on to `x`). A value carried to a variable matters if any use of the
+    variable, or of the variables computed from it, matters. Shared by the rules of this
+    module through `FileContext.shared`; each rule feeds it the statements it visits, and a
+    statement is read only once.
+    """
+
+    def __init__(self, file) -> None:
+        self._file = file
+        self._read: set[int] = set()
+        self._context: dict[cst.Call, _Use] = {}
+        #: Calls carried to variables: the binding statement whose definitions hold them.
+        self._carried_by: dict[cst.Call, cst.CSTNode] = {}
+        self._bindings: list[cst.CSTNode] = []
+        self._used: set[int] = set()
+        self._matter: set[int] = set()
+        #: Names a function reads from outside itself in a way that may matter: the
+        #: definitions they reach may come later in the file (a notebook's later cell).
+        self._free_names: set[str] = set()
+        self._readers: dict[int, list[Definition]] | None = None
+
+    # -- feeding ------------------------------------------------------------------------
+
+    def statement(self, node: cst.CSTNode) -> None:
+        """Read a small statement (`Expr`, `Assign`, `Return`...)."""
+        if id(node) in self._read:
+            return
+        self._read.add(id(node))
+        if isinstance(node, cst.Expr):
+            self._walk(node.value, _Use.DISCARDED)
+        elif isinstance(node, cst.Assign | cst.AnnAssign | cst.AugAssign):
+            self._binding(node)
+        elif isinstance(node, cst.Return) and node.value is not None:
+            self._walk(node.value, _Use.MATTERS)
+        elif isinstance(node, cst.Raise) and node.exc is not None:
+            self._walk(node.exc, _Use.MATTERS)
+        elif isinstance(node, cst.Assert):
+            self._walk(node.test, _Use.MATTERS)
+
+    def header(self, node: cst.CSTNode) -> None:
+        """Read what a compound statement evaluates: a test, a loop's iterable, a `with` item."""
+        if id(node) in self._read:
+            return
+        self._read.add(id(node))
+        if isinstance(node, cst.If | cst.While):
+            self._walk(node.test, _Use.MATTERS)
+        elif isinstance(node, cst.For):
+            self._bindings.append(node)
+            self._walk(node.iter, _Use.CARRIED, node)
+        elif isinstance(node, cst.WithItem):
+            if node.asname is not None and isinstance(node.asname.name, cst.Name):
+                self._bindings.append(node)
+                self._walk(node.item, _Use.CARRIED, node)
+            else:
+                self._walk(node.item, _Use.MATTERS)
+
+    def _binding(self, node: cst.Assign | cst.AnnAssign | cst.AugAssign) -> None:
+        targets = [target.target for target in node.targets] if isinstance(node, cst.Assign) else [node.target]
+        if node.value is None:
+            return
+        use = _Use.CARRIED if all(self._follows(target) for target in targets) else _Use.MATTERS
+        self._bindings.append(node)
+        self._walk(node.value, use, node)
+        for target in targets:  # `X[idx] = ...`: the index is carried into `X`
+            if isinstance(target, cst.Subscript):
+                for element in target.slice:
+                    self._walk(element.slice, use, node)
+
+    def _follows(self, target: cst.BaseExpression) -> bool:
+        """Whether the data flow follows what is bound to `target`: a name, a tuple of them,
+        or an item of a variable this scope assigned. An attribute (`self.model = ...`) or an
+        item of a parameter stores the value where other code reads it."""
+        if isinstance(target, cst.Name):
+            return True
+        if isinstance(target, cst.Tuple | cst.List):
+            return all(self._follows(element.value) for element in target.elements)
+        if isinstance(target, cst.Subscript):
+            definitions = self._file.flow.definitions(target)
+            return bool(definitions) and all(definition.kind is not Kind.PARAM for definition in definitions)
+        return False
+
+    def _walk(self, root: cst.BaseExpression, use: _Use, binding: cst.CSTNode | None = None) -> None:
+        bound = _names_bound_inside(root)
+        stack = [(root, use)]
+        while stack:
+            node, use = stack.pop()
+            if isinstance(node, cst.Name):
+                if node.value not in bound:
+                    self._read_name(node, use)
+            elif isinstance(node, cst.Call):
+                self._context.setdefault(node, use)
+                if use is _Use.CARRIED and binding is not None:
+                    self._carried_by.setdefault(node, binding)
+                stack.extend(self._call_parts(node, use))
+            elif isinstance(node, cst.Attribute):
+                stack.append((node.value, _Use.INERT if node.attr.value in _SHAPE_ATTRIBUTES else use))
+            elif isinstance(node, cst.Lambda | cst.NamedExpr | cst.Yield | cst.Await):
+                stack.extend((child, _Use.MATTERS) for child in children_of(node))
+            else:
+                stack.extend((child, use) for child in children_of(node))
+
+    def _call_parts(self, call: cst.Call, use: _Use) -> list[tuple[cst.CSTNode, _Use]]:
+        """The receiver and arguments of `call`, with what `call` does with them."""
+        name = callee_name(call.func)
+        qualified = self._file.qualified_names(call.func)
+        receiver = call.func.value if isinstance(call.func, cst.Attribute) else None
+        if _makes_a_result(name):
+            given = taken = _Use.MATTERS
+        elif name in _DISPLAY_CALLS or name in _SHAPE_ONLY_APIS or name == "len" or any(
+            q.startswith(_DISPLAY_LIBRARIES) for q in qualified
+        ):
+            given = taken = _Use.INERT
+        elif name in _SHAPE_METHODS:
+            given, taken = use, _Use.INERT
+        elif self._file.called_function(call) is not None:
+            given = taken = _Use.MATTERS  # the project's own function: not followed
+        elif use is _Use.DISCARDED and (self._calls_a_local_value(call) or _computes(qualified, name)):
+            given = taken = use  # `model(sample)`, `torch.matmul(a, b)` in a cell: shows the output
+        elif use is _Use.DISCARDED:
+            given, taken = _Use.MATTERS, use  # a statement: its arguments serve its side effects
+        else:
+            given = taken = use
+        parts = [(arg.value, given) for arg in call.args]
+        if receiver is not None:
+            parts.append((receiver, taken))
+        return parts
+
+    def _calls_a_local_value(self, call: cst.Call) -> bool:
+        """`model(batch)`: a call of a variable the file assigned (a model, a transform),
+        not of a function whose side effects are unknown."""
+        if not isinstance(call.func, cst.Name):
+            return False
+        definitions = self._file.flow.reaching(call.func.value)
+        return bool(definitions) and all(definition.kind is Kind.ASSIGN for definition in definitions)
+
+    def _read_name(self, name: cst.Name, use: _Use) -> None:
+        if use is not _Use.CARRIED:
+            for definition in self._file.flow.reaching(name.value):
+                self._used.add(id(definition))
+                if use is _Use.MATTERS:
+                    self._matter.add(id(definition))
+        if use in (_Use.CARRIED, _Use.MATTERS) and self._reads_from_outside(name.value):
+            self._free_names.add(name.value)
+
+    def _reads_from_outside(self, name: str) -> bool:
+        scopes = self._file.scopes
+        return len(scopes) > 1 and not any(name in scope.others for scope in scopes[1:])
+
+    # -- questions ----------------------------------------------------------------------
+
+    def matters(self, call: cst.Call, dead_end_matters: Callable[[Definition], bool]) -> bool:
+        """Whether the value of `call` can change a result. A variable nothing reads is
+        judged by `dead_end_matters`; a call in a statement this analysis did not read
+        (a decorator, a default value) matters."""
+        use = self._context.get(call)
+        if use is not _Use.CARRIED:
+            return use is None or use is _Use.MATTERS
+        binding = self._carried_by.get(call)
+        definitions = self._file.flow.defined_by(binding) if binding is not None else []
+        if not definitions:
+            return True
+        return any(
+            self._definition_matters(definition, dead_end_matters)
+            for definition in ancestry(definitions, self._readers_of)
+        )
+
+    def importable(self, definition: Definition) -> bool:
+        """An estimator or split nothing in the file uses matters only where another module
+        may import it: a module-level variable of a Python file. Building an estimator draws
+        nothing; fitting it does."""
+        return self._file.notebook is None and len(definition.scopes) == 1
+
+    def _definition_matters(self, definition: Definition, dead_end_matters: Callable[[Definition], bool]) -> bool:
+        if id(definition) in self._matter or definition.name in self._free_names:
+            return True
+        dead = not self._readers_of(definition) and id(definition) not in self._used
+        return dead and dead_end_matters(definition)
+
+    def _readers_of(self, definition: Definition) -> list[Definition]:
+        """The definitions computed from `definition`."""
+        if self._readers is None:
+            self._readers = {}
+            for node in self._bindings:
+                for later in self._file.flow.defined_by(node):
+                    for source in later.sources:
+                        self._readers.setdefault(id(source), []).append(later)
+        return self._readers.get(id(definition), [])
+
+
+def _names_bound_inside(expr: cst.BaseExpression) -> set[str]:
+    """Names a comprehension or lambda inside `expr` binds for itself."""
+    bound: set[str] = set()
+    for node in descendants(expr):
+        if isinstance(node, cst.ListComp | cst.SetComp | cst.GeneratorExp | cst.DictComp):
+            clause = node.for_in
+            while clause is not None:
+                bound.update(name.value for name in target_names(clause.target))
+                clause = clause.inner_for_in
+        elif isinstance(node, cst.Lambda):
+            bound.update(param.name.value for param in parameters(node.params))
+    return bound
+
+
+class _FollowsValues(Rule):
+    """A rule that asks `ValueUses` where values go: it feeds it every statement."""
+
+    uses_dataflow = True
+
+    def __init__(self, file, options) -> None:
+        super().__init__(file, options)
+        self.uses = file.shared(ValueUses)
+
+    def visit_SimpleStatementLine(self, node: cst.SimpleStatementLine) -> None:
+        for statement in node.body:
+            self.uses.statement(statement)
+
+    def visit_SimpleStatementSuite(self, node: cst.SimpleStatementSuite) -> None:
+        for statement in node.body:
+            self.uses.statement(statement)
+
+    def visit_If(self, node: cst.If) -> None:
+        self.uses.header(node)
+
+    def visit_While(self, node: cst.While) -> None:
+        self.uses.header(node)
+
+    def visit_For(self, node: cst.For) -> None:
+        self.uses.header(node)
+
+    def visit_WithItem(self, node: cst.WithItem) -> None:
+        self.uses.header(node)
+
+
+class UnseededRandom(_FollowsValues):
     """
     A program (a script, a notebook, or a module that draws random numbers at import time)
     draws from a library's global random number generator, but never seeds that library
@@ -150,7 +445,13 @@ class UnseededRandom(Rule):
         "(`generator.manual_seed(0)`) seed only that object and do not count; a decorator named "
         "for seeding (`@random_seed`) counts like such a helper. A draw written "
         "straight into text (an f-string, `str(...)`, `\"...\".format(...)`) makes a name, "
-        "such as a unique bucket, and is not reported."
+        "such as a unique bucket, and is not reported. Nor is a draw whose value, followed "
+        "through the file's assignments, only reaches display, plotting, shape checks "
+        "(`.shape`, `.size()`, `len`), tracing or export (`print`, `plt.imshow`, "
+        "`torch.onnx.export`), a notebook cell's shown value or `time.sleep`: it changes no "
+        "result. Values passed to the project's own functions, returned, stored on an object, "
+        "tested in a branch or left unread count as mattering, so a draw only a project "
+        "plotting helper receives is still reported."
     )
 
     def __init__(self, file, options) -> None:
@@ -171,6 +472,7 @@ class UnseededRandom(Rule):
         self.deferred = DeferredSeeding(self.file, self.seed_functions)
 
     def visit_If(self, node: cst.If) -> None:
+        super().visit_If(node)
         if self.file.in_module_scope and is_main_guard(node.test):
             self.is_program = True
 
@@ -226,11 +528,11 @@ class UnseededRandom(Rule):
         if call in self.shape_only_calls:
             return False
         variable = self.assigned_to.get(call)
-        if variable is None:
-            return True
-        return variable not in self.shape_only_names and not any(
-            part in variable.lower() for part in _DUMMY_NAME_PARTS
-        )
+        if variable is not None and (
+            variable in self.shape_only_names or any(part in variable.lower() for part in _DUMMY_NAME_PARTS)
+        ):
+            return False
+        return _draw_matters(self.uses, call)
 
     def end_file(self) -> None:
         if not (self.is_program or self.file.notebook is not None):
@@ -248,6 +550,15 @@ class UnseededRandom(Rule):
                 f"`{name}` draws from {title}'s global random generator, which this program "
                 f"never seeds; call {seed_call} at start-up or use {generator}",
             )
+
+
+def _draw_matters(uses: ValueUses, call: cst.Call) -> bool:
+    """Whether what a draw returns (or shuffles in place) can change a result. A drawn
+    value stored in a variable nothing reads is taken to matter: another module may import
+    it, and the draw moves the generator on for every later one."""
+    if callee_name(call.func) == "shuffle":
+        return True
+    return uses.matters(call, lambda definition: True)
 
 
 def _makes_text(call: cst.Call) -> bool:
@@ -278,7 +589,7 @@ _RANDOM_WHEN_SHUFFLED = frozenset({"KFold", "StratifiedKFold", "GroupKFold", "St
 _RANDOM_SOLVERS = frozenset({"sag", "saga", "liblinear"})
 
 
-class MissingRandomState(Rule):
+class MissingRandomState(_FollowsValues):
     """
     A scikit-learn function or estimator that draws random numbers is called without
     `random_state`, or with `random_state=None`: `train_test_split`, the shuffling
@@ -346,22 +657,20 @@ class MissingRandomState(Rule):
         "A file that calls `np.random.seed(...)` is taken to control scikit-learn's randomness "
         "through NumPy's global generator, and is not reported. `SVC(probability=True)` is "
         "reported only in a file that asks for probabilities (`predict_proba`, "
-        "`predict_log_proba`): its `predict` does not depend on the draw."
+        "`predict_log_proba`): its `predict` does not depend on the draw. An estimator or "
+        "split whose value, followed through the file's assignments, never reaches a fit, "
+        "a score, a search, a project function or a return (one only printed, asked for "
+        "`get_params`, or put in a dict nothing trains) is not reported, except as a "
+        "module-level variable of a Python file, which another module may import."
     )
 
     def __init__(self, file, options) -> None:
         super().__init__(file, options)
         self.candidates: list[tuple[cst.Call, str]] = []
         self.numpy_seeded = False
-        #: Calls whose object is discarded (`Estimator(...)` as a statement, to display it).
-        self.discarded: set[cst.Call] = set()
         self.assigned_to: dict[cst.Call, str] = {}
         #: Variables given a random_state later, through `set_params(random_state=...)`.
         self.seeded_later: set[str] = set()
-
-    def visit_Expr(self, node: cst.Expr) -> None:
-        if isinstance(node.value, cst.Call):
-            self.discarded.add(node.value)
 
     def visit_Assign(self, node: cst.Assign) -> None:
         name = assigned_name(node)
@@ -379,7 +688,7 @@ class MissingRandomState(Rule):
                 self.numpy_seeded = True
             elif name.startswith("sklearn."):
                 problem = _random_state_problem(name.rsplit(".", 1)[-1], node)
-                if problem and node not in self.discarded:
+                if problem:
                     self.candidates.append((node, problem))
                 return
 
@@ -390,7 +699,7 @@ class MissingRandomState(Rule):
         for call, problem in self.candidates:
             if keyword_literal(call, "probability") is True and not probabilities:
                 continue  # SVC's `predict` uses the decision function; only probabilities are drawn
-            if self.assigned_to.get(call) not in self.seeded_later:
+            if self.assigned_to.get(call) not in self.seeded_later and self.uses.matters(call, self.uses.importable):
                 self.report(call.func, problem)
 
 
@@ -594,7 +903,7 @@ def _has_seed(call: cst.Call) -> bool:
     return value is not None and not is_none(value)
 
 
-class SeedAfterUse(Rule):
+class SeedAfterUse(_FollowsValues):
     """
     A library's global generator is seeded, but only after the program has already drawn
     from it: the draws made before the seed change on every run. Execution order is
@@ -677,7 +986,10 @@ class SeedAfterUse(Rule):
         "Only calls to functions defined in the same file are followed, and branches and loops "
         "are read in source order. Methods and functions called from outside the file (a "
         "framework's callbacks, `fire.Fire(main)`) are not followed, so seeds and draws in them "
-        "are not ordered."
+        "are not ordered. A draw that is only displayed, plotted or shape-checked (see "
+        "MLS101) is not reported. A function that draws and seeds from its own parameter "
+        "(`def plot_sample(data, seed=None): np.random.seed(seed)`) seeds for its own draws: "
+        "calling it does not make an earlier draw late, even one inside the caller."
     )
 
     def __init__(self, file, options) -> None:
@@ -728,7 +1040,7 @@ class SeedAfterUse(Rule):
         qualified = self.file.qualified_names(node.func)
         event = classify(qualified, node, self.seed_functions, decide=False)
         if isinstance(event, Seeding):
-            events.append(("seed", event.libraries, node))
+            events.append(("seed", event.libraries, node, self._seeds_from_a_parameter(node)))
         elif isinstance(event, Draw):
             events.append(("draw", event.library, node, event.name))
         elif event is UNDECIDED and not qualified and isinstance(node.func, cst.Name):
@@ -736,6 +1048,12 @@ class SeedAfterUse(Rule):
         elif event is UNDECIDED:
             self.deferred.note(node)
             events.append(("deferred", node))
+
+    def _seeds_from_a_parameter(self, call: cst.Call) -> bool:
+        """`np.random.seed(seed)` in a function taking `seed`: each caller picks the seed."""
+        if self.current is None or not call.args or not isinstance(call.args[0].value, cst.Name):
+            return False
+        return any(param.name.value == call.args[0].value.value for param in parameters(self.current.params))
 
     def _trace(self, events: list[tuple], calling: tuple[str, ...] = ()) -> list[tuple]:
         """The seeds and draws of `events` that can matter, in execution order, entering the
@@ -750,23 +1068,27 @@ class SeedAfterUse(Rule):
         seeded: set[str] = set()
         for event in events:
             for step in self._steps(event, calling):
-                if step[0] == "seed":
+                if step[0] in ("seed", "reseed"):
                     fresh = step[1] - seeded
                     if fresh:
-                        trace.append(("seed", fresh, step[2]))
+                        trace.append((step[0], fresh, *step[2:]))
                         seeded |= fresh
-                elif step[1] not in seeded and step[1] not in drawn:
+                elif step[1] not in seeded and step[1] not in drawn and _draw_matters(self.uses, step[2]):
                     trace.append(step)
                     drawn.add(step[1])
         return trace
 
     def _steps(self, event: tuple, calling: tuple[str, ...]) -> list[tuple]:
         """`event` itself, the trace of the local function it calls (none if recursive), or
-        what a call into the project's other modules does."""
+        what a call into the project's other modules does.
+
+        A function that draws and seeds from its own parameter (`def plot_sample(data,
+        seed=None): np.random.seed(seed); ...`) reseeds for its own draws: its seeds are
+        "reseed" events, which cover later draws but do not make earlier ones late."""
         if event[0] == "deferred":
             decided = self.deferred.event(event[1])
             if isinstance(decided, Seeding):
-                return [("seed", decided.libraries, event[1])]
+                return [("seed", decided.libraries, event[1], False)]
             return [("draw", decided.library, event[1], decided.name)] if isinstance(decided, Draw) else []
         if event[0] != "call":
             return [event]
@@ -774,7 +1096,10 @@ class SeedAfterUse(Rule):
         if name not in self.function_events or name in calling:
             return []
         if name not in self.traces:
-            self.traces[name] = self._trace(self.function_events[name], (*calling, name))
+            trace = self._trace(self.function_events[name], (*calling, name))
+            # Its own seeds from a parameter: a reseed if it draws, else a seeding helper's.
+            kind = "reseed" if any(found[0] == "draw" for found in self.function_events[name]) else "seed"
+            self.traces[name] = [(kind, *step[1:3], False) if step[0] == "seed" and step[3] else step for step in trace]
         return self.traces[name]
 
     def end_file(self) -> None:
@@ -784,9 +1109,9 @@ class SeedAfterUse(Rule):
         seeded: set[str] = set()
         early: dict[str, tuple] = {}  # library -> its first draw before any seed
         for event in self._trace(self.module_events):
-            if event[0] == "seed":
+            if event[0] in ("seed", "reseed"):
                 for library in event[1] - seeded:
-                    if library in early:
+                    if library in early and event[0] == "seed":
                         self._report(early.pop(library), event[2])
                 seeded |= event[1]
             elif event[1] not in seeded:
