@@ -285,6 +285,45 @@ def test_coercion_with_errors_raise_or_returned_to_the_caller_is_left_alone():
     )
 
 
+def test_coercing_what_a_model_predicted_is_serialisation_not_parsing():
+    assert not lint(
+        """
+        import pandas as pd
+
+        def respond(model, encoder, payload):
+            rows = pd.DataFrame(payload["instances"])
+            proba = model.predict_proba(rows)
+            scores = pd.DataFrame(proba, columns=model.classes_)
+            scores = scores.apply(pd.to_numeric, errors="coerce")
+            labels = pd.to_numeric(model.predict(rows), errors="coerce")
+            embedded = pd.to_numeric(pd.Series(encoder.transform(rows)[:, 0]), errors="coerce")
+            return {"scores": scores.to_dict("records"), "labels": labels.tolist(), "e": embedded.tolist()}
+        """,
+        "MLS302",
+    )
+
+
+def test_coercing_request_data_or_loaded_columns_next_to_predictions_is_reported():
+    findings = lint(
+        """
+        import pandas as pd
+
+        def respond(model, payload):
+            rows = pd.DataFrame(payload["instances"])
+            rows["age"] = pd.to_numeric(rows["age"], errors="coerce")
+            return model.predict(rows).tolist()
+
+        history = pd.read_csv("history.csv")
+        history["predicted"] = model.predict(history[["age", "income"]])
+        history["income"] = pd.to_numeric(history["income"], errors="coerce")
+        grouped = history.groupby("predicted")["income"].transform("mean")
+        grouped = pd.to_numeric(grouped, errors="coerce")
+        """,
+        "MLS302",
+    )
+    assert lines(findings) == [5, 10, 12]
+
+
 def test_skipping_bad_lines_with_the_old_and_the_new_option():
     findings = lint(
         """

@@ -69,8 +69,8 @@ def test_metrics_resolve_through_aliases_and_local_imports():
     from sklearn.metrics import accuracy_score as acc_fn, mean_squared_error
 
     def test_quality(y_true, y_pred):
-        assert acc_fn(y_true, y_pred) == 0.93
-        assert mean_squared_error(y_true, y_pred) == 0.0123
+        assert acc_fn(y_true, y_pred) == 0.9314
+        assert mean_squared_error(y_true, y_pred) == 0.01234
 
     def test_spread(values):
         import numpy as numerics
@@ -86,11 +86,11 @@ def test_values_are_followed_through_assignments_and_arithmetic():
     def test_adversarial_accuracy(classifier, x_test, y_test):
         predictions = np.argmax(classifier.predict(x_test), axis=1)
         accuracy = np.sum(predictions == y_test) / len(y_test)
-        assert accuracy == 0.87
-        assert accuracy * 100 == 87.3
+        assert accuracy == 0.8731
+        assert accuracy * 100 == 87.31
         total = 0.0
         total += np.mean(predictions)
-        assert total == 0.41
+        assert total == 0.4142
     """
     assert lines(code) == [6, 7, 10]
 
@@ -260,11 +260,11 @@ def test_a_value_written_in_another_test_does_not_hide_this_one():
 
     def test_mocked(x):
         model = mock.Mock()
-        model.predict.return_value = 0.61
-        assert model.predict(x) == 0.61
+        model.predict.return_value = 0.6137
+        assert model.predict(x) == 0.6137
 
     def test_real(model, x):
-        assert np.mean(model.predict(x)) == 0.61
+        assert np.mean(model.predict(x)) == 0.6137
     """
     assert lines(code) == [10]
 
@@ -295,3 +295,36 @@ def test_notebooks_under_tests_are_checked():
     for path, expected in (("tests/test_report.ipynb", [(2, 1)]), ("notebooks/report.ipynb", [])):
         result = lint_notebook(path, notebook, [rule], {rule: {}})
         assert [(f.cell, f.span.line) for f in result.findings] == expected
+
+
+def test_chosen_and_exactly_reachable_expectations_are_not_golden_values():
+    code = """
+    import numpy as np
+
+    def test_accuracy_on_a_hundred_samples(classifier, x_test, y_test):
+        correct = np.sum(classifier.predict(x_test) == y_test)
+        accuracy = correct / 100.0
+        assert accuracy == 0.97
+
+    def test_mean_of_chosen_scores():
+        assert np.mean([0.2, 0.4, 0.6, 0.8, 1.0, 0.6]) == 0.6
+        assert np.std([1.0, 1.0]) == 0e0
+        assert np.mean([1.0, 2.0, 3.0, 4.0]) * 1e-3 == 2.5e-3
+        assert np.mean([0.12, 0.13]) == 0.125
+    """
+    assert lines(code) == []
+
+
+def test_golden_values_copied_from_output_are_reported():
+    code = """
+    from sklearn.linear_model import Ridge
+    from sklearn.metrics import r2_score
+
+    def test_regression_is_stable(X, y):
+        model = Ridge(alpha=1.0).fit(X, y)
+        assert model.predict(X[:1])[0] == 12.845993046410157
+        assert r2_score(y, model.predict(X)) == 0.8731
+        assert r2_score(y, model.predict(X)) == -8.731e-1
+        assert r2_score(y, model.predict(X)) == 0.873
+    """
+    assert lines(code) == [6, 7, 8]

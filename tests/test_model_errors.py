@@ -167,6 +167,74 @@ def test_searching_for_the_first_loadable_candidate_is_fine():
     assert findings == []
 
 
+def test_batch_scoring_that_only_prints_and_returns_nothing_is_reported():
+    findings = lint(
+        """
+        import joblib
+        import pandas as pd
+
+        def init():
+            global model
+            model = None
+            try:
+                model = joblib.load("outputs/fraud_model.pkl")
+            except Exception as error:
+                print("loading failed", error)
+
+        def run(mini_batch):
+            try:
+                frame = pd.read_json(mini_batch)
+                return model.predict(frame).tolist()
+            except Exception as error:
+                print(error)
+        """,
+        "MLS422",
+    )
+    assert lines(findings) == [9, 16]
+    assert "fails to load" in findings[0].message
+    assert "fails to predict" in findings[1].message
+
+
+def test_fallback_values_supplied_around_the_try_are_decisions():
+    assert not lint(
+        """
+        import logging
+
+        def churn_risk(model, features):
+            risk = 0.5
+            try:
+                risk = float(model.predict_proba([features])[0, 1])
+            except Exception as error:
+                print("scoring failed, neutral risk:", error)
+            return risk
+
+        def sentiment(classifier, text):
+            try:
+                return classifier.predict([text])[0]
+            except Exception as error:
+                print(error)
+            return "neutral"
+        """,
+        "MLS422",
+    )
+
+
+def test_calls_given_a_model_act_on_it_and_are_not_model_calls():
+    assert not lint(
+        """
+        def export(accelerator, model, output_dir, tokenizer=None):
+            try:
+                unwrapped = accelerator.unwrap_model(model)
+                unwrapped.save_pretrained(output_dir)
+                if tokenizer is not None:
+                    tokenizer.save_pretrained(output_dir)
+            except Exception as error:
+                print("could not save the artifacts:", error)
+        """,
+        "MLS422",
+    )
+
+
 def test_calls_in_a_function_defined_in_the_try_body_do_not_count():
     findings = lint(
         """

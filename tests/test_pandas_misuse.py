@@ -103,22 +103,105 @@ def test_chained_assignment_ignores_single_indexers_and_containers_of_frames():
     )
 
 
-def test_slice_written_without_copy_is_reported_once_per_slice():
+def test_slice_written_without_copy_is_reported_once_when_its_frame_is_used_again():
     findings = lint(
         """
         import pandas as pd
-        from sklearn.model_selection import train_test_split
 
         def add_targets(frame: pd.DataFrame):
             features = frame[["age", "income"]]
             features["age"] = features["age"].clip(0, 100)
             features["income"] = features["income"].fillna(0)
-            return features
+            return frame.join(features, rsuffix="_clean")
         """,
         "MLS322",
     )
-    assert lines(findings) == [6]
+    assert lines(findings) == [5]
     assert "`features` is a slice of `frame`" in findings[0].message
+    assert "used again" in findings[0].message
+
+
+def test_slice_write_counts_a_frame_still_the_same_after_column_writes():
+    findings = lint(
+        """
+        import pandas as pd
+
+        visits = pd.read_csv("visits.csv")
+        mobile = visits[visits.device == "mobile"]
+        mobile["weight"] = 2.0
+        visits["weight"] = 1.0
+        visits.to_parquet("weighted.parquet")
+        """,
+        "MLS322",
+    )
+    assert lines(findings) == [5]
+
+
+def test_slice_of_a_frame_never_used_again_is_not_reported():
+    assert not lint(
+        """
+        import pandas as pd
+        from sklearn.linear_model import Ridge
+
+        def fit_prices(listings: pd.DataFrame):
+            X = listings[["rooms", "area", "age"]]
+            X["area"] = X["area"].clip(upper=500)
+            X["log_area"] = X["area"].apply(lambda a: a ** 0.5)
+            y = X.pop("age")
+            return Ridge().fit(X, y)
+
+        houses = pd.read_csv("houses.csv")
+        recent = houses[houses.year > 2015]
+        recent["decade"] = recent.year // 10
+        recent.to_csv("recent.csv")
+        """,
+        "MLS322",
+    )
+
+
+def test_whole_frame_slice_is_not_a_copy_and_is_always_reported():
+    findings = lint(
+        """
+        import pandas as pd
+
+        raw = pd.read_csv("sensor.csv")
+        clean = raw[:]
+        clean["temp"] = clean["temp"].clip(-40, 60)
+        clean["humidity"] = clean["humidity"] / 100
+        clean.to_csv("clean.csv")
+        """,
+        "MLS322",
+    )
+    assert lines(findings) == [5]
+    assert "is not a copy of `raw`" in findings[0].message
+
+
+def test_a_dict_of_sheets_is_not_a_frame():
+    assert not lint(
+        """
+        import pandas as pd
+
+        workbook = pd.read_excel("budget.xlsx", sheet_name=None)
+        for sheet in workbook:
+            workbook[sheet]["total"] = workbook[sheet].sum(axis=1)
+        quarters = pd.read_excel("budget.xlsx", ["Q1", "Q2"])
+        quarters["Q1"]["total"] = 0
+        """,
+        "MLS322",
+    )
+
+
+def test_chained_write_into_a_frame_read_from_one_sheet_is_reported():
+    findings = lint(
+        """
+        import pandas as pd
+
+        budget = pd.read_excel("budget.xlsx", sheet_name="Q1")
+        budget["total"][budget["total"] < 0] = 0
+        """,
+        "MLS322",
+    )
+    assert lines(findings) == [4]
 
 
 def test_copied_slices_and_slices_rebound_to_their_frame_are_not_reported():
@@ -152,6 +235,7 @@ def test_a_frame_cleaned_step_by_step_is_still_known_to_be_pandas():
         users = users.rename(columns={"yrs": "years"})
         adults = users[users.age >= 18]
         adults["segment"] = "adult"
+        print(users.segment.value_counts())
         """,
         "MLS322",
     )

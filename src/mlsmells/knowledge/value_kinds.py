@@ -150,6 +150,8 @@ class ValueKinds:
         func = call.func
         qualified = self._file.qualified_names(func, scopes)
         if qualified:
+            if "pandas.read_excel" in qualified and _reads_many_sheets(call):
+                return None  # a dict of frames, one per sheet
             kind = _agreed(constructed_kind(name) for name in qualified)
             return kind if kind is not None else self._returned_kind(call, scopes)
         if isinstance(func, cst.Attribute):
@@ -280,6 +282,16 @@ def _assigned_to_self(owner: cst.ClassDef) -> dict[str, list[cst.BaseExpression]
             if isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name) and target.value.value == "self":
                 found.setdefault(target.attr.value, []).append(node.value)
     return found
+
+
+def _reads_many_sheets(call: cst.Call) -> bool:
+    """`pd.read_excel(path, sheet_name=None)` or with a list of sheets returns a dict of
+    DataFrames, not a DataFrame: `sheets[name]` is a dict lookup."""
+    sheet = next((arg.value for arg in call.args if arg.keyword is not None and arg.keyword.value == "sheet_name"), None)
+    positional = [arg.value for arg in call.args if arg.keyword is None and not arg.star]
+    if sheet is None and len(positional) > 1:
+        sheet = positional[1]
+    return isinstance(sheet, cst.List | cst.Tuple) or (isinstance(sheet, cst.Name) and sheet.value == "None")
 
 
 def _agreed(kinds: Iterable[ValueKind | None]) -> ValueKind | None:

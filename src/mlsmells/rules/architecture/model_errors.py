@@ -103,6 +103,8 @@ class _Try:
     """A `try` being walked: its first model call, while the walk is in its body."""
 
     depth: int
+    #: The statements of the block the `try` sits in: what comes before and after it.
+    block: tuple[cst.BaseStatement, ...] = ()
     in_body: bool = True
     model_call: cst.Call | None = None
     action: str = ""
@@ -129,7 +131,12 @@ class SwallowedModelError(Rule):
 
     Handlers that catch a specific exception (`except FileNotFoundError:`), log
     (`logger.exception(...)`), re-raise, return or assign a fallback, or set a flag are
-    not reported: they decide what a failure means.
+    not reported: they decide what a failure means. Nor is a handler that only prints when
+    the code around the `try` supplies the fallback: a value other than None assigned
+    before the `try` to a name the `try` assigns (`score = 0.5`, then
+    `try: score = model.predict_proba(x)[0, 1]`), or a `return` of a value right after it.
+    A call given a model (`unwrap_model(model)`, `export(model)`) acts on the model and
+    is not a model call.
     """
 
     code = "MLS422"
@@ -211,7 +218,9 @@ class SwallowedModelError(Rule):
         "without logging are not reported, nor is a loop that returns the first candidate that "
         "loads and continues past the others. Loops that try many models or hyperparameters and "
         "skip the ones that fail (`except Exception: continue`) are reported: catching the errors "
-        "expected (`ValueError`, `LinAlgError`) keeps the unexpected ones visible."
+        "expected (`ValueError`, `LinAlgError`) keeps the unexpected ones visible. A default "
+        "assigned before the `try` or a value returned after it counts as a deliberate fallback "
+        "whatever that value is, as long as it is not None."
     )
 
     def __init__(self, file, options) -> None:
@@ -226,6 +235,17 @@ class SwallowedModelError(Rule):
         self.opened: list[str] = []
         #: Functions the module defines: `median_model(df)` runs code, not a held model.
         self.defined = {s.name.value for s in file.module.body if isinstance(s, cst.FunctionDef)}
+        #: The statements of the blocks being walked, innermost last.
+        self.blocks: list[tuple[cst.BaseStatement, ...]] = []
+
+    def visit_Module(self, node: cst.Module) -> None:
+        self.blocks.append(tuple(node.body))
+
+    def visit_IndentedBlock(self, node: cst.IndentedBlock) -> None:
+        self.blocks.append(tuple(node.body))
+
+    def leave_IndentedBlock(self, node: cst.IndentedBlock) -> None:
+        self.blocks.pop()
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         self.functions += 1
@@ -256,7 +276,7 @@ class SwallowedModelError(Rule):
         self.opened.pop()
 
     def visit_Try(self, node: cst.Try) -> None:
-        self.tries.append(_Try(self.functions))
+        self.tries.append(_Try(self.functions, self.blocks[-1] if self.blocks else ()))
 
     def visit_ExceptHandler(self, node: cst.ExceptHandler) -> None:
         self.tries[-1].in_body = False
@@ -274,7 +294,7 @@ class SwallowedModelError(Rule):
 
     def leave_Try(self, node: cst.Try) -> None:
         frame = self.tries.pop()
-        if frame.model_call is None:
+        if frame.model_call is None or _fallback_around(node, frame.block):
             return
         for handler in node.handlers:
             silence = self._silence(handler) if self._catches_everything(handler) else None
@@ -309,8 +329,13 @@ class SwallowedModelError(Rule):
         if isinstance(call.func, cst.Attribute) and method in _MODEL_METHODS:
             return _MODEL_METHODS[method] if self._is_model(call.func.value) else None
         if not names and _calls_held_model(call.func) and callee_name(call.func) not in self.defined:
-            return "predict"
+            return None if self._given_a_model(call) else "predict"
         return None
+
+    def _given_a_model(self, call: cst.Call) -> bool:
+        """`unwrap_model(model)`, `accelerator.unwrap_model(self.model)`: a call given a model
+        does something to it; a model is given data."""
+        return any(self._is_model(arg.value) for arg in call.args if not isinstance(arg.value, cst.Call))
 
     def _is_model(self, receiver: cst.BaseExpression) -> bool:
         if isinstance(receiver, cst.Call):
@@ -364,6 +389,46 @@ def _calls_held_model(func: cst.BaseExpression) -> bool:
     name = dotted_name(func)
     parts = name.rsplit(".", 1)[-1].split("_") if name else [""]
     return parts[-1] == "model" and len(parts) <= 3 and parts[0] not in _VERBS
+
+
+def _fallback_around(node: cst.Try, block: tuple[cst.BaseStatement, ...]) -> bool:
+    """Whether the code around a `try` supplies a value when it fails: a default assigned
+    before it to a name the `try` assigns, or a `return` of a value right after it."""
+    if node not in block:
+        return False
+    position = block.index(node)
+    following = block[position + 1] if position + 1 < len(block) else None
+    if following is not None and any(_returns_value(small) for small in _simple(following)):
+        return True
+    assigned = {name for statement in node.body.body for name, _ in _assignments(statement)}
+    return any(
+        name in assigned and not _is_none(value)
+        for statement in block[:position]
+        for name, value in _assignments(statement)
+    )
+
+
+def _simple(statement: cst.BaseStatement) -> tuple[cst.BaseSmallStatement, ...]:
+    return tuple(statement.body) if isinstance(statement, cst.SimpleStatementLine) else ()
+
+
+def _assignments(statement: cst.BaseStatement) -> list[tuple[str, cst.BaseExpression]]:
+    """The names a simple statement assigns (`score = 0.5`, `self.model = m`), with their values."""
+    found = []
+    for small in _simple(statement):
+        if isinstance(small, cst.Assign):
+            found.extend((name, small.value) for target in small.targets if (name := dotted_name(target.target)))
+        elif isinstance(small, cst.AnnAssign) and small.value is not None and (name := dotted_name(small.target)):
+            found.append((name, small.value))
+    return found
+
+
+def _returns_value(statement: cst.BaseSmallStatement) -> bool:
+    return isinstance(statement, cst.Return) and statement.value is not None and not _is_none(statement.value)
+
+
+def _is_none(value: cst.BaseExpression) -> bool:
+    return isinstance(value, cst.Name) and value.value == "None"
 
 
 def _leaves_on_success(node: cst.Try) -> bool:

@@ -28,6 +28,7 @@ from mlsmells.knowledge.data_origins import (
     training_data,
     validating_name,
 )
+from mlsmells.knowledge.ml_api import PREDICTION_METHODS, method_call
 from mlsmells.knowledge.value_kinds import PANDAS, ValueKinds
 from mlsmells.rule import Rule
 
@@ -329,6 +330,8 @@ NULL_HANDLING = frozenset(
         "ffill", "bfill", "count", "info",
     }
 )
+#: Methods whose result a model computed: numbers by construction.
+MODEL_OUTPUTS = PREDICTION_METHODS | {"transform", "inverse_transform", "predict_on_batch"}
 #: pandas readers whose bad-line options drop rows.
 _READERS = frozenset(f"pandas.{name}" for name in ("read_csv", "read_table", "read_fwf"))
 
@@ -339,7 +342,9 @@ class SilentDataCoercion(Rule):
     or `pd.to_timedelta` called with `errors="coerce"` (directly or through
     `df.apply(pd.to_numeric, errors="coerce")`) and assigned to a variable that nothing
     afterwards checks for nulls: no `isna`/`notna`/`dropna`/`fillna`/`count`/`info` on it
-    or on anything derived from it, no `assert` or raising `if` about it. And
+    or on anything derived from it, no `assert` or raising `if` about it; unless what it
+    coerces is a model's output (`predict`, `predict_proba`, `transform`, or a frame built
+    from one), which is numeric by construction. And
     `pd.read_csv`/`read_table`/`read_fwf` told to skip malformed lines with
     `on_bad_lines="skip"`, or `error_bad_lines=False` with `warn_bad_lines=False` (alone,
     `error_bad_lines=False` still warns about each line it skips). And a blanket `frame.dropna()` or
@@ -414,7 +419,11 @@ class SilentDataCoercion(Rule):
     )
     limitations = (
         "A coercion whose result is returned or passed on without being assigned is not "
-        "reported: the caller may check it. Any later look at the nulls of the result "
+        "reported: the caller may check it. Coercing what a model computed (the output of "
+        "`predict`, `predict_proba`, `transform`, or a frame built from it, with nothing loaded "
+        "from a file on the way) is not reported: those values are numbers by construction and "
+        "the coercion only prepares a response; a frame holding both loaded columns and "
+        "predictions is still reported. Values of unknown origin are reported. Any later look at the nulls of the result "
         "(`isna`, `dropna`, `fillna`, `count`, `info`) counts as a check, even a `fillna` that "
         "hides them as silently; imputers (`SimpleImputer`) are not recognised as handling them. "
         "A blanket `dropna()`/`fillna(0)` is accepted once the nulls of the frame, or of any frame "
@@ -489,8 +498,54 @@ class SilentDataCoercion(Rule):
             return
         if node in self.handled_calls:
             return
-        if self.assigning:
+        if self.assigning and not self._model_output(self._coerced(node)):
             self.assigning[-1].append(coerce)
+
+    def _coerced(self, call: cst.Call) -> cst.BaseExpression | None:
+        """What a coercion parses: `s` in `pd.to_numeric(s, ...)` and `df.apply(pd.to_numeric, ...)`."""
+        if COERCING_PARSERS.intersection(self.file.qualified_names(call.func)):
+            positional = [arg.value for arg in call.args if arg.keyword is None and not arg.star]
+            return positional[0] if positional else _keyword_value(call, "arg")
+        return call.func.value if isinstance(call.func, cst.Attribute) else None
+
+    def _model_output(self, values: cst.BaseExpression | None) -> bool:
+        """Whether the coerced values are what a model computed (`predict`, `predict_proba`,
+        `transform` outputs, or frames built from them) and nothing loaded: numbers by
+        construction, whose coercion is serialisation, not parsing data read from outside."""
+        if values is None:
+            return False
+        if self._predicts(values, self.file.scopes):
+            return True
+        names = data_names(values)
+        sources = [d for d in self.file.flow.sources(values) if d.name in names]
+        predicted = loaded = False
+        for definition in data_ancestry(sources, stop=self._made_by_model):
+            if self._made_by_model(definition):
+                predicted = True
+            elif loader_call(self.file, definition) is not None:
+                loaded = True
+        return predicted and not loaded
+
+    def _made_by_model(self, definition: Definition) -> bool:
+        """`proba = model.predict_proba(X)`, `out = pd.DataFrame(clf.predict(X), columns=...)`."""
+        return (
+            definition.kind is Kind.ASSIGN
+            and definition.value is not None
+            and self._predicts(definition.value, definition.scopes)
+        )
+
+    def _predicts(self, expr: cst.BaseExpression, scopes) -> bool:
+        """Whether `expr` calls a model's prediction method (a pandas `transform` is not one)."""
+        stack: list[cst.CSTNode] = [expr]
+        while stack:
+            node = stack.pop()
+            if isinstance(node, cst.Lambda):
+                continue
+            if isinstance(node, cst.Call) and method_call(node, MODEL_OUTPUTS):
+                if not self.kinds.holds(node.func.value, PANDAS, scopes):
+                    return True
+            stack.extend(node.children)
+        return False
 
     def _parses(self, call: cst.Call) -> bool:
         """`pd.to_numeric(...)`, or `frame.apply(pd.to_numeric, ...)`."""

@@ -13,6 +13,7 @@ import libcst as cst
 
 from mlsmells.engine.calls import has_double_star, keyword_arg, keyword_literal
 from mlsmells.engine.dataflow import Kind
+from mlsmells.engine.names import target_names
 from mlsmells.findings import Family, Severity
 from mlsmells.knowledge.value_kinds import PANDAS, ValueKinds
 from mlsmells.rule import Rule
@@ -369,11 +370,14 @@ _INDEXERS = frozenset({"loc", "iloc", "at", "iat"})
 
 class ChainedAssignment(Rule):
     """
-    A write through chained indexing on a pandas object, which may land in a temporary copy
+    A write through chained indexing on a pandas object, which lands in a temporary copy
     instead of the frame: `df["price"][0] = v`, `df.loc[mask]["price"] = v`,
-    `df["price"].iloc[0] = v`; and a write into a slice taken from a frame without
-    `.copy()`: `cheap = df[df.price < 10]` then `cheap["label"] = 1`. Slices assigned back
-    to the frame's own name (`df = df[mask]`) are not reported: the original is gone.
+    `df["price"].iloc[0] = v`. And a write into a slice taken from a frame without
+    `.copy()` when the original frame is read again after the write, so its author may
+    expect it to have changed: `cheap = df[df.price < 10]`, `cheap["label"] = 1`, then
+    `df.groupby("label")`. A "copy" taken as `df[:]` (or `df.loc[:]`) is reported at its
+    first write whatever follows: it is not a copy. Slices assigned back to the frame's own
+    name (`df = df[mask]`) are not reported: the original is gone.
     """
 
     code = "MLS322"
@@ -381,7 +385,7 @@ class ChainedAssignment(Rule):
     family = Family.DATA
     severity = Severity.WARNING
     precision = "high"
-    summary = "A value is written through chained indexing, or into an uncopied slice of a DataFrame."
+    summary = "A value is written through chained indexing, or into an uncopied slice of a DataFrame that is used again."
     challenges = ("ZHANG22-3",)
     required_modules = _PANDAS
     uses_dataflow = True
@@ -391,7 +395,8 @@ class ChainedAssignment(Rule):
         "(pandas warns with SettingWithCopyWarning; with copy-on-write, the default from "
         "pandas 3, it never changes `df`). A slice kept in a variable has the same "
         "ambiguity: whether `df` changes when the slice is written depends on how it was "
-        "taken. ZHANG22-3 (Chain Indexing) catalogues the smell."
+        "taken and on the pandas version, which matters once `df` is read again. ZHANG22-3 "
+        "(Chain Indexing) catalogues the smell."
     )
     bad = (
         '''
@@ -403,6 +408,7 @@ class ChainedAssignment(Rule):
         returns = sales[sales["returned"]]
         returns["refund"] = returns["price"] * 0.9
         ^^^^^^^^^^^^^^^^^
+        print(sales["refund"].sum())
         ''',
     )
     good = (
@@ -422,25 +428,76 @@ class ChainedAssignment(Rule):
         "change with `.copy()`: `sub = df[mask].copy()`."
     )
     limitations = (
-        "Only frames the file shows to be pandas objects are checked. A slice is recognised "
+        "Only frames the file shows to be pandas objects are checked (`pd.read_excel` with "
+        "`sheet_name=None` or a list gives a dict of frames, not a frame). A slice is recognised "
         "when it is a subscript (`df[mask]`, `df.loc[...]`, `df[cols]`) assigned to a name; "
-        "`df.query(...)` and other methods that may return views are not followed."
+        "`df.query(...)` and other methods that may return views are not followed. A write into "
+        "such a slice is reported only when the original frame is read after it in the same "
+        "scope (writing to a slice of a frame that is never used again changes nothing that "
+        "matters, at most pandas warns); a read in a later loop iteration, through another "
+        "name or in another function is not seen. `df[:]` and `df.loc[:]` are reported at "
+        "their first write whether or not the frame is read again."
     )
 
     def __init__(self, file, options) -> None:
         super().__init__(file, options)
         self.kinds = file.shared(ValueKinds)
-        #: Slice definitions already reported: one finding per slice.
+        #: Slice definitions already reported or waiting: one finding per slice.
         self.reported: set[int] = set()
+        #: Slice writes waiting for a read of their frame: the write, the slice's name, the
+        #: frame's name, and the ids of the frame's definitions the slice was taken from.
+        self.waiting: list[tuple[cst.Subscript, str, str, set[int]]] = []
+        #: The statements whose slice writes start waiting once the statement is done.
+        self.starting: dict[cst.CSTNode, list[tuple[cst.Subscript, str, str, set[int]]]] = {}
+        #: Names that are not reads: bound names, attribute names, keyword names.
+        self.not_read: set[cst.Name] = set()
 
     def visit_Assign(self, node: cst.Assign) -> None:
         for target in node.targets:
-            self._check_target(target.target)
+            self.not_read.update(target_names(target.target))
+            self._check_target(node, target.target)
 
     def visit_AugAssign(self, node: cst.AugAssign) -> None:
-        self._check_target(node.target)
+        self._check_target(node, node.target)
 
-    def _check_target(self, target: cst.BaseExpression) -> None:
+    def leave_Assign(self, node: cst.Assign) -> None:
+        self.waiting.extend(self.starting.pop(node, ()))
+
+    def leave_AugAssign(self, node: cst.AugAssign) -> None:
+        self.waiting.extend(self.starting.pop(node, ()))
+
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        self.not_read.update(target_names(node.target))
+
+    def visit_For(self, node: cst.For) -> None:
+        self.not_read.update(target_names(node.target))
+
+    def visit_CompFor(self, node: cst.CompFor) -> None:
+        self.not_read.update(target_names(node.target))
+
+    def visit_Attribute(self, node: cst.Attribute) -> None:
+        self.not_read.add(node.attr)
+
+    def visit_Arg(self, node: cst.Arg) -> None:
+        if node.keyword is not None:
+            self.not_read.add(node.keyword)
+
+    def visit_Param(self, node: cst.Param) -> None:
+        self.not_read.add(node.name)
+
+    def visit_Name(self, node: cst.Name) -> None:
+        if not self.waiting or node in self.not_read:
+            return
+        still = []
+        for waiting in self.waiting:
+            write, name, frame, originals = waiting
+            if frame == node.value and self._same_frame(self.file.flow.reaching(node.value), originals):
+                self._report_slice_write(write, name, frame)
+            else:
+                still.append(waiting)
+        self.waiting = still
+
+    def _check_target(self, statement: cst.CSTNode, target: cst.BaseExpression) -> None:
         if not isinstance(target, cst.Subscript):
             return
         written = target.value
@@ -449,13 +506,14 @@ class ChainedAssignment(Rule):
         if isinstance(written, cst.Subscript) and self.kinds.holds(written.value, PANDAS):
             self.report(
                 target,
-                "this writes through chained indexing, so it may change a temporary copy and not the "
-                "frame; write with one indexer: `df.loc[rows, column] = value`",
+                "this writes through chained indexing, so it changes a temporary copy and not the "
+                "frame (always under copy-on-write, the default from pandas 3); write with one "
+                "indexer: `df.loc[rows, column] = value`",
             )
         elif isinstance(written, cst.Name):
-            self._check_slice_write(target, written)
+            self._check_slice_write(statement, target, written)
 
-    def _check_slice_write(self, target: cst.Subscript, name: cst.Name) -> None:
+    def _check_slice_write(self, statement: cst.CSTNode, target: cst.Subscript, name: cst.Name) -> None:
         definitions = self.file.flow.reaching(name.value)
         if len(definitions) != 1:
             return
@@ -472,15 +530,54 @@ class ChainedAssignment(Rule):
         # is a slice of a temporary, and writing to it cannot change `df`.
         if not isinstance(frame, cst.Name) or frame.value == name.value:
             return
-        source = frame
-        if self.kinds.holds(frame, PANDAS, definition.scopes):
-            self.reported.add(id(definition))
+        if not self.kinds.holds(frame, PANDAS, definition.scopes):
+            return
+        self.reported.add(id(definition))
+        if _whole(value):
             self.report(
                 target,
-                f"`{name.value}` is a slice of `{source.value}` taken without `.copy()`, so whether this write "
-                f"also changes `{source.value}` depends on pandas internals (SettingWithCopyWarning); "
-                f"take it with `.copy()` if it is meant to be separate",
+                f"`{name.value} = {self.file.module.code_for_node(value)}` is not a copy of `{frame.value}` but a slice "
+                f"of it, so whether this write also changes `{frame.value}` depends on pandas internals; "
+                f"copy it with `{frame.value}.copy()`",
             )
+            return
+        originals = {id(source) for source in definition.sources if source.name == frame.value}
+        self.starting.setdefault(statement, []).append((target, name.value, frame.value, originals))
+
+    def _same_frame(self, definitions, originals: set[int]) -> bool:
+        """Whether `definitions` are the frame the slice was taken from, or that frame with
+        columns written into it since (`df["x"] = ...` updates `df`, it stays the same object)."""
+        stack = list(definitions)
+        seen: set[int] = set()
+        while stack:
+            definition = stack.pop()
+            if id(definition) in originals:
+                return True
+            if id(definition) in seen or definition.kind is not Kind.UPDATE:
+                continue
+            seen.add(id(definition))
+            stack.extend(source for source in definition.sources if source.name == definition.name)
+        return False
+
+    def _report_slice_write(self, target: cst.Subscript, name: str, frame: str) -> None:
+        self.report(
+            target,
+            f"`{name}` is a slice of `{frame}` taken without `.copy()`, and `{frame}` is used again after this "
+            f"write: whether the write also changed `{frame}` depends on pandas internals "
+            f"(SettingWithCopyWarning; never, under copy-on-write); take the slice with `.copy()` if it is "
+            f"meant to be separate, or write into `{frame}` with `.loc`",
+        )
+
+
+def _whole(selection: cst.Subscript) -> bool:
+    """`df[:]`, `df.loc[:]`, `df.iloc[:, :]`: every row, often mistaken for a copy."""
+    return all(
+        isinstance(element.slice, cst.Slice)
+        and element.slice.lower is None
+        and element.slice.upper is None
+        and element.slice.step is None
+        for element in selection.slice
+    )
 
 
 # MLS326 ------------------------------------------------------------------------------------

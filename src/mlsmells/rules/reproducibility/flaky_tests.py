@@ -20,6 +20,10 @@ from mlsmells.rule import Rule
 #: over counts with a power-of-two total, and clipped or saturated values land on them
 #: exactly; a tolerance would change nothing.
 _EXACT_DENOMINATOR = 1024
+#: Significant digits from which a literal looks copied from a printed result (a "golden
+#: value", `0.8731`, `0.6931471805599453`) rather than chosen or exactly reachable (`0.97`
+#: as 97 of 100, `0.6` as the mean of chosen values).
+_GOLDEN_DIGITS = 4
 
 #: Libraries whose every function computes a float from its inputs: metrics, losses,
 #: statistics, activations.
@@ -148,15 +152,31 @@ def _inexact(value: float) -> bool:
     return math.isfinite(value) and Fraction(value).denominator > _EXACT_DENOMINATOR
 
 
-def _inexact_literal(expr: cst.BaseExpression) -> bool:
-    """A float literal, or a list or tuple of number literals, that exact arithmetic cannot give."""
+def _significant_digits(literal: cst.Float) -> int:
+    """The digits of a float literal as written, without leading and trailing zeros:
+    4 for `0.8731` and `8.731e-1`, 2 for `0.97`, 1 for `1e-3`."""
+    mantissa = literal.value.replace("_", "").lower().split("e")[0]
+    return len(mantissa.replace(".", "").strip("0"))
+
+
+def _golden(expr: cst.BaseExpression) -> bool:
+    """A float literal exact arithmetic cannot give, written with as many digits as a
+    printed result: the value one run produced, copied into the test."""
     value = _float_literal(expr)
-    if value is not None:
-        return _inexact(value)
+    if value is None or not _inexact(value):
+        return False
+    literal = expr.expression if isinstance(expr, cst.UnaryOperation) else expr
+    return _significant_digits(literal) >= _GOLDEN_DIGITS
+
+
+def _golden_literal(expr: cst.BaseExpression) -> bool:
+    """A golden float literal, or a list or tuple of number literals holding one."""
+    if _float_literal(expr) is not None:
+        return _golden(expr)
     if isinstance(expr, cst.List | cst.Tuple) and expr.elements:
         values = [element.value for element in expr.elements]
         if all(isinstance(v, cst.Integer) or _float_literal(v) is not None for v in values):
-            return any(_inexact(_float_literal(v) or 0.0) for v in values)
+            return any(_golden(v) for v in values)
     return False
 
 
@@ -198,9 +218,11 @@ def _returns_computed(callee: str) -> bool:
 
 class ExactFloatAssert(Rule):
     """
-    A test asserts that a float computed by ML code equals a float literal exactly:
-    `assert loss.item() == 0.6931`, `self.assertEqual(model.score(X, y), 0.93)`,
-    `np.testing.assert_array_equal(probs, [0.27, 0.73])`, `assert np.all(out == 0.1)`.
+    A test asserts that a float computed by ML code equals a float literal exactly, and
+    the literal has the many digits of a value copied from a printed result (a "golden
+    value", four significant digits or more): `assert loss.item() == 0.6931`,
+    `self.assertEqual(model.score(X, y), 0.9473)`,
+    `np.testing.assert_array_equal(probs, [0.2689, 0.7311])`, `assert np.all(out == 0.1192)`.
     Only test files are checked: `test_*.py`, `*_test.py`, `*_tests.py`, `test.py`,
     `tests.py`, `conftest.py` and files under a `tests/`, `test/` or `testing/` directory.
 
@@ -218,6 +240,9 @@ class ExactFloatAssert(Rule):
     - a variable assigned from any of these in the same function (or at module level).
 
     Not reported:
+    - literals with fewer than four significant digits (`0.97`, `0.6`, `1e-3`): an
+      expectation chosen or reached by a simple division (97 right out of 100), which the
+      computation gives as exactly as the literal is parsed;
     - literals that exact arithmetic produces: whole numbers and fractions with a
       power-of-two denominator down to 1/1024 (`0.0`, `1.0`, `0.5`, `0.75`, `12.5`). A
       perfect classifier's accuracy, a loss of zero or the mean of small integers is exact,
@@ -233,7 +258,7 @@ class ExactFloatAssert(Rule):
     name = "exact-float-assert"
     family = Family.REPRODUCIBILITY
     severity = Severity.WARNING
-    summary = "A test compares a computed float with a float literal using exact equality."
+    summary = "A test compares a computed float with a many-digit float literal (a golden value) using exact equality."
     challenges = ("SLR-CM30", "IND-4.2-oracle-problem")
     example_path = "tests/test_model.py"
     why = (
@@ -310,7 +335,9 @@ class ExactFloatAssert(Rule):
         "directory, or named `test_*.ipynb`); their code cells are then analysed as one module."
     )
     limitations = (
-        "Values are followed through assignments within one function and at module level only: a "
+        "Only literals with four or more significant digits are reported: a computed value "
+        "compared exactly with `0.97` or `0.125` is left alone, though a long computation "
+        "rarely lands on it. Values are followed through assignments within one function and at module level only: a "
         "model or a result kept on `self` in `setUp`, passed in as a pytest fixture, or returned "
         "by the project's own code or a library outside the known ones (a project's `accuracy()`, "
         "a fairness toolkit's metric) is not recognised as computed. `assert probs.sum() == 1.0` "
@@ -510,7 +537,7 @@ class ExactFloatAssert(Rule):
     ) -> tuple[cst.BaseExpression, cst.BaseExpression] | None:
         """(the computed value, the literal) when one side is each, else None."""
         for computed, literal in ((first, second), (second, first)):
-            if _inexact_literal(literal) and not self._written_by_test(literal) and self._is_computed(computed):
+            if _golden_literal(literal) and not self._written_by_test(literal) and self._is_computed(computed):
                 return computed, literal
         return None
 
@@ -541,7 +568,8 @@ class ExactFloatAssert(Rule):
 
     def _message(self, computed: cst.BaseExpression, literal: cst.BaseExpression, tolerant: str) -> str:
         return (
-            f"`{self._code(computed)}` is a computed float compared with `{self._code(literal)}` exactly; its last "
-            "digits vary with hardware, library versions and the order of operations, so the test can fail "
-            f"with no change to the code: compare with a tolerance, `{tolerant}`"
+            f"`{self._code(computed)}` is a computed float compared exactly with `{self._code(literal)}`, a value "
+            "that looks copied from one run's output; its last digits vary with hardware, BLAS and library "
+            f"versions and the order of operations, so the test can fail with no change to the code: compare "
+            f"with a tolerance, `{tolerant}`"
         )
