@@ -274,3 +274,45 @@ def test_notebook_downloads_and_constants_across_cells():
     )
     findings = sorted(findings, key=lambda finding: (finding.cell, finding.span))
     assert [(f.cell, f.span.line) for f in findings] == [(1, 1), (3, 2)]
+
+
+def test_frozen_artifacts_are_quiet_and_moving_ones_reported():
+    findings = lint(
+        """
+        import pandas as pd
+        import torch
+        from transformers import AutoModel, AutoTokenizer
+
+        wine = pd.read_csv("https://archive.ics.uci.edu/ml/machine-learning-databases/wine/wine.data")
+        snapshot = pd.read_csv("https://web.archive.org/web/sales/monthly.csv")
+        weights = torch.hub.load_state_dict_from_url("https://dl.example.org/segnet/segnet_large.pth")
+        tokenizer = AutoTokenizer.from_pretrained("roberta-base")
+        encoder = AutoModel.from_pretrained("xlm-roberta-large")
+
+        drifting = torch.hub.load_state_dict_from_url("https://github.com/acme/zoo/raw/main/segnet.pth")
+        labels = pd.read_csv("https://raw.githubusercontent.com/acme/labels/master/classes.csv")
+        adapter = AutoModel.from_pretrained("acme/segnet-base")
+        """,
+        "MLS205",
+    )
+    assert [finding.span.line for finding in findings] == [11, 12, 13]
+    assert "Hub model repository 'acme/segnet-base'" in findings[2].message
+
+
+def test_dataset_repositories_and_explicit_branches_are_named_as_such():
+    findings = lint(
+        """
+        import torch
+        from datasets import load_dataset
+        from huggingface_hub import hf_hub_download
+
+        reviews = load_dataset("imdb")
+        table = hf_hub_download("acme/churn", "train.csv", repo_type="dataset")
+        detector = torch.hub.load("acme/detectors:main", "small")
+        """,
+        "MLS205",
+    )
+    messages = [finding.message for finding in sorted(findings, key=lambda f: f.span.line)]
+    assert "Hub dataset repository 'imdb'" in messages[0]
+    assert "Hub dataset repository 'acme/churn'" in messages[1]
+    assert "at the branch 'main'" in messages[2]

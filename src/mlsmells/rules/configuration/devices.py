@@ -1,7 +1,8 @@
 """MLS203: the accelerator hard-coded (`.cuda()`, `torch.device("cuda:1")`,
-`map_location="cuda"`, `CUDA_VISIBLE_DEVICES` set in code) in a file that never asks which
-one the machine has, so the code fails on a machine without it and pins every run to the
-same GPU (SLR-CS12, SLR-CM20, META-B3)."""
+`map_location="cuda"`) in a file that otherwise means to run without it (it asks whether
+the machine has a GPU, or takes the device from settings), so that one place still fails
+on a CPU machine; and `CUDA_VISIBLE_DEVICES` set in code, which pins every run to the same
+GPU (SLR-CS12, SLR-CM20, META-B3)."""
 
 from __future__ import annotations
 
@@ -26,10 +27,11 @@ from mlsmells.rule import Rule
 _ACCELERATOR = re.compile(r"(cuda|mps)(:\d+)?")
 #: TensorFlow device strings naming a GPU: `/GPU:0`, `/device:GPU:1`, `gpu:0`.
 _TF_GPU = re.compile(r"/?(device:)?gpu(:\d+)?", re.IGNORECASE)
-#: Calls that ask which accelerators the machine has.
+#: Calls that ask whether the machine has an accelerator. (Not `torch.cuda.device_count()`:
+#: GPU-only code asks it to spread work over its GPUs.)
 _AVAILABILITY_CHECKS = frozenset(
     {
-        "torch.cuda.is_available", "torch.cuda.device_count", "torch.backends.mps.is_available",
+        "torch.cuda.is_available", "torch.backends.mps.is_available",
         "torch.accelerator.is_available", "torch.accelerator.current_accelerator", "torch.xpu.is_available",
         "tensorflow.config.list_physical_devices", "tensorflow.config.experimental.list_physical_devices",
         "tensorflow.config.list_logical_devices", "tensorflow.test.is_gpu_available",
@@ -37,14 +39,15 @@ _AVAILABILITY_CHECKS = frozenset(
     }
 )
 #: Project helpers such as `is_torch_cuda_available()` or `gpu_available()`.
-_AVAILABILITY_HELPER = re.compile(r"(cuda|gpu|accelerator|mps|device).*available|available.*(cuda|gpu|device)|device_count")
-#: Settings and parameters that choose the device at run time: `args.cuda`, `cfg.device`, `def f(device)`.
-_DEVICE_SETTINGS = frozenset(
-    {
-        "device", "devices", "device_id", "device_ids", "cuda", "use_cuda", "no_cuda", "gpu", "gpus", "use_gpu",
-        "gpu_id", "gpu_ids", "local_rank", "accelerator",
-    }
-)
+_AVAILABILITY_HELPER = re.compile(r"(cuda|gpu|accelerator|mps|device).*available|available.*(cuda|gpu|device)")
+#: Settings and parameters that let a run choose between an accelerator and the CPU:
+#: `args.cuda`, `cfg.device`, `def f(device)`. (Not `gpu_id`, `gpus` or `local_rank`: they
+#: choose *which* GPU, and GPU-only code is full of them.)
+_DEVICE_SETTINGS = frozenset({"device", "cuda", "use_cuda", "no_cuda", "use_gpu", "use_cpu", "accelerator"})
+#: A string naming the CPU as a device: `"cpu"`, `'cpu'`.
+_NAMES_CPU = re.compile(r"""["']cpu["']""")
+#: Command-line options that do the same: `--device`, `--no-cuda`, `--cpu`.
+_DEVICE_OPTION = re.compile(r"cuda|cpu|device")
 #: Packages that place models and tensors on whatever the machine has, and packages that
 #: only run on NVIDIA GPUs: a file importing either has nothing left to choose.
 _DEVICE_MANAGERS = frozenset({"accelerate", "lightning", "pytorch_lightning"})
@@ -61,6 +64,38 @@ _PICK_DEVICE = (
     "`torch.device(\"cuda\" if torch.cuda.is_available() else \"cpu\")`, and move to it with `.to(device)`"
 )
 
+_PICK_TF_DEVICE = "choose devices from `tf.config.list_physical_devices(\"GPU\")` or let TensorFlow place them"
+
+
+def _calls_in(expr: cst.CSTNode) -> set[cst.Call]:
+    """The calls inside an expression."""
+    found, stack = set(), [expr]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, cst.Call):
+            found.add(node)
+        stack.extend(node.children)
+    return found
+
+
+def _is_gpu_guard(node: cst.If, test_code: str) -> bool:
+    """`if not torch.cuda.is_available(): return` (or `raise`, `continue`, `pytest.skip()`):
+    what follows in the function runs only with a GPU."""
+    test = node.test
+    if not (isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not)):
+        return False
+    if not _GPU_WORDS.intersection(words(test_code)) or not isinstance(node.body, cst.IndentedBlock):
+        return False
+    last = node.body.body[-1] if node.body.body else None
+    if not isinstance(last, cst.SimpleStatementLine) or not last.body:
+        return False
+    final = last.body[-1]
+    if isinstance(final, cst.Return | cst.Raise | cst.Continue):
+        return True
+    return isinstance(final, cst.Expr) and isinstance(final.value, cst.Call) and callee_name(final.value.func) in (
+        "skip", "exit", "quit"
+    )
+
 
 def _visible_devices_problem(value: str) -> str | None:
     """The message for setting CUDA_VISIBLE_DEVICES to `value` in code, if it is one:
@@ -76,19 +111,27 @@ def _visible_devices_problem(value: str) -> str | None:
 
 class HardCodedDevice(Rule):
     """
-    The accelerator is hard-coded in a file that never asks which one the machine has:
+    The accelerator is hard-coded in a file that elsewhere means to run without it:
     `.cuda()`, `torch.device("cuda:1")`, `.to("cuda")`, `device="cuda"`,
-    `map_location="cuda:0"`, `device_map="cuda"`, `device = "mps"`,
-    `torch.cuda.set_device(0)` and `tf.device("/GPU:0")`. A file that checks availability
-    anywhere (`torch.cuda.is_available()`, `torch.cuda.device_count()`,
-    `tf.config.list_physical_devices()`, a helper such as `is_torch_cuda_available()`),
+    `map_location="cuda:0"`, `device_map="cuda"`, `torch.cuda.set_device(0)` and
+    `tf.device("/GPU:0")`, in a file that checks
+    availability (`torch.cuda.is_available()`, `torch.backends.mps.is_available()`,
+    `tf.config.list_physical_devices()`, a helper such as `is_torch_cuda_available()`) or
     takes the device from settings or parameters (`args.cuda`, `cfg.device`, `def
-    train(model, device)`, an `add_argument("--device")` option), or imports `accelerate` or
-    Lightning, is taken to choose its device and is not reported; so is a file importing a
-    library that only runs on NVIDIA GPUs (TensorRT, CuPy, PyCUDA, FlashAttention, Apex). Neither is code in a
-    function or class that says it is for the GPU (`def cuda(self)` passing the call on,
-    `test_fused_kernel_cuda`, `to_gpu`, `@requires_cuda`, `@require_torch_gpu`), nor a
-    device computed at run time (`f"cuda:{rank}"`) or compared (`device.type == "cuda"`).
+    train(model, device)`, an `add_argument("--device")` option). The file offers a CPU
+    path, and the hard-coded place is where it breaks.
+
+    Code that hard-codes the GPU consistently, never asking, is GPU-only by design (CUDA
+    training code, custom kernels, multi-GPU launchers) and is not reported; nor is an
+    availability check that only demands a GPU (`assert torch.cuda.is_available()`, `if
+    not torch.cuda.is_available(): raise ...`). Neither is a file importing `accelerate` or
+    Lightning, or a library that only runs on NVIDIA GPUs (TensorRT, CuPy, PyCUDA,
+    FlashAttention, Apex); code in a function or class that says it is for the GPU (`def
+    cuda(self)` passing the call on, `test_fused_kernel_cuda`, `to_gpu`, `@requires_cuda`,
+    `@require_torch_gpu`); code in a branch on the device kind (`if use_gpu:`); a device
+    computed at run time (`f"cuda:{rank}"`) or compared (`device.type == "cuda"`); nor the
+    value of a `device = ...` assignment (`DEVICE = "cuda:1"`, `device =
+    torch.device("cuda:0")`), the one place the file picks its device.
 
     Setting `CUDA_VISIBLE_DEVICES` to a fixed GPU in code (`os.environ[...] = "0"`,
     `%env CUDA_VISIBLE_DEVICES=0`) is reported in every file: an availability check does not
@@ -113,12 +156,11 @@ class HardCodedDevice(Rule):
         '''
         import torch
 
-        device = torch.device("cuda:0")
-                              ^^^^^^^^
+        device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
         model = Classifier().cuda()
                              ^^^^
-        state = torch.load("best.pt", map_location="cuda")
-                                                   ^^^^^^
+        state = torch.load("best.pt", map_location="cuda:0")
+                                                   ^^^^^^^^
         ''',
         '''
         import os
@@ -154,8 +196,10 @@ class HardCodedDevice(Rule):
         "reported too."
     )
     limitations = (
-        "The check is per file: a file that checks availability or takes a device setting anywhere "
-        "is not reported, even for a `.cuda()` that ignores the check. A device named in any branch "
+        "The check is per file: a hard-coded device is reported only in a file that also checks "
+        "availability or takes a device setting, so a `.cuda()` in a GPU-only module of a project "
+        "whose other modules choose their device is not reported, and neither is a notebook or "
+        "script that assumes a GPU throughout (a choice, if an unportable one). A device named in any branch "
         "of an `if` or conditional expression whose condition names a kind of device (`use_gpu`, "
         "`is_apple_silicon_env`, `device_type == \"cuda\"`) is taken as chosen, whatever the "
         "condition reads. A device chosen in another module and imported is not seen."
@@ -163,22 +207,59 @@ class HardCodedDevice(Rule):
 
     def __init__(self, file, options) -> None:
         super().__init__(file, options)
-        #: Hard-coded devices, reported at the end unless the file chooses its device.
-        self.candidates: list[tuple[cst.CSTNode, str]] = []
-        self.chooses_device = bool(file.imported_packages & (_DEVICE_MANAGERS | _CUDA_ONLY))
+        #: Hard-coded devices, reported at the end if the file means to run without them.
+        self.candidates: list[tuple[cst.CSTNode, str, str]] = []
+        #: Packages that leave nothing to choose: the file's devices are managed or GPU-only.
+        self.managed = bool(file.imported_packages & (_DEVICE_MANAGERS | _CUDA_ONLY))
+        #: How the file shows it means to run on a machine without the accelerator, if it does.
+        self.portable_because: str | None = None
+        #: Availability checks that choose no device: they demand a GPU (`assert
+        #: torch.cuda.is_available()`) or guard GPU-only settings (`if torch.cuda.is_available():
+        #: cudnn.benchmark = True`).
+        self.not_choices: set[cst.Call] = set()
+        #: Values of `device = ...`: the one place a file picks its device is not a
+        #: hard-coding inside the code, whatever it picks.
+        self.definitions: set[cst.BaseExpression] = set()
+        #: Functions that leave early without a GPU (`if not torch.cuda.is_available(): return`):
+        #: the code after that runs on the GPU only.
+        self.guarded: set[cst.CSTNode] = set()
         #: `x.cuda` callees and assignment targets: attributes that are not device settings read.
         self.not_settings: set[cst.Attribute] = set()
         #: The conditions of the `if`s and conditional expressions around the walk: a device
         #: named in a branch of one that names a kind of device is chosen, not hard-coded.
         self.branch_tests: list[cst.BaseExpression] = []
 
-    def _candidate(self, node: cst.CSTNode, message: str) -> None:
-        if not self._in_gpu_code() and not self._in_device_branch():
-            self.candidates.append((node, message))
+    def _portable(self, because: str) -> None:
+        if self.portable_because is None:
+            self.portable_because = because
+
+    def visit_Assert(self, node: cst.Assert) -> None:
+        self.not_choices.update(_calls_in(node.test))
+
+    def visit_Decorator(self, node: cst.Decorator) -> None:
+        """`@pytest.mark.skipif(not torch.cuda.is_available(), ...)` skips a GPU test; it
+        offers no CPU path."""
+        self.not_choices.update(_calls_in(node.decorator))
+
+    def _note_if_test(self, node: cst.If) -> None:
+        """The checks in an `if` test choose a device only when the statement names the CPU
+        as one (`else: device = "cpu"`): `if torch.cuda.is_available(): cudnn.benchmark =
+        True` tunes GPU-only code, and `if not torch.cuda.is_available(): raise ...` demands
+        a GPU."""
+        if not _NAMES_CPU.search(self.file.module.code_for_node(node)):
+            self.not_choices.update(_calls_in(node.test))
+        if _is_gpu_guard(node, self.file.module.code_for_node(node.test)) and self.file.scopes:
+            self.guarded.add(self.file.scopes[-1].node)
+
+    def _candidate(self, node: cst.CSTNode, what: str, advice: str = _PICK_DEVICE) -> None:
+        guarded = any(scope.node in self.guarded for scope in self.file.scopes)
+        if not guarded and not self._in_gpu_code() and not self._in_device_branch():
+            self.candidates.append((node, what, advice))
 
     # A branch on the device kind chooses the device: `if use_gpu: model.cuda()`,
     # `elif is_apple_silicon_env: train(device="mps")`, `"cuda" if on_gpu else "cpu"`.
     def visit_If(self, node: cst.If) -> None:
+        self._note_if_test(node)
         self.branch_tests.append(node.test)
 
     def leave_If(self, node: cst.If) -> None:
@@ -202,27 +283,22 @@ class HardCodedDevice(Rule):
         names = self.file.qualified_names(func)
         callee = callee_name(func) or ""
         if any(name in _AVAILABILITY_CHECKS for name in names) or _AVAILABILITY_HELPER.search(callee.lower()):
-            self.chooses_device = True
+            if node not in self.not_choices:
+                self._portable(f"checks `{callee}()`")
         positional = [arg.value for arg in node.args if arg.keyword is None and not arg.star]
         first = positional[0] if positional else None
         if "torch.cuda.set_device" in names and first is not None:
             if isinstance(first, cst.Integer):
-                self._candidate(first, f"`torch.cuda.set_device({first.value})` always takes the same GPU; {_PICK_DEVICE}")
-            else:
-                self.chooses_device = True
-        elif callee == "add_argument" and first is not None and re.search(r"cuda|gpu|device", literal_string(first) or ""):
-            self.chooses_device = True
-        elif (device_call := first_of(names, ("torch.device", "tensorflow.device"))) and first is not None:
+                self._candidate(first, f"`torch.cuda.set_device({first.value})` always takes the same GPU")
+        elif callee == "add_argument" and first is not None and _DEVICE_OPTION.search(literal_string(first) or ""):
+            self._portable(f"has a `{literal_string(first)}` option")
+        elif (device_call := first_of(names, ("torch.device", "tensorflow.device"))) and first is not None and node not in self.definitions:
             self._check_device_string(first, device_call.replace("tensorflow", "tf") + "({})")
         elif callee == "to" and not names and first is not None:
             self._check_device_string(first, ".to({})")
         elif callee == "cuda" and isinstance(func, cst.Attribute) and not names:
             self.not_settings.add(func)
-            self._candidate(
-                func.attr,
-                f"`.cuda()` moves to the GPU unconditionally, so this code fails on a machine without CUDA; "
-                f"{_PICK_DEVICE}",
-            )
+            self._candidate(func.attr, "`.cuda()` moves to the GPU unconditionally")
         for arg in node.args:
             if arg.keyword is not None and arg.keyword.value in _DEVICE_KEYWORDS:
                 self._check_device_string(arg.value, arg.keyword.value + "={}")
@@ -253,11 +329,9 @@ class HardCodedDevice(Rule):
         shown = template.format(repr(value))
         if template.startswith("tf."):
             if _TF_GPU.fullmatch(value):
-                self._candidate(expr, f"`{shown}` pins these operations to one GPU; choose devices from "
-                                      "`tf.config.list_physical_devices(\"GPU\")` or let TensorFlow place them")
+                self._candidate(expr, f"`{shown}` pins these operations to one GPU", _PICK_TF_DEVICE)
         elif _ACCELERATOR.fullmatch(value):
-            self._candidate(expr, f"`{shown}` hard-codes the device, so this code fails on a machine without "
-                                  f"it; {_PICK_DEVICE}")
+            self._candidate(expr, f"`{shown}` hard-codes the device")
 
     def _check_visible_devices(self, value: cst.BaseExpression) -> None:
         text = literal_string(value)
@@ -274,29 +348,32 @@ class HardCodedDevice(Rule):
                     self._check_visible_devices(value)
                 continue
             name = target_name(target)
-            text = literal_string(value)
-            if name and text is not None and "device" in words(name) and _ACCELERATOR.fullmatch(text):
-                self._candidate(value, f"`{name} = {text!r}` hard-codes the device, so this code fails on a "
-                                       f"machine without it; {_PICK_DEVICE}")
+            if name and "device" in words(name):
+                self.definitions.add(value)
 
     def visit_Attribute(self, node: cst.Attribute) -> None:
-        """`args.cuda`, `cfg.device`, `self.device`: the device comes from settings."""
+        """`args.cuda`, `cfg.device`, `self.device`: the device can come from settings."""
         if (
             node.attr.value in _DEVICE_SETTINGS
             and node not in self.not_settings
-            and isinstance(node.value, cst.Name | cst.Attribute)
+            and isinstance(node.value, cst.Name)
             and not self.file.qualified_names(node.value)
         ):
-            self.chooses_device = True
+            self._portable(f"reads `{short_text(self.file.module.code_for_node(node), 30)}`")
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
-        if any(param.name.value in _DEVICE_SETTINGS for param in parameters(node.params)):
-            self.chooses_device = True
+        for param in parameters(node.params):
+            if param.name.value in _DEVICE_SETTINGS:
+                self._portable(f"takes a `{param.name.value}` parameter")
 
     def end_file(self) -> None:
-        if not self.chooses_device:
-            for node, message in self.candidates:
-                self.report(node, message)
+        if self.portable_because is not None and not self.managed:
+            for node, what, advice in self.candidates:
+                self.report(
+                    node,
+                    f"{what}, although this file {self.portable_because}: it is meant to run without "
+                    f"that accelerator too, and fails here on a machine without it; {advice}",
+                )
         notebook = self.file.notebook
         if notebook is None:
             return

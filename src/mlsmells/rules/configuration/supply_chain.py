@@ -220,6 +220,8 @@ _DATA_FILE = re.compile(
     r"|gguf|msgpack|model)$",
     re.IGNORECASE,
 )
+#: Files of released model weights.
+_WEIGHTS_FILE = re.compile(r"\.(pt|pth|ckpt|safetensors|h5|onnx|tflite|gguf)$", re.IGNORECASE)
 #: Pictures fetched to show or to try a model on, not data it depends on.
 _PICTURE = re.compile(r"\.(png|jpe?g|gif|svg|ico|webp|bmp)$", re.IGNORECASE)
 
@@ -293,11 +295,26 @@ def hub_repo_id(value: str, dataset: bool = False) -> bool:
     return dataset or ("_" not in value and bool(re.search(r"[-\d]", value)))
 
 
+def names_frozen_artifact(url: str) -> bool:
+    """Whether a URL names something its publisher does not change, though nothing in it
+    is a version: a file in an archive (`archive.ics.uci.edu/ml/...`, `web.archive.org`,
+    `.../Archives/...`), which exists to keep files as they were, or released model weights
+    (`.pth`, `.ckpt`, `.safetensors`...) outside a moving branch: a published checkpoint is
+    what papers and downstream models are pinned to, and is replaced by a new file rather
+    than overwritten."""
+    _, _, rest = url.partition("://")
+    host, _, path = rest.partition("/")
+    segments = [segment.lower() for segment in path.partition("?")[0].split("/")]
+    if any(part.startswith("archive") for part in [*host.lower().split("."), *segments[:-1]]):
+        return True
+    return bool(_WEIGHTS_FILE.search(segments[-1])) and not _MOVING_REFS.intersection(segments)
+
+
 def _unpinned_data_url(word: str) -> bool:
     """A word of a shell command that is the URL of a data file, with nothing pinning it."""
     if not is_url(word) or "{" in word or "$" in word:
         return False
-    return bool(_DATA_FILE.search(word.partition("?")[0])) and not url_is_pinned(word)
+    return bool(_DATA_FILE.search(word.partition("?")[0])) and not url_is_pinned(word) and not names_frozen_artifact(word)
 
 
 def _local_key(path: str) -> str:
@@ -338,6 +355,16 @@ _HUB_DOWNLOADS = frozenset(
 #: `transformers.pipeline`, whose model is its second argument (MLS207 reads it too).
 PIPELINES = frozenset({"transformers.pipeline", "transformers.pipelines.pipeline"})
 _SHELL_DOWNLOADERS = frozenset({"wget", "curl"})
+
+
+def _hub_repo_kind(call: cst.Call) -> str:
+    """What kind of Hub repository a call loads, as its `repo_type=` says: `hf_hub_download(...,
+    repo_type="dataset")` downloads a dataset's files, not a model."""
+    repo_type = keyword_arg(call, "repo_type")
+    if repo_type is not None and isinstance(repo_type.value, cst.SimpleString):
+        kind = str(repo_type.value.evaluated_value)
+        return {"dataset": "dataset repository", "space": "Space"}.get(kind, "model repository")
+    return "repository" if repo_type is not None else "model repository"
 
 
 def revision_problem(call: cst.Call) -> str | None:
@@ -462,6 +489,12 @@ class UnpinnedRemoteArtifact(ValueRule):
         "data or model file (`.csv`, `.zip`, `.pt`...), not of an installer or a key."
     )
     limitations = (
+        "Deliberately not reported, as frozen in practice though nothing pins them: files in an "
+        "archive (`archive.ics.uci.edu`, `web.archive.org`, an `Archives/` directory), released "
+        "model weights (`.pth`, `.ckpt`, `.safetensors`...) at a URL outside a `main`/`master` "
+        "branch, and the canonical legacy models of the Hub, named without an organisation "
+        "(`bert-base-uncased`, `gpt2`); legacy datasets (`imdb`, `glue`) are still reported, "
+        "since their loading scripts and files have been converted. "
         "URLs built at run time and model names passed in (arguments, configuration) are not "
         "checked. A version, date, hash or numeric id anywhere in a URL's path counts as a "
         "pin, even where a moving branch comes before it. Whether a string names a Hub "
@@ -539,7 +572,7 @@ class UnpinnedRemoteArtifact(ValueRule):
         False leaves out images, which generic downloaders fetch to show or to try a model on."""
 
         def check(value: str) -> str | None:
-            if not is_url(value) or url_is_pinned(value):
+            if not is_url(value) or url_is_pinned(value) or names_frozen_artifact(value):
                 return None
             path = value.partition("?")[0]
             if (data_only and not _DATA_FILE.search(path)) or (not pictures and _PICTURE.search(path)):
@@ -566,7 +599,7 @@ class UnpinnedRemoteArtifact(ValueRule):
         def check(value: str) -> str | None:
             if value.lower() in _PACKAGED_BUILDERS or not hub_repo_id(value, dataset=True):
                 return None
-            return self._hub_message(callee, value, problem, "dataset")
+            return self._hub_message(callee, value, problem, "dataset repository")
 
         self._expect(node, argument(node, 0, "path"), check)
 
@@ -574,18 +607,22 @@ class UnpinnedRemoteArtifact(ValueRule):
         problem = revision_problem(node)
         if problem is None:
             return
+        kind = _hub_repo_kind(node)
 
         def check(value: str) -> str | None:
             if not hub_repo_id(value) or _local_key(value) in self.saved_locally:
                 return None
-            return self._hub_message(callee, value, problem, "model")
+            if kind == "model repository" and "/" not in value:
+                return None  # a canonical legacy model (`bert-base-uncased`, `gpt2`): frozen in practice
+            return self._hub_message(callee, value, problem, kind)
 
         self._expect(node, model, check)
 
     def _hub_message(self, callee: cst.BaseExpression, repo: str, problem: str, kind: str) -> str:
         return (
-            f"`{short_code(self.file, callee)}` loads the Hub {kind} '{repo}' {problem}, so every run gets whatever its "
-            "repository holds that day; pin a commit: revision=\"<commit sha>\""
+            f"`{short_code(self.file, callee)}` loads the Hub {kind} '{repo}' {problem}, so it gets whatever the "
+            "repository holds when it is downloaded, and a new commit there changes what a fresh run gets; "
+            "pin a commit: revision=\"<commit sha>\""
         )
 
     def _check_torch_hub(self, node: cst.Call, callee: cst.BaseExpression) -> None:
@@ -599,9 +636,10 @@ class UnpinnedRemoteArtifact(ValueRule):
             repo, _, ref = value.partition(":")
             if ref and ref.lower() not in _MOVING_REFS:
                 return None
+            where = f"the branch '{ref}'" if ref else "its default branch"
             return (
-                f"`{short_code(self.file, callee)}` fetches '{repo}' at its default branch, so the model code and weights change "
-                f"whenever the repository does; pin a release tag or commit: '{repo}:<tag>'"
+                f"`{short_code(self.file, callee)}` fetches '{repo}' at {where}, so the model code and weights it gets "
+                f"change whenever that branch does; pin a release tag or commit: '{repo}:<tag>'"
             )
 
         self._expect(node, argument(node, 0, "repo_or_dir"), check)
