@@ -486,3 +486,53 @@ def test_commented_out_code_under_a_todo_is_tracked_work():
         "MLS403",
     )
     assert [f.span.line for f in findings] == [10]
+
+
+def test_code_introduced_across_blank_lines_or_by_a_lead_in_without_a_colon_is_documented():
+    findings = lint(
+        """
+        import torch
+
+        model = build_model()
+        # Uncomment to train from scratch instead of fine-tuning:
+
+        # model.apply(reset_weights)
+        # optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+        # train(model, optimizer, epochs=90)
+
+        # Alternative: run the evaluation on the GPU
+        # model = model.cuda()
+        # batch = batch.cuda()
+        # scores = model(batch)
+
+        # For debugging, uncomment the following
+        # print(batch.shape)
+        # print(scores.mean())
+        # print(scores.std())
+        """,
+        "MLS403",
+    )
+    assert findings == []
+
+
+def test_prose_that_introduces_nothing_or_code_between_does_not_excuse_a_block():
+    findings = lint(
+        """
+        import torch
+
+        # Fine-tune the classifier head only.
+
+        # model.apply(reset_weights)
+        # optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+        # train(model, optimizer, epochs=90)
+
+        # Uncomment to compile the model:
+        model = build_model()
+
+        # model = torch.compile(model)
+        # model.eval()
+        # scores = model(batch)
+        """,
+        "MLS403",
+    )
+    assert lines(findings) == [5, 12]

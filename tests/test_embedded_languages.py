@@ -247,3 +247,60 @@ def test_values_formatted_as_numbers_cannot_break_a_command():
         "MLS414",
     )
     assert lines(findings) == [6]
+
+
+def test_project_constants_and_numbers_spliced_in_cannot_inject(tmp_path):
+    from conftest import findings, write_project
+
+    write_project(
+        tmp_path,
+        {
+            "warehouse/config.py": """
+                FEATURE_TABLE = "analytics.daily_features"
+                LOG_DIR = "/var/log/" + "churn"
+                CUTOFF = 30
+                """,
+            "warehouse/__init__.py": "",
+            "warehouse/load.py": """
+                import os
+                import pandas as pd
+                from warehouse import config
+                from warehouse.config import CUTOFF
+
+                def features(con, cursor, frame):
+                    latest = pd.read_sql(f"SELECT * FROM {config.FEATURE_TABLE} WHERE age_days < {CUTOFF}", con)
+                    cursor.execute("INSERT INTO runs (status) VALUES ('started')")
+                    run_id = cursor.lastrowid
+                    cursor.execute(f"UPDATE runs SET status = 'done', n_rows = {frame.shape[0]} WHERE id = {run_id}")
+                    for fold in range(5):
+                        os.system(f"python train.py --fold {fold} >> {config.LOG_DIR}/train.log")
+                    return latest
+
+                def by_user(con, user):
+                    return pd.read_sql(f"SELECT * FROM {config.FEATURE_TABLE} WHERE user = '{user}'", con)
+
+                def archive(run_name):
+                    os.system(f"tar czf {run_name}.tgz {config.LOG_DIR}")
+                """,
+        },
+    )
+    assert findings(tmp_path, "MLS414") == [("warehouse/load.py", "MLS414", 16), ("warehouse/load.py", "MLS414", 19)]
+
+
+def test_a_name_the_project_binds_more_than_once_is_not_a_constant(tmp_path):
+    from conftest import findings, write_project
+
+    write_project(
+        tmp_path,
+        {
+            "settings.py": 'TABLE = "events"\nif DEBUG:\n    TABLE = input("table: ")\n',
+            "query.py": """
+                import pandas as pd
+                import settings
+
+                def load(con, day):
+                    return pd.read_sql(f"SELECT * FROM events WHERE kind = '{settings.TABLE}'", con)
+                """,
+        },
+    )
+    assert findings(tmp_path, "MLS414") == [("query.py", "MLS414", 5)]

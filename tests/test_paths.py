@@ -258,3 +258,28 @@ def test_paths_a_file_declares_inside_a_container_and_configuration_modules_are_
     assert lint(config, "MLS201", path="src/config/config.py") == []
     assert lint(config, "MLS201", path="src/train_config.py") == []
     assert lines(lint(config, "MLS201", path="src/train.py")) == [2]
+
+
+def test_paths_switched_per_environment_in_an_if_are_quiet_but_other_branches_are_not():
+    findings = lint(
+        """
+        import os
+        import socket
+
+        import pandas as pd
+
+        kernel_mode = os.path.exists("/kaggle/working")
+        if kernel_mode:
+            DATA_DIR = "/kaggle/input/churn"
+        else:
+            DATA_DIR = "/mnt/nas/churn"
+        if "COLAB_GPU" in os.environ:
+            weights = pd.read_pickle("/content/drive/MyDrive/churn/weights.pkl")
+        if socket.gethostname() == "gpu-box":
+            OUTPUT_DIR = "/mnt/ssd/ana/runs"
+        if args.local_rank == 0:
+            scores = pd.read_csv("/home/ana/churn/scores.csv")
+        """,
+        "MLS201",
+    )
+    assert lines(findings) == [16]

@@ -343,3 +343,53 @@ def test_a_read_after_another_program_ran_may_read_its_output():
     )
     assert lint(script, "MLS413") == []
     assert lines(lint(script.replace("subprocess.run(['python', 'featurize.py', 'clean.csv'], check=True)\n", ""), "MLS413")) == [5]
+
+
+def test_checkpoints_between_training_stages_are_not_round_trips():
+    notebook = textwrap.dedent(
+        """
+        # %%
+        import lightgbm as lgb
+        import pandas as pd
+        train = pd.read_csv("../input/train.csv")
+        train = train.drop(columns=["id"])
+        train.to_pickle("features.pkl")
+        # %%
+        booster = lgb.train(params, lgb.Dataset(train.drop(columns=["target"]), train["target"]))
+        oof = pd.DataFrame({"pred": booster.predict(train)})
+        oof = oof.assign(fold=0)
+        oof.to_csv("oof_lgb.csv", index=False)
+        # %%
+        RETRAIN = False
+        if not RETRAIN:
+            oof = pd.read_csv("oof_lgb.csv")
+        # %%
+        features = pd.read_pickle("features.pkl")
+        """
+    ).lstrip()
+    assert lint_percent_notebook(notebook, "MLS413") == []
+
+
+def test_stages_in_named_functions_are_checkpoints_but_an_unguarded_read_in_the_same_stage_is_not():
+    findings = lint(
+        """
+        import pandas as pd
+
+        def make_features():
+            frame = pd.read_csv("raw.csv").dropna()
+            frame = frame.assign(ratio=frame["a"] / frame["b"])
+            frame.to_parquet("features.parquet")
+
+        def blend():
+            return pd.read_parquet("features.parquet")
+
+        raw = pd.read_csv("raw.csv")
+        clean = raw.dropna()
+        clean.to_parquet("clean.parquet")
+        if VERBOSE:
+            print("saved")
+        clean = pd.read_parquet("clean.parquet")
+        """,
+        "MLS413",
+    )
+    assert lines(findings) == [16]

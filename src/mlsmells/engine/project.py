@@ -26,6 +26,7 @@ import ast
 import hashlib
 import os
 import sys
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -92,6 +93,8 @@ class ModuleSummary:
         assigned: set[str] = set()
         keys: list[str] = []
         classes: set[str] = set()
+        literal_bindings: Counter[str] = Counter()
+        other_bindings: set[str] = set()
         for statement in _top_level(tree.body):
             if isinstance(statement, ast.Import | ast.ImportFrom):
                 stars.extend(_bind_imports(statement, imports))
@@ -104,11 +107,21 @@ class ModuleSummary:
                 keys.extend(f"{statement.name}.{method.name}" for method in _methods(statement))
             elif isinstance(statement, ast.Assign | ast.AnnAssign | ast.AugAssign):
                 targets = statement.targets if isinstance(statement, ast.Assign) else [statement.target]
-                assigned.update(name for target in targets for name in _bound(target))
+                names = [name for target in targets for name in _bound(target)]
+                if isinstance(statement, ast.Assign | ast.AnnAssign) and _is_literal(statement.value):
+                    literal_bindings.update(names)
+                else:
+                    other_bindings.update(names)
+                assigned.update(names)
         # A name both imported and assigned at module level is ambiguous: it is neither.
         self.imports: Mapping[str, str] = {name: target for name, target in imports.items() if name not in assigned}
         self.star_imports = tuple(stars)
         self.classes = frozenset(classes)
+        #: Names the module binds once, at its top level, to a literal string or number
+        #: (`TABLE = "events"`): constants, whatever module reads them.
+        self.constants = frozenset(
+            name for name, count in literal_bindings.items() if count == 1 and name not in other_bindings
+        )
         self.functions: Mapping[str, FunctionSummary] = _Functions(keys, self, tree if reload is None else None, reload)
 
 
@@ -196,6 +209,15 @@ class MadeCall:
 def summarize(tree: ast.Module) -> ModuleSummary:
     """The summary of a module's tree (kept, for its functions)."""
     return ModuleSummary(tree)
+
+
+def _is_literal(value: ast.expr | None) -> bool:
+    """A string or number written out: `"events"`, `3`, `"a" "b"`, `-1`, `"a" + "b"`."""
+    if isinstance(value, ast.UnaryOp):
+        value = value.operand
+    if isinstance(value, ast.BinOp) and isinstance(value.op, ast.Add):
+        return _is_literal(value.left) and _is_literal(value.right)
+    return isinstance(value, ast.Constant) and isinstance(value.value, str | int | float) and not isinstance(value.value, bool)
 
 
 def _methods(statement: ast.ClassDef) -> Iterator[ast.FunctionDef | ast.AsyncFunctionDef]:
@@ -634,6 +656,16 @@ class ProjectView:
             if isinstance(found, Function):
                 return found
         return None
+
+    def constant(self, qualified: str) -> bool:
+        """Whether a name the file imports (`config.TABLE`, `from .settings import TABLE`)
+        is a literal string or number a project module binds once (`ModuleSummary.constants`)."""
+        if self.project is None or self.path is None:
+            return False
+        located = self.project.locate(self.path, qualified)
+        self.dependencies[("", qualified)] = self.project.digest(located)
+        summary = self.project.summary(located[0]) if located is not None else None
+        return summary is not None and len(located[1]) == 1 and located[1][0] in summary.constants
 
     def canonical(self, qualified: str) -> str:
         """The library name a project re-export stands for (`proj.utils.np.random.rand` ->

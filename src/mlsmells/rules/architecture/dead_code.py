@@ -431,9 +431,14 @@ _CLAUSES = {"elif": "if x:\n pass\n", "else": "if x:\n pass\n", "except": "try:\
 #: How far a bracketed statement may run over comment lines before it is taken for prose.
 _MAX_STATEMENT_LINES = 30
 
-#: Prose that introduces what follows: an example, an alternative offered to the reader, or
-#: code a `TODO`/`FIXME` says is waiting for something (tracked, not abandoned).
-_INTRODUCTION = re.compile(r":\s*$|\buncomment|\b(example|e\.g\.|for instance|usage|todo|fixme)\b", re.IGNORECASE)
+#: Prose that introduces what follows: an example, an alternative or an optional or debugging
+#: step offered to the reader (`# Alternative: use the GPU version`, `# If you want the full
+#: report, ...`), or code a `TODO`/`FIXME` says is waiting for something (tracked, not abandoned).
+_INTRODUCTION = re.compile(
+    r":\s*$|\buncomment|\b(example|e\.g\.|for instance|usage|todo|fixme)\b"
+    r"|\b(alternative(ly)?|optional(ly)?|debug(ging)?)\b|\b(if you|in case|you (can|could|may))\b",
+    re.IGNORECASE,
+)
 
 CODE, NEUTRAL, PROSE = "code", "neutral", "prose"
 
@@ -509,12 +514,13 @@ def _classify_statement(text: str) -> str | None:
     return CODE if statements and all(_is_code(statement) for statement in statements) else NEUTRAL
 
 
-def classify_comments(texts: list[str]) -> list[str]:
+def classify_comments(texts: list[str], introduced: bool = False) -> list[str]:
     """CODE, NEUTRAL or PROSE for each line of a block of comments (their text after `#`).
 
     Each line is parsed alone, or joined with the lines after it while brackets stay open.
     Blank comments, comments inside commented code (`# # load`) and statements that prose
     also parses to (a lone name, an annotation like `# Note: slow`) are NEUTRAL.
+    `introduced`: prose above the block, past blank lines, introduces it (see `_introduces`).
     """
     kinds = [PROSE] * len(texts)
     index = 0
@@ -542,16 +548,27 @@ def classify_comments(texts: list[str]) -> list[str]:
             continue
         kinds[index:end] = [kind] * (end - index)
         index = end
-    _skip_examples(texts, kinds)
+    _skip_examples(texts, kinds, introduced)
     return kinds
 
 
-def _skip_examples(texts: list[str], kinds: list[str]) -> None:
+def _introduces(texts: list[str]) -> bool:
+    """Whether a comment block is prose that introduces the code after it, across blank
+    lines (`# Uncomment to train from scratch:`, a blank line, `# model.fit(...)`): no line of
+    it is code, and one says what the code after it is for."""
+    kinds = classify_comments(texts)
+    return CODE not in kinds and any(
+        kind == PROSE and _INTRODUCTION.search(text) for text, kind in zip(texts, kinds, strict=True)
+    )
+
+
+def _skip_examples(texts: list[str], kinds: list[str], introduced: bool = False) -> None:
     """Make NEUTRAL the code that documents rather than disables: up to the next line of
     prose, code after prose that introduces it (`# For example:`, `# Usage`, `# To train on
     a TPU, uncomment this:`), code indented under the prose before it (a Markdown code
-    block, in notebooks exported as scripts), and code between ``` fences."""
-    in_example = fenced = False
+    block, in notebooks exported as scripts), and code between ``` fences. `introduced`: the
+    block starts inside an example introduced above it."""
+    in_example, fenced = introduced, False
     prose_indent: int | None = None
     for index, text in enumerate(texts):
         if text.strip().startswith("```"):
@@ -589,9 +606,10 @@ class CommentedOutCode(Rule):
     line or code ends a run; strings (docstring examples) are not comments at all.
 
     Code that documents rather than disables is left alone: code after prose that
-    introduces it (a line ending in `:`, or mentioning an example, usage or "uncomment"),
-    code indented under the prose above it or between Markdown code fences (as in
-    notebooks exported as scripts).
+    introduces it (a line ending in `:`, or mentioning an example, usage, "uncomment", an
+    alternative, an optional or debugging step, "if you..."/"in case..."), also when blank
+    lines stand between the prose and the code, code indented under the prose above it or
+    between Markdown code fences (as in notebooks exported as scripts).
     """
 
     code = "MLS403"
@@ -649,8 +667,10 @@ class CommentedOutCode(Rule):
     )
     limitations = (
         "Runs made only of lines prose can also parse to are not reported (three lone names, "
-        "or `# Note: ...` annotations), nor code offered to the reader after an introduction "
-        "(`# To use Prometheus, uncomment:`) or a `TODO`/`FIXME` saying what it waits for; "
+        "or `# Note: ...` annotations), nor code offered to the reader after an introduction, "
+        "directly above or past blank lines (`# To use Prometheus, uncomment:`, `# Alternative: "
+        "...`, `# For debugging ...`, `# If you want ...`) or a `TODO`/`FIXME` saying what it waits "
+        "for: disabled debugging output under such a lead-in is not reported either; "
         "formulas written as valid Python "
         "(`# loss = -log(p)`) count as code. Default 3 lines: measured on the transformers, "
         "timm, sentence-transformers and Lightning wheels, pytorch/examples, nanoGPT, PyTorch-GAN, "
@@ -664,8 +684,8 @@ class CommentedOutCode(Rule):
         lines = self.file.text.splitlines()
         comment_lines: set[int] | None = None  # found by tokenizing, only if a run is found
         minimum = self.settings["min_lines"]
-        for start, texts in self._comment_blocks(lines, minimum):
-            kinds = classify_comments(texts)
+        for start, texts, introduced in self._comment_blocks(lines, minimum):
+            kinds = classify_comments(texts, introduced)
             for offset, count in _code_runs(kinds, minimum):
                 first = start + offset
                 if comment_lines is None:
@@ -677,22 +697,30 @@ class CommentedOutCode(Rule):
                         "version control keeps old code", column
                     )
 
-    def _comment_blocks(self, lines: list[str], minimum: int) -> Iterator[tuple[int, list[str]]]:
-        """(first line, texts after `#`) of each block of at least `minimum` consecutive
-        comment-only lines, within one notebook cell."""
+    def _comment_blocks(self, lines: list[str], minimum: int) -> Iterator[tuple[int, list[str], bool]]:
+        """(first line, texts after `#`, whether prose above introduces it) of each block of
+        at least `minimum` consecutive comment-only lines, within one notebook cell. The
+        prose introducing a block may stand above it with blank lines between."""
         notebook = self.file.notebook
         block: list[str] = []
+        above: list[str] = []  # the block before, if only blank lines lie between
         start = cell = 0
         for number, line in enumerate([*lines, ""], start=1):
             stripped = line.lstrip()
             here = notebook.locate(number, 1)[0] if notebook is not None and number <= len(lines) else None
             if stripped.startswith("#") and (not block or here == cell):
                 if not block:
+                    if here != cell:
+                        above = []
                     start, cell = number, here
                 block.append(stripped[1:])
                 continue
             if len(block) >= minimum:
-                yield start, block
+                yield start, block, bool(above) and _introduces(above)
+            if (stripped and not stripped.startswith("#")) or here != cell:
+                above = []  # code, or another cell, between the prose and the next block
+            elif block:
+                above = block
             block = [stripped[1:]] if stripped.startswith("#") else []
             start, cell = number, here
 

@@ -51,6 +51,8 @@ _UNTRUSTED = frozenset(
     {"builtins.input", "flask.request", "bottle.request", "streamlit.text_input", "streamlit.text_area", "gradio.Textbox"}
 )
 _SELF = frozenset({"self", "cls"})
+#: Attributes that hold a number: the id a database gave the last row inserted, row counts, sizes.
+_NUMERIC_ATTRIBUTES = frozenset({"lastrowid", "rowcount", "size", "ndim"})
 _MAX_DEPTH = 12
 _PERCENT_FIELD = re.compile(r"%%|%(?:\([^)]*\))?[-+ #0-9.*]*[a-zA-Z]")
 #: Fields that format a number: `%d`, `%.3f`, `{:d}`, `{0:.2e}`.
@@ -341,6 +343,8 @@ class EmbeddedForeignLanguage(Rule):
             pieces.append(("0", None))
         elif isinstance(expr, cst.Name):
             self._add_name(template, expr, lookup, depth)
+        elif self._project_constant(expr):
+            pieces.append((f"<{self.file.module.code_for_node(expr)}>", None))
         else:
             pieces.append((expr, lookup))
 
@@ -349,6 +353,9 @@ class EmbeddedForeignLanguage(Rule):
             template.pieces.append((f"<{name.value}>", None))
             return
         definitions = lookup(name.value)
+        if not definitions and self._project_constant(name):
+            template.pieces.append((f"<{name.value}>", None))  # `from config import TABLE`
+            return
         if len(definitions) != 1:
             template.pieces.append((name, lookup))
             return
@@ -359,7 +366,9 @@ class EmbeddedForeignLanguage(Rule):
 
         if _numeric_definition(definition, self.file):
             template.pieces.append(("0", None))
-        elif definition.kind is Kind.ASSIGN and definition.index is None and _builds_text(definition.value):
+        elif definition.kind is Kind.ASSIGN and definition.index is None and (
+            _builds_text(definition.value) or isinstance(definition.value, cst.Attribute)
+        ):
             self._add(template, definition.value, inner, depth + 1)
         elif definition.kind is Kind.UPDATE and isinstance(definition.node, cst.AugAssign):
             # `query += " AND day = '" + day + "'"`: the earlier text, then the new part
@@ -433,9 +442,21 @@ class EmbeddedForeignLanguage(Rule):
         template.ways.extend(inner.ways)
 
     def _numeric(self, expr: cst.BaseExpression, lookup: Lookup) -> bool:
-        """`int(n)`, `len(rows)`: a value that cannot hold text (the callee is resolved
-        where the walk is, which is where the template's names are, or close to it)."""
+        """`int(n)`, `len(rows)`, `cursor.lastrowid`, `frame.shape[0]`: a value that cannot
+        hold text (the callee is resolved where the walk is, which is where the template's
+        names are, or close to it)."""
+        if isinstance(expr, cst.Attribute):
+            return expr.attr.value in _NUMERIC_ATTRIBUTES
+        if isinstance(expr, cst.Subscript):
+            return isinstance(expr.value, cst.Attribute) and expr.value.attr.value == "shape"
         return isinstance(expr, cst.Call) and bool(_NUMERIC.intersection(self.file.qualified_names(expr.func)))
+
+    def _project_constant(self, expr: cst.BaseExpression) -> bool:
+        """`config.TABLE`, or `TABLE` imported from the project's `config`: a literal string
+        or number a project module defines, which cannot carry text from outside."""
+        if not isinstance(expr, cst.Name | cst.Attribute):
+            return False
+        return any(self.file.project.constant(name) for name in self.file.qualified_names(expr))
 
     # Where values come from ----------------------------------------------------------
 
@@ -502,13 +523,22 @@ _NUMBER_TYPES = frozenset({"builtins.int", "builtins.float", "builtins.bool"})
 
 
 def _numeric_definition(definition: Definition, file) -> bool:
-    """A parameter annotated `int`/`float`, or a variable bound to arithmetic (`(hi - lo) / n`)."""
+    """A parameter annotated `int`/`float`, a variable bound to arithmetic (`(hi - lo) / n`),
+    or a loop counter (`range`, the index of `enumerate`)."""
     if definition.kind is Kind.PARAM and isinstance(definition.node, cst.Param):
         annotation = definition.node.annotation
         return annotation is not None and bool(
             _NUMBER_TYPES.intersection(file.qualified_names(annotation.annotation, definition.scopes))
         )
     value = definition.value
+    if definition.kind is Kind.LOOP and isinstance(value, cst.Call) and isinstance(definition.node, cst.For):
+        # `for epoch in range(n)`, the index of `for i, row in enumerate(rows)`
+        callee = file.qualified_names(value.func, definition.scopes)
+        target = definition.node.target
+        counter = target.elements[0].value if isinstance(target, cst.Tuple) and target.elements else None
+        return ("builtins.range" in callee and isinstance(target, cst.Name)) or (
+            "builtins.enumerate" in callee and isinstance(counter, cst.Name) and counter.value == definition.name
+        )
     return definition.kind is Kind.ASSIGN and isinstance(value, cst.BinaryOperation) and isinstance(value.operator, _ARITHMETIC)
 
 

@@ -67,6 +67,35 @@ _CONTAINER_PATH_KEYS = re.compile(r"mount_?path|remote_?path|container_?path|mou
 _CONFIGURATION_MODULE = re.compile(r"(^|_)(config|configs|configuration|settings)(_|$)", re.IGNORECASE)
 
 
+#: Calls and values that say which machine or platform the code runs on.
+_ENVIRONMENT_PROBES = frozenset(
+    {
+        "os.environ", "os.getenv", "os.name", "sys.platform", "sys.modules", "platform.system", "platform.node",
+        "socket.gethostname", "getpass.getuser",
+    }
+)
+#: Words of flags and strings that name an environment: `IS_KAGGLE`, `kernel_mode`, `on_cluster`.
+_ENVIRONMENT_WORDS = frozenset(
+    {
+        "colab", "kaggle", "kernel", "cluster", "remote", "server", "env", "environment",
+        "machine", "host", "hostname", "platform", "docker", "container", "slurm", "cloud", "sagemaker", "user",
+        "username",
+    }
+)
+_STRINGS = (cst.SimpleString, cst.ConcatenatedString, cst.FormattedString)
+
+
+def _words_of(node: cst.CSTNode) -> list[str]:
+    """The words of a name, an attribute or a string in an `if` test."""
+    if isinstance(node, cst.Name):
+        return words(node.value)
+    if isinstance(node, cst.Attribute):
+        return words(node.attr.value)
+    if isinstance(node, _STRINGS):
+        return words(_leading_text(node) or "")
+    return []
+
+
 def _names_a_container_path(key: str) -> bool:
     return _CONTAINER_PATH_KEYS.search(key) is not None
 
@@ -224,7 +253,8 @@ class HardCodedPath(ValueRule):
     arguments or `__file__`; defaults of `argparse` options, of function parameters and of
     `os.environ.get` (the places meant to be overridden); paths in docstrings, messages
     and comparisons; paths chosen per environment (`"/content/drive/x" if IN_COLAB else
-    "data/x"`); names joined after a root (`filename = "/yes/a.wav"` read as `root +
+    "data/x"`, or in the branches of `if IN_KAGGLE:`, `if kernel_mode:`, `if
+    socket.gethostname() == ...`); names joined after a root (`filename = "/yes/a.wav"` read as `root +
     filename`); `~` and its hidden per-user folders (`~/.cache/...`, the standard place for
     caches); placeholders such as `/path/to/data`; in test code, everything but real file
     access (fixture paths for path logic); and paths under the `allowed-prefixes` option: by
@@ -313,8 +343,10 @@ class HardCodedPath(ValueRule):
         "is followed only when it is assigned exactly once in its scope; values passed through "
         "function calls, containers or other modules are not followed. Configuration classes and "
         "dictionaries written in code (`class CFG: data_dir = ...`) count as code and are reported. "
-        "Paths set per machine (`if socket.gethostname() == ...`) are reported: they are still "
-        "machine-specific configuration kept in code."
+        "Paths inside an `if` on the machine or platform (`if IN_KAGGLE:`, `if kernel_mode:`, `if "
+        "socket.gethostname() == ...`, `if \"COLAB_GPU\" in os.environ:`) are not reported: the code "
+        "already switches them per environment, though by hand; the environment is recognised by the "
+        "names and calls in the test, so a switch on a flag named otherwise is still reported."
     )
 
     def __init__(self, file, options) -> None:
@@ -336,6 +368,9 @@ class HardCodedPath(ValueRule):
         #: For each `if` being walked, the paths its test checks exist: locations under
         #: them are used only on a machine that has them.
         self.guards: list[tuple[str, ...]] = []
+        #: Strings inside an `if` on the machine or platform (`if IN_KAGGLE: ... else: ...`):
+        #: locations already switched per environment, by hand.
+        self.per_environment: set[cst.CSTNode] = set()
         #: Paths inside a container this file describes (`mount_path=MNT_PATH`,
         #: `remote_path="/root/model"`): literals, and names holding one.
         self.container_literals: set[cst.CSTNode] = set()
@@ -369,6 +404,20 @@ class HardCodedPath(ValueRule):
     def visit_If(self, node: cst.If) -> None:
         probes = [self._probed_literal(call) for call in descendants(node.test) if isinstance(call, cst.Call)]
         self.guards.append(tuple(text for text in map(_leading_text, filter(None, probes)) if text))
+        if self._tests_environment(node.test):
+            self.per_environment.update(part for part in descendants(node) if isinstance(part, _STRINGS))
+
+    def _tests_environment(self, test: cst.BaseExpression) -> bool:
+        """Whether an `if` chooses by the machine or platform: `if IN_COLAB:`, `if
+        kernel_mode:`, `if socket.gethostname() == ...`, `if "KAGGLE_URL_BASE" in os.environ:`."""
+        for part in (test, *descendants(test)):
+            if isinstance(part, cst.Name | cst.Attribute) and _ENVIRONMENT_PROBES.intersection(
+                self.file.qualified_names(part)
+            ):
+                return True
+            if _ENVIRONMENT_WORDS.intersection(_words_of(part)):
+                return True
+        return False
 
     def leave_If(self, original_node: cst.If) -> None:
         self.guards.pop()
@@ -493,7 +542,7 @@ class HardCodedPath(ValueRule):
         like a location by itself, and test fixtures are left alone."""
         if literal in self.reported or literal in self.probed or isinstance(literal, cst.Name):
             return
-        if self.configuration or literal in self.container_literals:
+        if self.configuration or literal in self.container_literals or literal in self.per_environment:
             return
         text = _leading_text(literal)
         if text is not None and any(_under(text, guard) for guards in self.guards for guard in guards):
