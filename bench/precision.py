@@ -4,6 +4,7 @@
     python bench/precision.py [--half evaluation]     # run mlsmells, join verdicts, report
     python bench/precision.py --unjudged 5 --rule MLS207   # findings still to judge
     python bench/precision.py --half evaluation --sample 5 > batch.csv   # a batch to judge
+    python bench/precision.py measure --reuse         # write the measured precision mlsmells ships
 
 The repositories are listed in `bench/precision/manifest.toml`, pinned by commit, and
 extracted from `fetch` snapshots (bare git directories under /work/.mirror, or any
@@ -210,9 +211,8 @@ def markdown(counts: dict[tuple[str, str], dict[str, int]], rules: dict[str, dic
               f"{development.get('findings', 0)} / {evaluation.get('findings', 0)} | {' | '.join(cells)} |")
 
 
-def report(half: str | None, rule: str | None, unjudged: int, reuse: bool, jobs: int,
-           sample_size: int = 0, seed: int = 0, as_markdown: bool = False) -> None:
-    rules = rule_table()
+def count(half: str | None, rule: str | None, reuse: bool, jobs: int):
+    """Findings and verdicts per (rule, half), and the unjudged findings per rule."""
     verdicts = read_verdicts()
     counts: dict[tuple[str, str], dict[str, int]] = defaultdict(lambda: defaultdict(int))
     waiting: dict[str, list[tuple[Repository, dict]]] = defaultdict(list)
@@ -225,10 +225,35 @@ def report(half: str | None, rule: str | None, unjudged: int, reuse: bool, jobs:
             tally = counts[(finding["code"], repository.half)]
             tally["findings"] += 1
             tally[verdict or "unjudged"] += 1
-            if verdict is None and (not sample_size or rules[finding["code"]]["default"]):
+            if verdict is None:
                 waiting[finding["code"]].append((repository, finding))
+    return counts, waiting
+
+
+def measure(reuse: bool, jobs: int) -> None:
+    """Write each rule's evaluation-half precision into mlsmells's `measured_precision.toml`,
+    which its documentation, README table and SARIF `precision` property read."""
+    from mlsmells.measurements import Measurement, render
+
+    counts, _ = count("evaluation", None, reuse, jobs)
+    measured = {}
+    for (code, _), tally in counts.items():
+        judged = sum(tally.get(kind, 0) for kind in KINDS_OF_VERDICT)
+        if judged:
+            measured[code] = Measurement(tally.get("TP", 0), judged)
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
+                            cwd=HERE).stdout.strip()
+    target = Path(__file__).resolve().parents[1] / "src" / "mlsmells" / "measured_precision.toml"
+    target.write_text(render(measured, f"mlsmells at {commit or 'an unknown commit'}"), encoding="utf-8")
+    print(f"wrote {target} ({len(measured)} rules measured); run `mlsmells docs` to refresh the pages")
+
+
+def report(half: str | None, rule: str | None, unjudged: int, reuse: bool, jobs: int,
+           sample_size: int = 0, seed: int = 0, as_markdown: bool = False) -> None:
+    rules = rule_table()
+    counts, waiting = count(half, rule, reuse, jobs)
     if sample_size:
-        sample(waiting, sample_size, seed)
+        sample({code: items for code, items in waiting.items() if rules[code]["default"]}, sample_size, seed)
         return
     if as_markdown:
         markdown(counts, rules)
@@ -249,7 +274,7 @@ def report(half: str | None, rule: str | None, unjudged: int, reuse: bool, jobs:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("action", nargs="?", choices=["prepare", "report"], default="report")
+    parser.add_argument("action", nargs="?", choices=["prepare", "report", "measure"], default="report")
     parser.add_argument("--half", choices=HALVES, help="only this half's repositories")
     parser.add_argument("--rule", help="only this rule's findings (a code)")
     parser.add_argument("--unjudged", type=int, default=0, metavar="N", help="list up to N unjudged findings per rule")
@@ -263,6 +288,8 @@ def main() -> None:
     arguments = parser.parse_args()
     if arguments.action == "prepare":
         prepare(arguments.mirrors)
+    elif arguments.action == "measure":
+        measure(arguments.reuse, arguments.jobs)
     else:
         report(arguments.half, arguments.rule, arguments.unjudged, arguments.reuse, arguments.jobs,
                arguments.sample, arguments.seed, arguments.markdown)

@@ -1,4 +1,4 @@
-"""The catalog ships inside the wheel: a wheel-installed mlsmells explains its rules."""
+"""The catalog and the measured precision ship inside the wheel: a wheel-installed mlsmells explains its rules."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ def test_wheel_installed_explain_reads_the_packaged_catalog(tmp_path):
     wheels, site, source = tmp_path / "wheels", tmp_path / "site", tmp_path / "source"
     # A copy without build outputs: setuptools reuses `build/lib`, where modules since
     # renamed would still sit and ship.
-    ignored = shutil.ignore_patterns("build", ".venv", ".git", ".corpora", "*.egg-info", "__pycache__", ".*_cache")
+    ignored = shutil.ignore_patterns("build", ".venv", ".git", ".corpora", "checkouts", "*.egg-info", "__pycache__", ".*_cache")
     shutil.copytree(ROOT, source, ignore=ignored)
     subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "-w", str(wheels), str(source)],
@@ -39,3 +39,5 @@ def test_wheel_installed_explain_reads_the_packaged_catalog(tmp_path):
     assert completed.returncode == 0, completed.stderr
     assert completed.stderr.startswith(str(site))
     assert "`SLR-CM25`: Maintaining and replicating results of model training." in completed.stdout
+    # The measured precision ships too (mlsmells/measured_precision.toml).
+    assert "Precision: " in completed.stdout and "judged findings" in completed.stdout

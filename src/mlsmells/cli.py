@@ -291,22 +291,24 @@ def explain(rule: str, output_format: str) -> None:
               help="Write the pages under this directory (default: docs/ of the mlsmells source "
                    "checkout this command runs from).")
 def docs(check_only: bool, output: Path | None) -> None:
-    """Generate the rule documentation pages (for developers of mlsmells).
+    """Generate the rule documentation pages and the README's rule table (for developers of mlsmells).
 
-    Without --output they go to mlsmells's own docs/ and nowhere else: run in a user's
-    project, this command must not overwrite that project's docs/.
+    Without --output they go to mlsmells's own docs/ and README and nowhere else: run in a
+    user's project, this command must not overwrite that project's files.
     """
     docs_dir = output or source_checkout_docs()
     if docs_dir is None:
         raise _fail("this mlsmells is not run from its source checkout: name the directory with --output DIR")
+    # The README's rule table is refreshed only in mlsmells's own checkout, never beside --output.
+    readme = docs_dir.parent / "README.md" if output is None else None
     if check_only:
-        stale = stale_pages(docs_dir)
+        stale = stale_pages(docs_dir, readme)
         if stale:
             raise _fail(f"generated docs are out of date: {', '.join(stale)}; run `mlsmells docs`")
         click.echo("mlsmells: generated docs are up to date.", err=True)
         return
     try:
-        written = write_pages(docs_dir)
+        written = write_pages(docs_dir, readme)
     except OSError as error:
         raise _fail(f"{docs_dir}: cannot write the pages: {error.strerror or error}") from None
     click.echo(printable(f"mlsmells: wrote {len(written)} page(s) under {docs_dir}."), err=True)

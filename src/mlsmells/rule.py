@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import libcst as cst
 
 from mlsmells.findings import Family, Severity
+from mlsmells.measurements import Measurement, measurement
 
 if TYPE_CHECKING:
     from mlsmells.engine.context import FileContext
@@ -77,7 +78,8 @@ class Rule:
     name: ClassVar[str] = ""
     family: ClassVar[Family]
     severity: ClassVar[Severity] = Severity.WARNING
-    #: How often a finding is right, as SARIF says it: very-high, high, medium or low.
+    #: How often its author expects a finding to be right, as SARIF says it (very-high, high,
+    #: medium or low): used only until the rule is measured (see `measured_precision`).
     precision: ClassVar[str] = "high"
     summary: ClassVar[str] = ""
     challenges: ClassVar[tuple[str, ...]] = ()
@@ -165,6 +167,17 @@ class Rule:
     @classmethod
     def default_options(cls) -> dict[str, Any]:
         return {option.name: option.default for option in cls.options}
+
+    @classmethod
+    def measured_precision(cls) -> Measurement | None:
+        """The rule's precision measured on real code (mlsmells/measurements.py), if it was."""
+        return measurement(cls.code)
+
+    @classmethod
+    def precision_level(cls) -> str:
+        """SARIF's precision word: from the measurement when there is one, else the estimate."""
+        measured = cls.measured_precision()
+        return measured.level if measured is not None else cls.precision
 
     @classmethod
     def is_default(cls) -> bool:

@@ -85,7 +85,7 @@ def _descriptor(rule: type[Rule]) -> dict:
         "help": {"text": documentation, "markdown": documentation},
         "helpUri": f"{PROJECT_URL}/blob/main/docs/rules/{rule.code}-{rule.name}.md",
         "defaultConfiguration": {"level": LEVELS[rule.severity]},
-        "properties": {"tags": tags, "precision": rule.precision},
+        "properties": {"tags": tags, "precision": rule.precision_level()},
     }
 
 
