@@ -431,12 +431,12 @@ _CLAUSES = {"elif": "if x:\n pass\n", "else": "if x:\n pass\n", "except": "try:\
 #: How far a bracketed statement may run over comment lines before it is taken for prose.
 _MAX_STATEMENT_LINES = 30
 
-#: Prose that introduces what follows: an example, an alternative or an optional or debugging
-#: step offered to the reader (`# Alternative: use the GPU version`, `# If you want the full
+#: Prose that introduces what follows: an example, an alternative or an optional step offered
+#: to the reader (`# Alternative: use the GPU version`, `# If you want the full
 #: report, ...`), or code a `TODO`/`FIXME` says is waiting for something (tracked, not abandoned).
 _INTRODUCTION = re.compile(
     r":\s*$|\buncomment|\b(example|e\.g\.|for instance|usage|todo|fixme)\b"
-    r"|\b(alternative(ly)?|optional(ly)?|debug(ging)?)\b|\b(if you|in case|you (can|could|may))\b",
+    r"|\b(alternative(ly)?|optional(ly)?)\b|\b(if you|in case|you (can|could|may))\b",
     re.IGNORECASE,
 )
 
@@ -607,7 +607,7 @@ class CommentedOutCode(Rule):
 
     Code that documents rather than disables is left alone: code after prose that
     introduces it (a line ending in `:`, or mentioning an example, usage, "uncomment", an
-    alternative, an optional or debugging step, "if you..."/"in case..."), also when blank
+    alternative or an optional step, "if you..."/"in case..."), also when blank
     lines stand between the prose and the code, code indented under the prose above it or
     between Markdown code fences (as in notebooks exported as scripts).
     """
@@ -669,8 +669,9 @@ class CommentedOutCode(Rule):
         "Runs made only of lines prose can also parse to are not reported (three lone names, "
         "or `# Note: ...` annotations), nor code offered to the reader after an introduction, "
         "directly above or past blank lines (`# To use Prometheus, uncomment:`, `# Alternative: "
-        "...`, `# For debugging ...`, `# If you want ...`) or a `TODO`/`FIXME` saying what it waits "
-        "for: disabled debugging output under such a lead-in is not reported either; "
+        "...`, `# Optionally ...`, `# If you want ...`) or a `TODO`/`FIXME` saying what it waits "
+        "for. Debugging code disabled under a comment that only names it (`# debug printing`) "
+        "is reported: it is the dead code the rule is about; "
         "formulas written as valid Python "
         "(`# loss = -log(p)`) count as code. Default 3 lines: measured on the transformers, "
         "timm, sentence-transformers and Lightning wheels, pytorch/examples, nanoGPT, PyTorch-GAN, "

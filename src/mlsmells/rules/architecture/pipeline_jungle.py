@@ -53,22 +53,8 @@ _PATH_KEYWORDS = ("path_or_buf", "path", "filepath_or_buffer", "path_or_buffer")
 #: number, not a frame, though `ValueKinds` (which follows frames) cannot tell.
 _REDUCTIONS = frozenset({"max", "min", "idxmax", "idxmin", "nunique", "any", "all", "unique", "item"})
 _EXISTENCE_CHECKS = frozenset({"exists", "isfile", "is_file"})
-#: Methods and functions that train a model (`model.fit`, `lgb.train`, `xgb.cv`,
-#: `loss.backward()`): a long stage a file written before it lets a rerun skip.
-_TRAINING = frozenset({"fit", "fit_generator", "train", "cv", "backward"})
 _INDEXERS = frozenset({"loc", "iloc", "at", "iat", "ix"})
 _LITERALS = (cst.Integer, cst.Float, cst.Imaginary, cst.SimpleString, cst.ConcatenatedString)
-
-
-@dataclass(frozen=True)
-class _Write:
-    """A frame written to an intermediate file: the method, the call, the function it is
-    in (None at the top level) and the `if` statements around it."""
-
-    method: str
-    call: cst.Call
-    function: cst.CSTNode | None
-    branches: frozenset[int]
 
 
 @dataclass
@@ -138,13 +124,7 @@ class PipelineJungle(ValueRule):
     that the same program then reads back with `pd.read_*` (the same literal path, or the
     same variable holding it). Caches (`if os.path.exists(path): ...`) and tests are not
     round-trips, and neither is a read after another program ran (`!python step.py`,
-    `%run`, `subprocess.run`, `os.system`), which may have written the file. Nor are
-    checkpoints between stages: a read in another function than the write (a named stage
-    of its own), a read under an `if` the write is not under (`if not RETRAIN:`: the
-    stage before it can be skipped), and a read after a model is trained (`fit`, `train`,
-    `cv`, `backward`) since the write, as when a competition notebook saves its
-    out-of-fold predictions and loads them back after training the next model, so it can
-    be resumed there.
+    `%run`, `subprocess.run`, `os.system`), which may have written the file.
     """
 
     code = "MLS413"
@@ -278,11 +258,7 @@ class PipelineJungle(ValueRule):
         "one step. Frames passed in as unannotated parameters are not known to be pandas "
         "objects, so such a function is measured only on frames it builds or reads itself. "
         "Round-trips are recognised by path value or variable, only for frames that "
-        "preparation steps made, and not through other functions. A write and a read in "
-        "different functions, a read under an `if` the write is not under, and a read after "
-        "a model is trained are taken for checkpoints between stages and not reported, even "
-        "where nothing stops the file being passed on in memory; training is recognised by "
-        "the name of the call only (`fit`, `train`, `cv`, `backward`)."
+        "preparation steps made, and not through other functions."
     )
 
     def __init__(self, file, options) -> None:
@@ -295,8 +271,8 @@ class PipelineJungle(ValueRule):
         self.statement: cst.CSTNode | None = None
         self.prepares = False
         self.targets: list[cst.BaseExpression] = []
-        #: Paths written so far: key -> the write.
-        self.written: dict[object, _Write] = {}
+        #: Paths written so far: key -> the writing method and its call.
+        self.written: dict[object, tuple[str, cst.Call]] = {}
         #: Module lines where another program runs (`!python step.py`, `%run`,
         #: `subprocess.run(...)`, `os.system(...)`): it may write the file read back.
         self.other_programs: list[int] = [
@@ -307,10 +283,6 @@ class PipelineJungle(ValueRule):
         self.prepared: set[int] = set()
         #: How many `if os.path.exists(path):` tests enclose the walk: a cache, not a round-trip.
         self.cache_guards = 0
-        #: The `if` statements enclosing the walk, by id.
-        self.branches: list[int] = []
-        #: Module lines where a model is trained: a stage a checkpoint lets a rerun skip.
-        self.training: list[int] = []
 
     # Units ---------------------------------------------------------------------------
 
@@ -459,23 +431,18 @@ class PipelineJungle(ValueRule):
 
     def visit_If(self, node: cst.If) -> None:
         self.cache_guards += _tests_existence(node.test)
-        self.branches.append(id(node))
 
     def leave_If(self, node: cst.If) -> None:
         self.cache_guards -= _tests_existence(node.test)
-        self.branches.pop()
 
     def _note_round_trip(self, node: cst.Call) -> None:
         if self.file.in_tests or self.cache_guards:
             return  # tests write files to read them back on purpose; caches are read when present
         func = node.func
-        if callee_name(func) in _TRAINING:
-            self.training.append(self.file.span_of(node).line)
         if isinstance(func, cst.Attribute) and func.attr.value in _WRITERS:
             key = self._path_key(argument(node, 0, *_PATH_KEYWORDS))
             if key is not None and self._was_prepared(func.value):
-                write = _Write(func.attr.value, node, self.units[-1].node, frozenset(self.branches))
-                self.written.setdefault(key, write)
+                self.written.setdefault(key, (func.attr.value, node))
             return
         names = self.file.qualified_names(func)
         if _RUNNERS.intersection(names):
@@ -486,8 +453,8 @@ class PipelineJungle(ValueRule):
             return
         path = argument(node, 0, *_PATH_KEYWORDS)
         written = self.written.get(self._path_key(path)) if path is not None else None
-        if written is not None and not self._other_program_between(written.call, node) and not self._checkpoint(written, node):
-            method = written.method
+        if written is not None and not self._other_program_between(written[1], node):
+            method = written[0]
             self.report(
                 func,
                 f"`{reader.replace('pandas.', 'pd.')}` reads back {self._shown_path(path)}, which this program wrote "
@@ -503,15 +470,6 @@ class PipelineJungle(ValueRule):
             return False
         start, end = self.file.span_of(write).line, self.file.span_of(read).line
         return any(start < line < end for line in self.other_programs)
-
-    def _checkpoint(self, write: _Write, read: cst.Call) -> bool:
-        """Whether the read resumes a later stage from a file an earlier stage saved: it is
-        in another function than the write, under an `if` the write is not under (a stage
-        that can be skipped), or after a model was trained since the write."""
-        if write.function is not self.units[-1].node or not set(self.branches) <= write.branches:
-            return True
-        start, end = self.file.span_of(write.call).line, self.file.span_of(read).line
-        return any(start < line < end for line in self.training)
 
     def _was_prepared(self, frame: cst.BaseExpression) -> bool:
         """Whether preparation steps made the frame written: an intermediate result, not a
