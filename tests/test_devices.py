@@ -33,6 +33,7 @@ def test_devices_through_aliases():
         ("from transformers.utils import is_torch_cuda_available\nok = is_torch_cuda_available()",
          "checks `is_torch_cuda_available()`"),
         ("if args.cuda:\n    pass", "reads `args.cuda`"),
+        ("def place(x):\n    return x.to(cfg.device)", "reads `cfg.device`"),
         ("def fit(model, loader, device):\n    return model.to(device)", "takes a `device` parameter"),
         ("parser.add_argument('--no-cuda', action='store_true')", "has a `--no-cuda` option"),
         ("if torch.cuda.is_available():\n    device = 'cuda'\nelse:\n    device = 'cpu'", "checks `is_available()`"),
@@ -53,6 +54,8 @@ def test_a_hard_coded_device_in_a_file_that_offers_a_cpu_path_is_reported(signal
         "if not torch.cuda.is_available():\n    raise SystemExit('no GPU')",
         "if torch.cuda.is_available():\n    torch.backends.cudnn.benchmark = True",
         "torch.cuda.set_device(args.local_rank)",
+        # a tensor's own device follows the tensor; it offers no CPU path
+        "def sample_noise(w, n):\n    return torch.randn(n, w.shape[1], device=w.device)",
         "from accelerate import Accelerator\nuse_gpu = torch.cuda.is_available()",
         "import tensorrt as trt\nuse_gpu = torch.cuda.is_available()",
     ],

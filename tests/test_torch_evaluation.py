@@ -671,3 +671,44 @@ def test_a_model_a_library_base_class_provides_is_left_to_it():
         "    def predict", "    def __init__(self, model):\n                self.model = model\n\n            def predict"
     )
     assert lines(lint(owned, "MLS503")) == [11]
+
+
+def test_a_local_criterion_is_not_a_model():
+    source = textwrap.dedent('''
+        import torch
+        from torch.nn.modules.loss import _WeightedLoss
+
+
+        class SmoothBCEwLogits(_WeightedLoss):
+            def __init__(self, smoothing=0.0):
+                super().__init__()
+                self.smoothing = smoothing
+
+            def forward(self, inputs, targets):
+                targets = targets * (1.0 - self.smoothing) + 0.5 * self.smoothing
+                return torch.nn.functional.binary_cross_entropy_with_logits(inputs, targets)
+
+
+        class Head(torch.nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.linear = torch.nn.Linear(16, 4)
+
+            def forward(self, x):
+                return self.linear(x)
+
+
+        def valid_fn(model, loss_fn, loader, device):
+            model.eval()
+            for batch in loader:
+                outputs = model(batch["x"].to(device))
+                loss = loss_fn(outputs, batch["y"].to(device))
+
+
+        def run(loader):
+            loss_fn = SmoothBCEwLogits(smoothing=0.001)
+            model = Head()
+            return valid_fn(model, loss_fn, loader, "cpu")
+    ''')
+    # the model's call is the finding; the criterion's is not a second one
+    assert lines(lint(source, "MLS504")) == [27]

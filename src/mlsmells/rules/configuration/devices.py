@@ -44,6 +44,11 @@ _AVAILABILITY_HELPER = re.compile(r"(cuda|gpu|accelerator|mps|device).*available
 #: `args.cuda`, `cfg.device`, `def f(device)`. (Not `gpu_id`, `gpus` or `local_rank`: they
 #: choose *which* GPU, and GPU-only code is full of them.)
 _DEVICE_SETTINGS = frozenset({"device", "cuda", "use_cuda", "no_cuda", "use_gpu", "use_cpu", "accelerator"})
+#: What holds a run's settings, for `.device`: a tensor's own `w.device` only follows the
+#: tensor wherever it is, and says nothing about whether the file means to run on the CPU.
+_SETTINGS_HOLDERS = frozenset({
+    "self", "args", "opt", "opts", "options", "cfg", "config", "conf", "hparams", "hp", "params", "settings", "flags",
+})
 #: A string naming the CPU as a device: `"cpu"`, `'cpu'`.
 _NAMES_CPU = re.compile(r"""["']cpu["']""")
 #: Command-line options that do the same: `--device`, `--no-cuda`, `--cpu`.
@@ -352,11 +357,13 @@ class HardCodedDevice(Rule):
                 self.definitions.add(value)
 
     def visit_Attribute(self, node: cst.Attribute) -> None:
-        """`args.cuda`, `cfg.device`, `self.device`: the device can come from settings."""
+        """`args.cuda`, `cfg.device`, `self.device`: the device can come from settings (not
+        `w.device`, a tensor's own device)."""
         if (
             node.attr.value in _DEVICE_SETTINGS
             and node not in self.not_settings
             and isinstance(node.value, cst.Name)
+            and (node.attr.value != "device" or node.value.value.lower() in _SETTINGS_HOLDERS)
             and not self.file.qualified_names(node.value)
         ):
             self._portable(f"reads `{short_text(self.file.module.code_for_node(node), 30)}`")

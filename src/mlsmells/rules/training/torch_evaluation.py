@@ -479,7 +479,7 @@ class _EvaluationLoops(Rule):
 
     def _builds_module(self, ctor: cst.Call, scopes: tuple[Scope, ...]) -> bool:
         if isinstance(ctor.func, cst.Name) and ctor.func.value in self.class_facts:
-            return True
+            return not self._is_loss_class(ctor.func.value, set())
         names = self.file.qualified_names(ctor.func, scopes)
         return any(
             (
@@ -491,6 +491,16 @@ class _EvaluationLoops(Rule):
             and not _WEIGHTLESS_LAYER.fullmatch(name.rsplit(".", 1)[-1])
             for name in names
         ) or _loads_pretrained_module(ctor)
+
+    def _is_loss_class(self, name: str, seen: set[str]) -> bool:
+        """A local criterion (`class SmoothBCEwLogits(_WeightedLoss)`): computing a loss is
+        not running a model, even though the class is an `nn.Module`."""
+        seen.add(name)
+        for base in self.class_facts[name][-1].bases:
+            short = base.rsplit(".", 1)[-1]
+            if short.endswith("Loss") or (short in self.class_facts and short not in seen and self._is_loss_class(short, seen)):
+                return True
+        return False
 
     def mode_free(self, receiver: str) -> bool:
         """Whether every way `receiver` was built gives a network without dropout or
