@@ -536,3 +536,34 @@ def test_prose_that_introduces_nothing_or_code_between_does_not_excuse_a_block()
         "MLS403",
     )
     assert lines(findings) == [5, 12]
+
+
+def test_cell_markers_of_an_exported_notebook_introduce_nothing():
+    findings = lint(
+        """
+        #!/usr/bin/env python
+        # coding: utf-8
+
+        # In[12]:
+
+
+        import torch
+
+
+        # In[13]:
+
+
+        # model = ResNetClassifier(num_classes=206)
+        # model.load_state_dict(torch.load("fold0.pth"))
+        # print(model)
+
+
+        # %%
+
+        # features = encoder(images)
+        # print(features.shape)
+        # print(features.mean())
+        """,
+        "MLS403",
+    )
+    assert lines(findings) == [13, 20]

@@ -439,6 +439,15 @@ _INTRODUCTION = re.compile(
     r"|\b(alternative(ly)?|optional(ly)?)\b|\b(if you|in case|you (can|could|may))\b",
     re.IGNORECASE,
 )
+#: A cell marker of a notebook exported as a script (`# In[12]:`, `# %%`) ends in `:` or
+#: opens a cell, but introduces nothing: the code after it is the cell's.
+_CELL_MARKER = re.compile(r"#*\s*((In|Out)\s*\[[^\]]*\]\s*:?|%%.*)\s*")
+
+
+def _is_introduction(text: str) -> bool:
+    """Whether a line of prose introduces the code after it (see `_INTRODUCTION`)."""
+    return bool(_INTRODUCTION.search(text)) and not _CELL_MARKER.fullmatch(text.strip())
+
 
 CODE, NEUTRAL, PROSE = "code", "neutral", "prose"
 
@@ -526,7 +535,7 @@ def classify_comments(texts: list[str], introduced: bool = False) -> list[str]:
     index = 0
     while index < len(texts):
         text = texts[index].strip()
-        if text.startswith("#") and _INTRODUCTION.search(text):
+        if text.startswith("#") and _is_introduction(text):
             index += 1  # `# # Uncomment for the full report:` introduces what follows
             continue
         if not text or text.startswith("#"):
@@ -558,7 +567,7 @@ def _introduces(texts: list[str]) -> bool:
     it is code, and one says what the code after it is for."""
     kinds = classify_comments(texts)
     return CODE not in kinds and any(
-        kind == PROSE and _INTRODUCTION.search(text) for text, kind in zip(texts, kinds, strict=True)
+        kind == PROSE and _is_introduction(text) for text, kind in zip(texts, kinds, strict=True)
     )
 
 
@@ -577,7 +586,7 @@ def _skip_examples(texts: list[str], kinds: list[str], introduced: bool = False)
         if kinds[index] == PROSE:
             # Pseudo-code in an example (`cocoGt=..., cocoDt=...`) does not end it; prose does.
             still_example = in_example and not _looks_like_prose(_without_trailing_comment(text))
-            in_example = still_example or bool(_INTRODUCTION.search(text))
+            in_example = still_example or _is_introduction(text)
             prose_indent = _indent(text)
         elif kinds[index] == CODE and prose_indent is not None:
             in_example = in_example or _indent(text) >= prose_indent + 4
