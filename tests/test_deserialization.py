@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import findings, lint, lint_percent_notebook, write_project
+from conftest import findings, lines, lint, lint_percent_notebook, write_project
 
 
 def test_unsafe_loads_through_aliases_and_imports_in_functions():
@@ -180,3 +180,54 @@ def test_a_loading_helper_called_only_with_files_the_program_wrote_is_trusted():
     )
     [finding] = lint_percent_notebook(downloaded, "MLS207")
     assert finding.cell == 1 and "`checkpoint_path`" in finding.message
+
+
+def test_a_file_whose_digest_is_checked_first_is_the_published_one():
+    source = """
+        import hashlib
+        import os
+        import pickle
+
+
+        class Batches:
+            md5s = {"data_batch_1": "c99cafc152244af753f735de768cd75f"}
+
+            def __init__(self, root):
+                self.root = root
+                if not self._check_integrity():
+                    raise RuntimeError("corrupted download: fetch the dataset again")
+
+            def _check_integrity(self):
+                for name, expected in self.md5s.items():
+                    with open(os.path.join(self.root, name), "rb") as handle:
+                        if hashlib.md5(handle.read()).hexdigest() != expected:
+                            return False
+                return True
+
+            def load(self, name):
+                with open(os.path.join(self.root, name), "rb") as handle:
+                    return pickle.load(handle, encoding="latin1")
+    """
+    assert lint(source, "MLS207") == []
+    unchecked = source.replace("        if not self._check_integrity():\n", "        if not os.path.isdir(root):\n")
+    unchecked = unchecked.replace("    def _check_integrity(self):", "    def _listing(self):").replace("hashlib.md5", "len")
+    assert [finding.code for finding in lint(unchecked, "MLS207")] == ["MLS207"]
+
+
+def test_loading_inside_an_unpickling_hook_crosses_no_new_boundary():
+    source = """
+        import dill
+
+
+        class SurrogateModel:
+            def __getstate__(self):
+                return {"network": dill.dumps(self.network), "epochs": self.epochs}
+
+            def __setstate__(self, state):
+                self.network = dill.loads(state["network"])
+                self.epochs = state["epochs"]
+
+            def restore(self, blob):
+                self.network = dill.loads(blob)
+    """
+    assert lines(lint(source, "MLS207")) == [13]

@@ -6,6 +6,8 @@ program wrote itself, or a pinned revision (META-E4)."""
 
 from __future__ import annotations
 
+import re
+
 import libcst as cst
 
 from mlsmells.engine.calls import (
@@ -69,6 +71,13 @@ _SERIALIZERS = {
 #: Keywords that name the model whose code `trust_remote_code=True` runs.
 _MODEL_KEYWORDS = ("pretrained_model_name_or_path", "model_name_or_path", "model", "model_id", "repo_id", "path")
 _NOT_A_HANDLE = object()
+#: A check of what a file holds before it is loaded: `_check_integrity()`, `verify_md5(...)`,
+#: `hashlib.sha256(...)`, `checksum`. A file whose digest is compared first is the one its
+#: author published, whoever downloaded it.
+_VERIFIES = re.compile(r"integrity|checksum|\b(hashlib|md5|sha1|sha256)\b|(check|verify)_?(md5|sha|hash|digest)", re.IGNORECASE)
+#: Methods that run while an object is already being unpickled: loading there crosses no
+#: new trust boundary (the bytes come from the object's own `__getstate__`/`__reduce__`).
+_UNPICKLING_HOOKS = frozenset({"__setstate__", "__reduce__", "__reduce_ex__"})
 
 
 class UnsafeDeserialization(ValueRule):
@@ -196,7 +205,11 @@ class UnsafeDeserialization(ValueRule):
         "project, and calls passing `**kwargs` are not reported. `yaml.FullLoader` is not "
         "reported: it stopped building arbitrary objects in PyYAML 5.4. On torch 2.6 and "
         "later a bare `torch.load(path)` is safe; it is still reported, since the code does "
-        "not say which torch it runs on."
+        "not say which torch it runs on. A load in a function, or a method of a class, that "
+        "also checks a digest (`_check_integrity()`, `hashlib.md5`, a checksum) is taken to "
+        "load the published file; whether the digest guards this very load is not checked. "
+        "Loads inside `__setstate__`/`__reduce__` run during an unpickling already under way "
+        "and are not reported."
     )
 
     def __init__(self, file, options) -> None:
@@ -372,6 +385,8 @@ class UnsafeDeserialization(ValueRule):
             remote_code = isinstance(node, cst.Arg)
             if self._trusted(source, scopes, written, remote_code) or self._given_trusted(source, scopes, written, remote_code):
                 continue
+            if not remote_code and (self._in_unpickling_hook(scopes) or self._verified_first(scopes)):
+                continue
             self.report(node, message(self._describe(source, value)))
 
     def _trusted(self, source: cst.BaseExpression, scopes: tuple[Scope, ...], written: set, remote_code: bool) -> bool:
@@ -384,6 +399,22 @@ class UnsafeDeserialization(ValueRule):
         if remote_code:
             return value is not None and not hub_repo_id(value) and inside_repository(value, self.file.project.depth)
         return inside_repository(template, self.file.project.depth)
+
+    @staticmethod
+    def _in_unpickling_hook(scopes: tuple[Scope, ...]) -> bool:
+        """`def __setstate__(self, state): self.model = dill.loads(state["model"])`."""
+        return any(isinstance(scope.node, cst.FunctionDef) and scope.node.name.value in _UNPICKLING_HOOKS for scope in scopes)
+
+    def _verified_first(self, scopes: tuple[Scope, ...]) -> bool:
+        """Whether the function (or the class of the method) that loads also checks the
+        file's digest (a copy of torchvision's CIFAR10 calls `_check_integrity()`)."""
+        for scope in reversed(scopes):
+            if isinstance(scope.node, cst.FunctionDef | cst.ClassDef):
+                if _VERIFIES.search(self.file.module.code_for_node(scope.node)):
+                    return True
+                if isinstance(scope.node, cst.ClassDef):
+                    return False
+        return False
 
     def _given_trusted(self, source: cst.BaseExpression, scopes: tuple[Scope, ...], written: set, remote_code: bool) -> bool:
         """`def load_checkpoint(path): ... torch.load(path)` called only as
