@@ -90,7 +90,8 @@ class Rule:
     #: and their examples are notebooks written in the percent format (`# %% [3]`).
     notebooks_only: ClassVar[bool] = False
     #: Rules that follow values through assignments read `self.file.flow` (engine/dataflow.py);
-    #: the engine records it only for files some such rule checks.
+    #: the engine records it only for files some such rule checks. A rule may set it on the
+    #: instance, from what the file holds, to spare files it has nothing to ask about.
     uses_dataflow: ClassVar[bool] = False
     #: The repository pass judges by absence ("nothing uses this"), so it runs only when the
     #: run was given directories: a run on named files (pre-commit names the changed ones)

@@ -37,6 +37,9 @@ _TORCH_DATA_DRAWS = frozenset({"random_split"})
 _TENSORFLOW_DRAWS = frozenset(
     "uniform normal truncated_normal shuffle categorical gamma poisson".split()
 )
+#: The last part of every library draw's name (`rand`, `shuffle`, `random_split`): a file
+#: whose text never mentions one makes no library draw, whatever it imports or aliases.
+DRAW_NAMES = _NUMPY_DRAWS | _PYTHON_DRAWS | _TORCH_DRAWS | _TORCH_DATA_DRAWS | _TENSORFLOW_DRAWS
 
 #: library -> (its title, how to seed it, a seeded generator to use instead).
 LIBRARY_TITLES = {

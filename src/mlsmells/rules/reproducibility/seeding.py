@@ -4,7 +4,9 @@ splits and tests impossible to repeat (SLR-CM25, SLR-CM30, ZHANG22-14)."""
 from __future__ import annotations
 
 import enum
+import re
 from collections.abc import Callable
+from functools import cache
 
 import libcst as cst
 
@@ -20,10 +22,11 @@ from mlsmells.engine.calls import (
 )
 from mlsmells.engine.dataflow import Definition, Kind, ancestry
 from mlsmells.engine.names import parameters, target_names
-from mlsmells.engine.walker import children_of, descendants
+from mlsmells.engine.walker import children_of
 from mlsmells.findings import Family, Severity
 from mlsmells.knowledge.randomness import (
     ALL_LIBRARIES,
+    DRAW_NAMES,
     LIBRARY_TITLES,
     SEED_FUNCTIONS_OPTION,
     UNDECIDED,
@@ -110,6 +113,10 @@ class ValueUses:
 
     def __init__(self, file) -> None:
         self._file = file
+        #: Reading every statement costs a second pass over the file's expressions: a file
+        #: whose text names no draw and no random estimator has nothing to ask about. (A call
+        #: that was not read counts as mattering, so a miss here only keeps a finding.)
+        self.active = _may_draw(file.text)
         self._read: set[int] = set()
         self._context: dict[cst.Call, _Use] = {}
         #: Calls carried to variables: the binding statement whose definitions hold them.
@@ -126,7 +133,7 @@ class ValueUses:
 
     def statement(self, node: cst.CSTNode) -> None:
         """Read a small statement (`Expr`, `Assign`, `Return`...)."""
-        if id(node) in self._read:
+        if not self.active or id(node) in self._read:
             return
         self._read.add(id(node))
         if isinstance(node, cst.Expr):
@@ -142,7 +149,7 @@ class ValueUses:
 
     def header(self, node: cst.CSTNode) -> None:
         """Read what a compound statement evaluates: a test, a loop's iterable, a `with` item."""
-        if id(node) in self._read:
+        if not self.active or id(node) in self._read:
             return
         self._read.add(id(node))
         if isinstance(node, cst.If | cst.While):
@@ -183,14 +190,19 @@ class ValueUses:
         return False
 
     def _walk(self, root: cst.BaseExpression, use: _Use, binding: cst.CSTNode | None = None) -> None:
-        bound = _names_bound_inside(root)
+        # Names a comprehension or lambda binds for itself are its own: they are added as
+        # the walk enters it, before its parts are read.
+        bound: set[str] = set()
         stack = [(root, use)]
         while stack:
             node, use = stack.pop()
             if isinstance(node, cst.Name):
                 if node.value not in bound:
                     self._read_name(node, use)
-            elif isinstance(node, cst.Call):
+                continue
+            if isinstance(node, cst.ListComp | cst.SetComp | cst.GeneratorExp | cst.DictComp | cst.Lambda):
+                bound |= _names_bound_by(node)
+            if isinstance(node, cst.Call):
                 self._context.setdefault(node, use)
                 if use is _Use.CARRIED and binding is not None:
                     self._carried_by.setdefault(node, binding)
@@ -290,28 +302,44 @@ class ValueUses:
         return self._readers.get(id(definition), [])
 
 
-def _names_bound_inside(expr: cst.BaseExpression) -> set[str]:
-    """Names a comprehension or lambda inside `expr` binds for itself."""
+@cache
+def _candidate_words() -> re.Pattern[str]:
+    """A draw or a random scikit-learn callable, called (`rand(`) or imported (`import
+    rand as r`). One-letter names (`np.random.f`) are left out: such a file is read as
+    having nothing to ask about, and its draw counts as mattering."""
+    names = DRAW_NAMES | _ALWAYS_RANDOM | _RANDOM_WHEN_SHUFFLED | {"LogisticRegression", "SVC", "NuSVC"}
+    words = "|".join(sorted(name for name in names if len(name) > 1))
+    return re.compile(rf"\b(?:{words})\s*\(|\bimport\b(?:[^\n(]*|\s*\([^)]*)\b(?:{words})\b")
+
+
+def _may_draw(text: str) -> bool:
+    """Whether `text` calls or imports a library draw or a random scikit-learn callable
+    (an alias still names it where it is imported)."""
+    return _candidate_words().search(text) is not None
+
+
+def _names_bound_by(node: cst.ListComp | cst.SetComp | cst.GeneratorExp | cst.DictComp | cst.Lambda) -> set[str]:
+    """The names a comprehension's `for` clauses or a lambda's parameters bind."""
+    if isinstance(node, cst.Lambda):
+        return {param.name.value for param in parameters(node.params)}
     bound: set[str] = set()
-    for node in descendants(expr):
-        if isinstance(node, cst.ListComp | cst.SetComp | cst.GeneratorExp | cst.DictComp):
-            clause = node.for_in
-            while clause is not None:
-                bound.update(name.value for name in target_names(clause.target))
-                clause = clause.inner_for_in
-        elif isinstance(node, cst.Lambda):
-            bound.update(param.name.value for param in parameters(node.params))
+    clause = node.for_in
+    while clause is not None:
+        bound.update(name.value for name in target_names(clause.target))
+        clause = clause.inner_for_in
     return bound
 
 
 class _FollowsValues(Rule):
     """A rule that asks `ValueUses` where values go: it feeds it every statement."""
 
-    uses_dataflow = True
+    uses_dataflow = True  # per file: see __init__
 
     def __init__(self, file, options) -> None:
         super().__init__(file, options)
         self.uses = file.shared(ValueUses)
+        # Only ValueUses reads the data flow: a file it does not read need not record it.
+        self.uses_dataflow = self.uses.active
 
     def visit_SimpleStatementLine(self, node: cst.SimpleStatementLine) -> None:
         for statement in node.body:
