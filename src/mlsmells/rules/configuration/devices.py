@@ -49,6 +49,9 @@ _DEVICE_SETTINGS = frozenset({"device", "cuda", "use_cuda", "no_cuda", "use_gpu"
 _SETTINGS_HOLDERS = frozenset({
     "self", "args", "opt", "opts", "options", "cfg", "config", "conf", "hparams", "hp", "params", "settings", "flags",
 })
+#: An `if` test that may check for an accelerator (`torch.cuda.is_available()`,
+#: `gpu_available()`, `args.no_cuda`): other tests have no availability check to note.
+_ASKS_ABOUT_DEVICES = re.compile(r"available|cuda|gpu|mps|device|accelerator", re.IGNORECASE)
 #: A string naming the CPU as a device: `"cpu"`, `'cpu'`.
 _NAMES_CPU = re.compile(r"""["']cpu["']""")
 #: Command-line options that do the same: `--device`, `--no-cuda`, `--cpu`.
@@ -251,9 +254,12 @@ class HardCodedDevice(Rule):
         as one (`else: device = "cpu"`): `if torch.cuda.is_available(): cudnn.benchmark =
         True` tunes GPU-only code, and `if not torch.cuda.is_available(): raise ...` demands
         a GPU."""
+        test_code = self.file.module.code_for_node(node.test)
+        if not _ASKS_ABOUT_DEVICES.search(test_code):
+            return  # nothing to note; spares generating the code of the whole statement
         if not _NAMES_CPU.search(self.file.module.code_for_node(node)):
             self.not_choices.update(_calls_in(node.test))
-        if _is_gpu_guard(node, self.file.module.code_for_node(node.test)) and self.file.scopes:
+        if _is_gpu_guard(node, test_code) and self.file.scopes:
             self.guarded.add(self.file.scopes[-1].node)
 
     def _candidate(self, node: cst.CSTNode, what: str, advice: str = _PICK_DEVICE) -> None:

@@ -414,7 +414,10 @@ class _EvaluationLoops(Rule):
                         tuple(frame.loops),
                         tuple(frame.branches),
                         frame.no_grad > 0,
-                        self.kinds.kind(func) not in (None, TORCH_MODULE),
+                        # Asking costs a scan of the file's classes: only a name that
+                        # says "model" needs the kind to overrule it (a built module has
+                        # its constructor as evidence).
+                        _named_as_model(receiver.rsplit(".", 1)[-1]) and self.kinds.kind(func) not in (None, TORCH_MODULE),
                     )
                 )
 
