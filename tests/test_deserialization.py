@@ -231,3 +231,18 @@ def test_loading_inside_an_unpickling_hook_crosses_no_new_boundary():
                 self.network = dill.loads(blob)
     """
     assert lines(lint(source, "MLS207")) == [13]
+
+
+def test_a_hash_checked_download_does_not_vouch_for_a_local_checkpoint():
+    source = """
+        import torch
+
+
+        def load_pretrained(model, args):
+            if args.finetune.startswith("https"):
+                checkpoint = torch.hub.load_state_dict_from_url(args.finetune, map_location="cpu", check_hash=True)
+            else:
+                checkpoint = torch.load(args.finetune, map_location="cpu")
+            model.load_state_dict(checkpoint["model"])
+    """
+    assert lines(lint(source, "MLS207")) == [8]

@@ -71,10 +71,11 @@ _SERIALIZERS = {
 #: Keywords that name the model whose code `trust_remote_code=True` runs.
 _MODEL_KEYWORDS = ("pretrained_model_name_or_path", "model_name_or_path", "model", "model_id", "repo_id", "path")
 _NOT_A_HANDLE = object()
-#: A check of what a file holds before it is loaded: `_check_integrity()`, `verify_md5(...)`,
-#: `hashlib.sha256(...)`, `checksum`. A file whose digest is compared first is the one its
-#: author published, whoever downloaded it.
-_VERIFIES = re.compile(r"integrity|checksum|\b(hashlib|md5|sha1|sha256)\b|(check|verify)_?(md5|sha|hash|digest)", re.IGNORECASE)
+#: A check of what a file holds before it is loaded: `_check_integrity()`, a `checksum`,
+#: `hashlib.md5(...)`. A file whose digest is compared first is the one its author
+#: published, whoever downloaded it. (Not `check_hash=True`: that keyword verifies the
+#: download of another call, not a file loaded from a path.)
+_VERIFIES = re.compile(r"integrity|checksum|\bhashlib\.", re.IGNORECASE)
 #: Methods that run while an object is already being unpickled: loading there crosses no
 #: new trust boundary (the bytes come from the object's own `__getstate__`/`__reduce__`).
 _UNPICKLING_HOOKS = frozenset({"__setstate__", "__reduce__", "__reduce_ex__"})
