@@ -51,7 +51,7 @@ _SETTINGS_HOLDERS = frozenset({
 })
 #: An `if` test that may check for an accelerator (`torch.cuda.is_available()`,
 #: `gpu_available()`, `args.no_cuda`): other tests have no availability check to note.
-_ASKS_ABOUT_DEVICES = re.compile(r"available|cuda|gpu|mps|device|accelerator", re.IGNORECASE)
+_ASKS_ABOUT_DEVICES = re.compile(r"available|cuda|gpu|accelerator", re.IGNORECASE)
 #: A string naming the CPU as a device: `"cpu"`, `'cpu'`.
 _NAMES_CPU = re.compile(r"""["']cpu["']""")
 #: Command-line options that do the same: `--device`, `--no-cuda`, `--cpu`.

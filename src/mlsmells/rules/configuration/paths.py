@@ -371,6 +371,8 @@ class HardCodedPath(ValueRule):
         #: Strings inside an `if` on the machine or platform (`if IN_KAGGLE: ... else: ...`):
         #: locations already switched per environment, by hand.
         self.per_environment: set[cst.CSTNode] = set()
+        #: For each `if` being walked, whether it switches on the environment.
+        self.environment_ifs: list[bool] = []
         #: Paths inside a container this file describes (`mount_path=MNT_PATH`,
         #: `remote_path="/root/model"`): literals, and names holding one.
         self.container_literals: set[cst.CSTNode] = set()
@@ -404,8 +406,10 @@ class HardCodedPath(ValueRule):
     def visit_If(self, node: cst.If) -> None:
         probes = [self._probed_literal(call) for call in descendants(node.test) if isinstance(call, cst.Call)]
         self.guards.append(tuple(text for text in map(_leading_text, filter(None, probes)) if text))
-        if self._tests_environment(node.test):
+        switches = self._tests_environment(node.test)
+        if switches and not any(self.environment_ifs):  # an outer switch already holds these strings
             self.per_environment.update(part for part in descendants(node) if isinstance(part, _STRINGS))
+        self.environment_ifs.append(switches)
 
     def _tests_environment(self, test: cst.BaseExpression) -> bool:
         """Whether an `if` chooses by the machine or platform: `if IN_COLAB:`, `if
@@ -421,6 +425,7 @@ class HardCodedPath(ValueRule):
 
     def leave_If(self, original_node: cst.If) -> None:
         self.guards.pop()
+        self.environment_ifs.pop()
 
     def visit_Call(self, node: cst.Call) -> None:
         probed = self._probed_literal(node)
