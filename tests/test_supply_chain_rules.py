@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import lint, lint_percent_notebook
+from conftest import findings, lint, lint_percent_notebook, write_project
 
 from mlsmells.engine.linter import lint_notebook
 from mlsmells.notebooks import notebook_from_percent
@@ -316,3 +316,20 @@ def test_dataset_repositories_and_explicit_branches_are_named_as_such():
     assert "Hub dataset repository 'imdb'" in messages[0]
     assert "Hub dataset repository 'acme/churn'" in messages[1]
     assert "at the branch 'main'" in messages[2]
+
+
+def test_the_projects_own_package_installed_by_its_documentation_is_not_reported(tmp_path):
+    write_project(tmp_path, {
+        "calibra/__init__.py": "from .conformal import ConformalRegressor\n",
+        "calibra/conformal.py": "class ConformalRegressor:\n    pass\n",
+        "docs/tutorial.py": """
+            import subprocess
+            import sys
+
+            subprocess.run([sys.executable, "-m", "pip", "install", "calibra"], check=True)
+            subprocess.run([sys.executable, "-m", "pip", "install", "seaborn"], check=True)
+            subprocess.run([sys.executable, "-m", "pip", "install", "calibra-plugins"], check=True)
+        """,
+    })
+    # calibra is the project's own package; seaborn is not, nor is calibra-plugins
+    assert findings(tmp_path, "MLS206") == [("docs/tutorial.py", "MLS206", 5), ("docs/tutorial.py", "MLS206", 6)]

@@ -667,6 +667,15 @@ class ProjectView:
         summary = self.project.summary(located[0]) if located is not None else None
         return summary is not None and len(located[1]) == 1 and located[1][0] in summary.constants
 
+    def own_package(self, name: str) -> bool:
+        """Whether `name` (`mapie`) is a package or module of this project, importable from
+        the file: its own notebooks install the project they document."""
+        if self.project is None or self.path is None or not name.isidentifier():
+            return False
+        located = self.project.locate(self.path, name, module=True)
+        self.dependencies[("", name)] = self.project.digest(located)
+        return located is not None
+
     def canonical(self, qualified: str) -> str:
         """The library name a project re-export stands for (`proj.utils.np.random.rand` ->
         `numpy.random.rand`); the name itself when it is not the project's.

@@ -164,15 +164,25 @@ class UnpinnedInstall(Rule):
     )
     limitations = (
         "Commands built at run time (from variables or f-strings) are not read. Version ranges "
-        "(`>=`) count as unpinned."
+        "(`>=`) count as unpinned. Installing the project's own package (a package or module "
+        "of the repository by that name, as in a library's documentation notebooks) is not "
+        "reported."
     )
 
     def visit_Call(self, node: cst.Call) -> None:
         command = self._command(node)
         if command:
-            packages = unpinned_packages(command)
+            packages = self._not_own(unpinned_packages(command))
             if packages:
                 self.report(node.func, _message(command, packages))
+
+    def _not_own(self, packages: list[str]) -> list[str]:
+        """Leave out the project's own package (`pip install mapie` in MAPIE's notebooks):
+        its documentation installs the release it documents, a version the project sets."""
+        return [
+            package for package in packages
+            if not self.file.project.own_package(re.split(r"[<>=!~\[; ]", package, maxsplit=1)[0].lower().replace("-", "_"))
+        ]
 
     def _command(self, call: cst.Call) -> str | None:
         names = self.file.qualified_names(call.func)
@@ -198,7 +208,7 @@ class UnpinnedInstall(Rule):
             return
         for magic in notebook.magics:
             if magic.kind in ("shell", "line-magic"):
-                packages = unpinned_packages(magic.command)
+                packages = self._not_own(unpinned_packages(magic.command))
                 if packages:
                     self.file.report_magic(self, magic, _message(magic.command, packages))
 
