@@ -12,6 +12,7 @@ import libcst as cst
 
 from mlsmells.engine.calls import callee_name
 from mlsmells.engine.names import parameters
+from mlsmells.engine.walker import descendants
 from mlsmells.findings import Family, Severity
 from mlsmells.knowledge.named_literals import (
     assignments,
@@ -77,13 +78,7 @@ _PICK_TF_DEVICE = "choose devices from `tf.config.list_physical_devices(\"GPU\")
 
 def _calls_in(expr: cst.CSTNode) -> set[cst.Call]:
     """The calls inside an expression."""
-    found, stack = set(), [expr]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, cst.Call):
-            found.add(node)
-        stack.extend(node.children)
-    return found
+    return {node for node in descendants(expr) if isinstance(node, cst.Call)}
 
 
 def _is_gpu_guard(node: cst.If, test_code: str) -> bool:

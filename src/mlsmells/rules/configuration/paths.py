@@ -414,7 +414,7 @@ class HardCodedPath(ValueRule):
     def _tests_environment(self, test: cst.BaseExpression) -> bool:
         """Whether an `if` chooses by the machine or platform: `if IN_COLAB:`, `if
         kernel_mode:`, `if socket.gethostname() == ...`, `if "KAGGLE_URL_BASE" in os.environ:`."""
-        for part in (test, *descendants(test)):
+        for part in descendants(test):
             if isinstance(part, cst.Name | cst.Attribute) and _ENVIRONMENT_PROBES.intersection(
                 self.file.qualified_names(part)
             ):

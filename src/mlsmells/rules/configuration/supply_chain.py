@@ -86,11 +86,16 @@ def unpinned_packages(command: str) -> list[str]:
             if not re.search(r"\.git@\S+$|@[\w.-]+$", word.split("://", 1)[-1].split("#")[0]):
                 unpinned.append(word)  # a repository at whatever its branch points to today
             continue
-        if re.split(r"[<>=!~\[; ]", word, maxsplit=1)[0].lower() in _TOOLING:
+        if _requirement_name(word) in _TOOLING:
             continue  # upgrading the installer itself
         if not _PINNED.search(word):
             unpinned.append(word)
     return unpinned
+
+
+def _requirement_name(word: str) -> str:
+    """The package a requirement names: `torch` for `Torch>=2.1`, `mapie` for `mapie[all]`."""
+    return re.split(r"[<>=!~\[; ]", word, maxsplit=1)[0].lower()
 
 
 def _is_short_option_cluster_taking_a_value(word: str) -> bool:
@@ -181,7 +186,7 @@ class UnpinnedInstall(Rule):
         its documentation installs the release it documents, a version the project sets."""
         return [
             package for package in packages
-            if not self.file.project.own_package(re.split(r"[<>=!~\[; ]", package, maxsplit=1)[0].lower().replace("-", "_"))
+            if not self.file.project.own_package(_requirement_name(package).replace("-", "_"))
         ]
 
     def _command(self, call: cst.Call) -> str | None:
