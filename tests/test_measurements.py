@@ -52,3 +52,20 @@ def test_a_stale_readme_table_is_reported(tmp_path):
     assert "README.md" in stale_pages(tmp_path / "docs", readme)
     readme.write_text(readme_with_rule_table(readme.read_text(encoding="utf-8")), encoding="utf-8")
     assert "README.md" not in stale_pages(tmp_path / "docs", readme)
+
+
+@pytest.mark.parametrize("text", [
+    "not toml = [",
+    "rules = 3",
+    "[rules]\nMLS101 = 'high'",
+    "[rules]\nMLS101 = { true = 'nine', judged = 10 }",
+    "[rules]\nMLS101 = { true = 12, judged = 10 }",
+    "[rules]\nMLS101 = { true = 0, judged = 0 }",
+])
+def test_a_damaged_measurement_file_leaves_rules_on_their_estimates(text):
+    assert measurements.parse_measurements(text) == {}
+
+
+def test_good_entries_survive_beside_damaged_ones():
+    text = "[rules]\nMLS101 = { true = 9, judged = 10 }\nMLS102 = { true = -1, judged = 4 }\n"
+    assert measurements.parse_measurements(text) == {"MLS101": Measurement(9, 10)}

@@ -47,13 +47,26 @@ class Measurement:
 
 @cache
 def _measurements() -> dict[str, Measurement]:
-    text = resources.files("mlsmells").joinpath("measured_precision.toml").read_text(encoding="utf-8")
-    table = tomllib.loads(text)
-    return {
-        code: Measurement(int(entry["true"]), int(entry["judged"]))
-        for code, entry in table.get("rules", {}).items()
-        if int(entry.get("judged", 0)) > 0
-    }
+    try:
+        text = resources.files("mlsmells").joinpath("measured_precision.toml").read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return {}  # a damaged install: every rule falls back to its estimate
+    return parse_measurements(text)
+
+
+def parse_measurements(text: str) -> dict[str, Measurement]:
+    """The measurements in `text`; unreadable text or entries are left out, never raised:
+    a rule without a usable measurement keeps its author's estimate."""
+    try:
+        table = tomllib.loads(text).get("rules", {})
+    except tomllib.TOMLDecodeError:
+        return {}
+    found = {}
+    for code, entry in table.items() if isinstance(table, dict) else ():
+        true, judged = (entry.get("true"), entry.get("judged")) if isinstance(entry, dict) else (None, None)
+        if isinstance(true, int) and isinstance(judged, int) and 0 <= true <= judged and judged > 0:
+            found[code] = Measurement(true, judged)
+    return found
 
 
 def measurement(code: str) -> Measurement | None:
