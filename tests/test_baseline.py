@@ -10,16 +10,17 @@ from conftest import run_json, run_mlsmells
 
 TRAIN = """\
 import numpy as np
-from sklearn.ensemble import RandomForestClassifier
+import pandas as pd
 
 
-def fit(X, y):
-    model = RandomForestClassifier(n_estimators=100)
-    return model.fit(X, y)
+def load(path):
+    frame = pd.read_csv(path)
+    frame.dropna()
+    return frame
 
 
 if __name__ == "__main__":
-    noise = np.random.rand(10)
+    empty = np.zeros(10) == np.nan
 """
 
 
@@ -37,26 +38,26 @@ def test_baseline_records_rule_path_fingerprint_and_count(legacy):
     document = json.loads((legacy / "mlsmells-baseline.json").read_text())
     assert document["tool"] == "mlsmells" and document["version"] == 1
     assert [(e["code"], e["path"], e["count"]) for e in document["entries"]] == [
-        ("MLS101", "train.py", 1), ("MLS102", "train.py", 1),
+        ("MLS321", "train.py", 1), ("MLS323", "train.py", 1),
     ]
 
 
 def test_baselined_findings_pass_and_new_ones_fail(legacy, write):
     assert run_json("--baseline", "mlsmells-baseline.json", cwd=legacy) == (0, [])
-    write("train.py", TRAIN + "    import random\n    random.shuffle(noise)\n")
+    write("train.py", TRAIN + "    full = np.zeros(10) != np.nan\n")
     code, findings = run_json("--baseline", "mlsmells-baseline.json", cwd=legacy)
-    assert code == 1 and [f["code"] for f in findings] == ["MLS101"]
-    assert "random" in findings[0]["message"]
+    assert code == 1 and [f["code"] for f in findings] == ["MLS321"]
+    assert "by `!=`" in findings[0]["message"]
 
 
 def test_fingerprints_survive_unrelated_edits_above(legacy, write):
-    shifted = '"""Training entry point."""\n\nimport os\n\n' + TRAIN.replace("    model =", "    # a comment\n    model =")
+    shifted = '"""Training entry point."""\n\nimport os\n\n' + TRAIN.replace("    frame.dropna()", "    # a comment\n    frame.dropna()")
     write("train.py", shifted)
     assert run_json("--baseline", "mlsmells-baseline.json", cwd=legacy) == (0, [])
 
 
 def test_stale_entries_are_counted(legacy, write):
-    write("train.py", TRAIN.replace("n_estimators=100", "n_estimators=100, random_state=0"))
+    write("train.py", TRAIN.replace("    frame.dropna()", "    frame = frame.dropna()"))
     completed = run_mlsmells("check", "--baseline", "mlsmells-baseline.json", cwd=legacy)
     assert completed.returncode == 0
     assert "1 baseline entry no longer occurs" in completed.stderr

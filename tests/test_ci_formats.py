@@ -10,7 +10,7 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from mlsmells.rules.reproducibility.seeding import UnseededRandom
+from mlsmells.rules.data.pandas_misuse import NanEquality
 
 from conftest import SMELLY, run_mlsmells
 
@@ -33,10 +33,10 @@ def sarif(cwd, *args):
 def project(tmp_path, write):
     (tmp_path / ".git").mkdir()
     write("src/train.py", SMELLY)
-    write("src/split.py", "from sklearn.model_selection import train_test_split\n\na, b = train_test_split(rows)  # noqa: MLS102\n")
+    write("src/split.py", "import numpy as np\n\nfull = np.ones(2) != np.nan  # noqa: MLS321\n")
     notebook = new_notebook(cells=[
         new_markdown_cell("# Notes"),
-        new_code_cell("import random\n\nrandom.shuffle(rows)", execution_count=1),
+        new_code_cell("import numpy as np\n\nmissing = np.ones(3) == np.nan", execution_count=1),
     ])
     (tmp_path / "nb").mkdir()
     nbformat.write(notebook, str(tmp_path / "nb" / "explore.ipynb"))
@@ -52,11 +52,11 @@ def test_sarif_validates_against_the_oasis_schema(tmp_path, write, sarif_validat
     run = sarif(tmp_path)["runs"][0]
     assert run["columnKind"] == "unicodeCodePoints"
     assert run["originalUriBaseIds"]["%SRCROOT%"]["uri"] == tmp_path.as_uri() + "/"
-    assert [rule["id"] for rule in run["tool"]["driver"]["rules"]] == ["MLS101"]
+    assert [rule["id"] for rule in run["tool"]["driver"]["rules"]] == ["MLS321"]
     rule = run["tool"]["driver"]["rules"][0]
-    assert rule["defaultConfiguration"]["level"] == "warning"
-    assert rule["properties"]["precision"] == UnseededRandom.precision_level()
-    assert "SLR-CM25" in rule["properties"]["tags"] and "`SLR-CM25`" in rule["help"]["markdown"]
+    assert rule["defaultConfiguration"]["level"] == "error"
+    assert rule["properties"]["precision"] == NanEquality.precision_level()
+    assert "ZHANG22-2" in rule["properties"]["tags"] and "`ZHANG22-2`" in rule["help"]["markdown"]
 
 
 def test_sarif_results_locations_and_fingerprints(tmp_path, write):
@@ -66,14 +66,14 @@ def test_sarif_results_locations_and_fingerprints(tmp_path, write):
     notebook, module = results
     location = module["locations"][0]["physicalLocation"]
     assert location["artifactLocation"] == {"uri": "src/train.py", "uriBaseId": "%SRCROOT%"}
-    assert location["region"] == {"startLine": 4, "startColumn": 9, "endLine": 4, "endColumn": 23}
-    assert module["ruleIndex"] == 0 and module["level"] == "warning"
+    assert location["region"] == {"startLine": 4, "startColumn": 9, "endLine": 4, "endColumn": 31}
+    assert module["ruleIndex"] == 0 and module["level"] == "error"
     assert set(module["partialFingerprints"]) == {"mlsmells/v1"}
     # The notebook result points at the line of the JSON text holding cell 2, line 3.
     raw_lines = (tmp_path / "nb" / "explore.ipynb").read_text().splitlines()
     line = notebook["locations"][0]["physicalLocation"]["region"]["startLine"]
-    assert "random.shuffle(rows)" in raw_lines[line - 1]
-    assert notebook["properties"] == {"cell": 2, "cellLine": 3, "cellColumn": 1}
+    assert "missing = np.ones(3) == np.nan" in raw_lines[line - 1]
+    assert notebook["properties"] == {"cell": 2, "cellLine": 3, "cellColumn": 11}
     assert notebook["message"]["text"].startswith("cell 2, line 3: ")
 
 
@@ -95,15 +95,16 @@ def test_suppressed_findings_only_on_request(tmp_path, write):
 
 def test_github_annotations_escape_and_locate(tmp_path, write):
     write("odd, name: %.py", SMELLY)
-    write("multi.py", "from sklearn.ensemble import RandomForestClassifier\nm = RandomForestClassifier(\n    n_estimators=5)\n")
+    write("multi.py", "import numpy as np\nm = np.zeros(3) == (\n    np.nan)\n")
     completed = run_mlsmells("check", "--output-format", "github", cwd=tmp_path)
     lines = completed.stdout.splitlines()
+    # A span over two lines: GitHub gets the lines and no columns.
     assert lines[0] == (
-        "::warning file=multi.py,line=2,col=5,endLine=2,endColumn=27,title=mlsmells (MLS102)::"
-        "`RandomForestClassifier` draws random numbers without `random_state`, so results change on every run; "
-        "pass random_state=SEED"
+        "::error file=multi.py,line=2,endLine=3,title=mlsmells (MLS321)::"
+        "comparing with `numpy.nan` by `==` is always False: NaN equals nothing; "
+        "test for missing values with `pd.isna(x)` / `.isna()` or `np.isnan(x)`"
     )
-    assert lines[1].startswith("::warning file=odd%2C name%3A %25.py,line=4,col=9,")
+    assert lines[1].startswith("::error file=odd%2C name%3A %25.py,line=4,col=9,endLine=4,endColumn=31,")
     assert len(lines) == 2
 
 
@@ -111,15 +112,15 @@ def test_github_annotations_for_notebooks_use_the_json_line(tmp_path, write):
     project(tmp_path, write)
     completed = run_mlsmells("check", "--output-format", "github", "nb", cwd=tmp_path)
     (line,) = completed.stdout.splitlines()
-    assert line.startswith("::warning file=nb/explore.ipynb,line=")
-    assert ",col=" not in line and "::cell 2, line 3: `random.shuffle`" in line
+    assert line.startswith("::error file=nb/explore.ipynb,line=")
+    assert ",col=" not in line and "::cell 2, line 3: comparing with `numpy.nan`" in line
 
 
 def test_gitlab_and_junit_parse_back(tmp_path, write):
     project(tmp_path, write)
     gitlab = json.loads(run_mlsmells("check", "--output-format", "gitlab", cwd=tmp_path).stdout)
     assert [(i["check_name"], i["location"]["path"], i["severity"]) for i in gitlab] == [
-        ("MLS101", "nb/explore.ipynb", "minor"), ("MLS101", "src/train.py", "minor"),
+        ("MLS321", "nb/explore.ipynb", "major"), ("MLS321", "src/train.py", "major"),
     ]
     assert gitlab[1]["location"]["lines"]["begin"] == 4
     assert len({issue["fingerprint"] for issue in gitlab}) == 2
@@ -129,7 +130,7 @@ def test_gitlab_and_junit_parse_back(tmp_path, write):
     assert set(cases) == {"clean.py", "nb/explore.ipynb", "src/split.py", "src/train.py"}
     assert cases["clean.py"].find("failure") is None
     failure = cases["src/train.py"].find("failure")
-    assert failure.get("type") == "MLS101" and failure.text.startswith("src/train.py:4:9: MLS101")
+    assert failure.get("type") == "MLS321" and failure.text.startswith("src/train.py:4:9: MLS321")
 
 
 def test_sarif_truncates_beyond_githubs_limits(tmp_path, capsys, sarif_validator):

@@ -23,10 +23,10 @@ def test_findings_exit_one_with_full_output(tmp_path, write):
     completed = run_mlsmells("check", "train.py", cwd=tmp_path)
     assert completed.returncode == 1
     lines = completed.stdout.splitlines()
-    assert lines[0].startswith("train.py:4:9: MLS101 `numpy.random.rand` draws from NumPy's")
-    assert lines[2] == "4 | noise = np.random.rand(10)"
-    assert lines[3] == "  |         ^^^^^^^^^^^^^^"
-    assert lines[4] == "  = unseeded-random (challenges: SLR-CM25, SLR-CM30, ZHANG22-14)"
+    assert lines[0].startswith("train.py:4:9: MLS321 comparing with `numpy.nan` by `==` is always False")
+    assert lines[2] == "4 | empty = np.zeros(10) == np.nan"
+    assert lines[3] == "  |         ^^^^^^^^^^^^^^^^^^^^^^"
+    assert lines[4] == "  = nan-equality (challenges: ZHANG22-2)"
 
 
 def test_concise_output_is_one_line_per_finding(tmp_path, write):
@@ -44,19 +44,19 @@ def test_json_output_has_the_documented_keys(tmp_path, write):
     finding = findings[0]
     assert set(finding) == JSON_KEYS
     assert finding | {"message": None} == {
-        "code": "MLS101", "name": "unseeded-random", "severity": "warning", "message": None,
-        "path": "train.py", "line": 4, "column": 9, "end_line": 4, "end_column": 23,
-        "challenges": ["SLR-CM25", "SLR-CM30", "ZHANG22-14"], "fixable": False, "cell": None,
+        "code": "MLS321", "name": "nan-equality", "severity": "error", "message": None,
+        "path": "train.py", "line": 4, "column": 9, "end_line": 4, "end_column": 31,
+        "challenges": ["ZHANG22-2"], "fixable": False, "cell": None,
     }
 
 
 def test_output_file_and_statistics(tmp_path, write):
     write("a.py", SMELLY)
-    write("b.py", SMELLY + "\nimport random\nrandom.shuffle(items)\n")
+    write("b.py", SMELLY + "\nfull = np.ones(3) != np.nan\n")
     completed = run_mlsmells("check", "--statistics", "--output-file", "out.txt", cwd=tmp_path)
     assert completed.returncode == 1
     assert completed.stdout == ""
-    assert (tmp_path / "out.txt").read_text() == "3\tMLS101\tunseeded-random\n"
+    assert (tmp_path / "out.txt").read_text() == "3\tMLS321\tnan-equality\n"
 
 
 def test_exit_zero_and_usage_errors(tmp_path, write):
@@ -80,15 +80,18 @@ def test_exit_zero_still_fails_on_configuration_errors(tmp_path, write):
 
 
 def test_selection_by_code_prefix_and_name(tmp_path, write):
-    write("a.py", SMELLY + "\nfrom sklearn.cluster import KMeans\nclusters = KMeans(3)\n")
+    # MLS321 (on by default) on line 4; MLS101 and MLS102 (advice, off unless selected) below.
+    write("a.py", SMELLY + "noise = np.random.rand(10)\n\nfrom sklearn.cluster import KMeans\nclusters = KMeans(3)\n")
+    _, findings = run_json(cwd=tmp_path)
+    assert [f["code"] for f in findings] == ["MLS321"]
     for selector, expected in [
         ("MLS101", ["MLS101"]), ("MLS10", ["MLS101", "MLS102"]),
-        ("missing-random-state", ["MLS102"]), ("ALL", ["MLS101", "MLS102"]),
+        ("missing-random-state", ["MLS102"]), ("ALL", ["MLS321", "MLS101", "MLS102"]),
     ]:
         _, findings = run_json("--select", selector, cwd=tmp_path)
         assert [f["code"] for f in findings] == expected, selector
-    _, findings = run_json("--ignore", "unseeded-random", cwd=tmp_path)
-    assert [f["code"] for f in findings] == ["MLS102"]
+    _, findings = run_json("--extend-select", "MLS10", "--ignore", "unseeded-random", cwd=tmp_path)
+    assert [f["code"] for f in findings] == ["MLS321", "MLS102"]
     _, findings = run_json("--select", "MLS101", "--extend-select", "mls102", cwd=tmp_path)
     assert [f["code"] for f in findings] == ["MLS101", "MLS102"]
 
@@ -100,18 +103,18 @@ def test_unparsable_file_among_good_ones(tmp_path, write):
     completed = run_mlsmells("check", "--output-format", "json", cwd=tmp_path)
     assert completed.returncode == 1
     findings = json.loads(completed.stdout)
-    assert [(f["path"], f["code"]) for f in findings] == [("broken.py", "MLS001"), ("good.py", "MLS101")]
+    assert [(f["path"], f["code"]) for f in findings] == [("broken.py", "MLS001"), ("good.py", "MLS321")]
     assert findings[0]["line"] == 1 and "could not parse the file: syntax error" in findings[0]["message"]
     assert "checked 3 files, 2 findings, 1 file could not be analysed" in completed.stderr
 
 
 def test_non_utf8_coding_cookie_and_undecodable_bytes(tmp_path, write):
-    write("latin.py", "# -*- coding: latin-1 -*-\nimport numpy as np\n".encode() + "caf\xe9 = 'd\xe9j\xe0'\nx = np.random.rand(2)\n".encode("latin-1"))
+    write("latin.py", "# -*- coding: latin-1 -*-\nimport numpy as np\n".encode() + "caf\xe9 = 'd\xe9j\xe0'\nx = np.zeros(2) == np.nan\n".encode("latin-1"))
     write("garbage.py", b"x = '\xff\xfe'\n")
     code, findings = run_json(cwd=tmp_path)
     assert code == 1
     assert [(f["path"], f["code"], f["line"]) for f in findings] == [
-        ("garbage.py", "MLS001", 1), ("latin.py", "MLS101", 4),
+        ("garbage.py", "MLS001", 1), ("latin.py", "MLS321", 4),
     ]
     assert "cannot decode" in findings[0]["message"]
 
@@ -121,7 +124,7 @@ def test_deeply_nested_code_is_reported_not_fatal(tmp_path, write):
     write("ok.py", SMELLY)
     code, findings = run_json(cwd=tmp_path)
     assert code == 1
-    assert [(f["path"], f["code"]) for f in findings] == [("deep.py", "MLS001"), ("ok.py", "MLS101")]
+    assert [(f["path"], f["code"]) for f in findings] == [("deep.py", "MLS001"), ("ok.py", "MLS321")]
     assert "nested too deeply" in findings[0]["message"]
 
 
@@ -153,4 +156,4 @@ def test_python_dash_m_works(tmp_path, write):
     write("a.py", SMELLY)
     completed = subprocess.run([sys.executable, "-m", "mlsmells", "check", "--quiet"], cwd=tmp_path,
                                capture_output=True, text=True)
-    assert completed.returncode == 1 and "MLS101" in completed.stdout and completed.stderr == ""
+    assert completed.returncode == 1 and "MLS321" in completed.stdout and completed.stderr == ""

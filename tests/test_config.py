@@ -7,7 +7,8 @@ import pytest
 from conftest import SMELLY, run_json, run_mlsmells
 from mlsmells.config import ConfigError, find_config, load_settings
 
-SKLEARN = "from sklearn.cluster import KMeans\nclusters = KMeans(3)\n"
+#: After SMELLY (MLS321 on line 4), a second default rule: MLS323 on line 7.
+PANDAS = "import pandas as pd\nframe = pd.DataFrame({'a': [1.0]})\nframe.dropna()\n"
 
 
 def found_codes(tmp_path, *args, cwd=None):
@@ -16,12 +17,12 @@ def found_codes(tmp_path, *args, cwd=None):
 
 
 def test_nearest_configuration_wins_walking_up(tmp_path, write):
-    write("pyproject.toml", "[tool.mlsmells]\nignore = ['MLS101']\n")
-    write("sub/pkg/a.py", SMELLY + SKLEARN)
-    assert found_codes(tmp_path) == [("sub/pkg/a.py", "MLS102")]
-    assert found_codes(tmp_path, cwd=tmp_path / "sub" / "pkg") == [("a.py", "MLS102")]
-    write("sub/mlsmells.toml", "ignore = ['MLS102']\n")
-    assert found_codes(tmp_path, cwd=tmp_path / "sub") == [("pkg/a.py", "MLS101")]
+    write("pyproject.toml", "[tool.mlsmells]\nignore = ['MLS321']\n")
+    write("sub/pkg/a.py", SMELLY + PANDAS)
+    assert found_codes(tmp_path) == [("sub/pkg/a.py", "MLS323")]
+    assert found_codes(tmp_path, cwd=tmp_path / "sub" / "pkg") == [("a.py", "MLS323")]
+    write("sub/mlsmells.toml", "ignore = ['MLS323']\n")
+    assert found_codes(tmp_path, cwd=tmp_path / "sub") == [("pkg/a.py", "MLS321")]
 
 
 def test_pyproject_without_our_table_is_skipped(tmp_path, write):
@@ -31,48 +32,48 @@ def test_pyproject_without_our_table_is_skipped(tmp_path, write):
 
 
 def test_dot_mlsmells_toml_and_explicit_config_and_isolated(tmp_path, write):
-    write("a.py", SMELLY + SKLEARN)
-    write(".mlsmells.toml", "select = ['MLS102']\n")
-    write("other.toml", "select = ['MLS101']\n")
-    assert found_codes(tmp_path) == [("a.py", "MLS102")]
-    assert found_codes(tmp_path, "--config", "other.toml") == [("a.py", "MLS101")]
-    assert found_codes(tmp_path, "--isolated") == [("a.py", "MLS101"), ("a.py", "MLS102")]
+    write("a.py", SMELLY + PANDAS)
+    write(".mlsmells.toml", "select = ['MLS323']\n")
+    write("other.toml", "select = ['MLS321']\n")
+    assert found_codes(tmp_path) == [("a.py", "MLS323")]
+    assert found_codes(tmp_path, "--config", "other.toml") == [("a.py", "MLS321")]
+    assert found_codes(tmp_path, "--isolated") == [("a.py", "MLS321"), ("a.py", "MLS323")]
 
 
 def test_command_line_overrides_the_file(tmp_path, write):
-    write("a.py", SMELLY + SKLEARN)
-    write("pyproject.toml", "[tool.mlsmells]\nselect = ['MLS101']\n")
-    assert found_codes(tmp_path) == [("a.py", "MLS101")]
-    assert found_codes(tmp_path, "--select", "MLS102") == [("a.py", "MLS102")]
-    assert found_codes(tmp_path, "--extend-select", "MLS102") == [("a.py", "MLS101"), ("a.py", "MLS102")]
-    assert found_codes(tmp_path, "--ignore", "MLS101") == []
+    write("a.py", SMELLY + PANDAS)
+    write("pyproject.toml", "[tool.mlsmells]\nselect = ['MLS321']\n")
+    assert found_codes(tmp_path) == [("a.py", "MLS321")]
+    assert found_codes(tmp_path, "--select", "MLS323") == [("a.py", "MLS323")]
+    assert found_codes(tmp_path, "--extend-select", "MLS323") == [("a.py", "MLS321"), ("a.py", "MLS323")]
+    assert found_codes(tmp_path, "--ignore", "MLS321") == []
 
 
 def test_per_file_ignores_globs_and_negation(tmp_path, write):
     write("pyproject.toml", """
         [tool.mlsmells.per-file-ignores]
-        "tests/**" = ["unseeded-random"]
-        "!src/**" = ["MLS102"]
-        "legacy_*.py" = ["MLS1"]
+        "tests/**" = ["nan-equality"]
+        "!src/**" = ["MLS323"]
+        "legacy_*.py" = ["MLS3"]
         """)
-    write("src/model.py", SMELLY + SKLEARN)
-    write("tests/test_model.py", SMELLY + SKLEARN)
-    write("scripts/legacy_run.py", SMELLY + SKLEARN)
+    write("src/model.py", SMELLY + PANDAS)
+    write("tests/test_model.py", SMELLY + PANDAS)
+    write("scripts/legacy_run.py", SMELLY + PANDAS)
     assert found_codes(tmp_path) == [
-        ("src/model.py", "MLS101"), ("src/model.py", "MLS102"),
+        ("src/model.py", "MLS321"), ("src/model.py", "MLS323"),
     ]
     completed = run_mlsmells("check", cwd=tmp_path)
     assert "4 suppressed" in completed.stderr
 
 
 def test_per_file_ignores_are_relative_to_the_configuration_file(tmp_path, write):
-    write("project/pyproject.toml", '[tool.mlsmells.per-file-ignores]\n"train.py" = ["MLS101"]\n')
+    write("project/pyproject.toml", '[tool.mlsmells.per-file-ignores]\n"train.py" = ["MLS321"]\n')
     write("project/train.py", SMELLY)
     assert found_codes(tmp_path, cwd=tmp_path / "project") == []
 
 
 def test_unused_per_file_ignores_pattern_warns(tmp_path, write):
-    write("pyproject.toml", '[tool.mlsmells.per-file-ignores]\n"nothing/*.py" = ["MLS101"]\n')
+    write("pyproject.toml", '[tool.mlsmells.per-file-ignores]\n"nothing/*.py" = ["MLS321"]\n')
     write("a.py", SMELLY)
     completed = run_mlsmells("check", cwd=tmp_path)
     assert completed.returncode == 1
@@ -115,7 +116,10 @@ def test_configuration_error_exits_two_with_one_message(tmp_path, write):
 
 
 def test_rule_options_are_applied(tmp_path, write):
+    # unseeded-random is advice (off by default): select it, then configure it.
     write("a.py", "import numpy as np\nfrom lab.env import prepare\nprepare()\nx = np.random.rand(3)\n")
+    write("pyproject.toml", "[tool.mlsmells]\nextend-select = ['unseeded-random']\n")
     assert found_codes(tmp_path) == [("a.py", "MLS101")]
-    write("pyproject.toml", "[tool.mlsmells.rules.unseeded-random]\nseed-functions = ['lab.env.prepare']\n")
+    write("pyproject.toml", "[tool.mlsmells]\nextend-select = ['unseeded-random']\n"
+                            "[tool.mlsmells.rules.unseeded-random]\nseed-functions = ['lab.env.prepare']\n")
     assert found_codes(tmp_path) == []

@@ -1,13 +1,15 @@
-"""MLS207 (unsafe deserialization) beyond its documented examples."""
+"""MLS207 (unsafe deserialization) beyond its documented examples: loads are reported when
+what they load comes from outside the project, and only then."""
 
 from __future__ import annotations
 
 from conftest import findings, lines, lint, lint_percent_notebook, write_project
 
 
-def test_unsafe_loads_through_aliases_and_imports_in_functions():
-    findings = lint(
+def test_files_named_on_the_command_line_are_reported():
+    reported = lint(
         """
+        import argparse
         import sys
 
         import numpy as np
@@ -15,31 +17,196 @@ def test_unsafe_loads_through_aliases_and_imports_in_functions():
         import yaml
         from pickle import load as pload
 
-        def restore(checkpoint):
-            from joblib import load
-            from yaml import CLoader as Loader
+        parser = argparse.ArgumentParser()
+        parser.add_argument("--resume")
+        parser.add_argument("--features")
+        args = parser.parse_args()
+        known = parser.parse_known_args()[0]
 
-            state = T.load(checkpoint, weights_only=False)
+        def restore():
+            from joblib import load
+
+            state = T.load(args.resume, weights_only=False)
             with open(sys.argv[2], "rb") as handle:
                 vocab = pload(handle)
             encoder = load(sys.argv[3])
-            arrays = np.load("features.npz", allow_pickle=True)
-            settings = yaml.load(open("/etc/trainer/settings.yaml"), Loader=Loader)
+            arrays = np.load(known.features, allow_pickle=True)
             defaults = yaml.load(sys.stdin)
-            return state, vocab, encoder, arrays, settings, defaults
+            return state, vocab, encoder, arrays, defaults
         """,
         "MLS207",
     )
-    assert [f.span.line for f in findings] == [12, 14, 15, 17, 18]
-    assert "with `weights_only=False`" in findings[0].message
-    assert "`sys.argv[2]`" in findings[1].message
-    assert "'/etc/trainer/settings.yaml', which is not a file inside this repository" in findings[3].message
-    assert "without a Loader" in findings[4].message
+    assert lines(reported) == [18, 20, 21, 22, 23]
+    assert "with `weights_only=False` unpickles the file named on the command line (`args.resume`)" in reported[0].message
+    assert "the file named on the command line (`sys.argv[2]`)" in reported[1].message
+    assert "(`known.features`)" in reported[3].message
+    assert "without a Loader" in reported[4].message and "`sys.stdin`" in reported[4].message
 
 
-def test_files_of_the_repository_or_written_by_the_program_are_trusted():
-    findings = lint(
+def test_an_args_parameter_absl_flags_and_command_line_frameworks_are_the_command_line():
+    reported = lint(
         """
+        import click
+        import fire
+        import joblib
+        import torch
+        import typer
+        from absl import flags
+
+        FLAGS = flags.FLAGS
+        app = typer.Typer()
+
+        def load_model(args, model):
+            checkpoint = torch.load(args.resume, map_location="cpu")
+            model.load_state_dict(checkpoint["model"])
+
+        def evaluate():
+            return torch.load(FLAGS.checkpoint)
+
+        @click.command()
+        @click.option("--model-path")
+        def predict(model_path):
+            return joblib.load(model_path)
+
+        @app.command()
+        def score(model_file: str):
+            return joblib.load(model_file)
+
+        def export(weights):
+            return torch.load(weights)
+
+        if __name__ == "__main__":
+            fire.Fire(export)
+        """,
+        "MLS207",
+    )
+    assert lines(reported) == [12, 16, 21, 25, 28]
+    assert "(`model_path`)" in reported[2].message
+
+
+def test_typed_input_and_web_uploads_are_reported_but_not_the_environment():
+    reported = lint(
+        """
+        import io
+        import os
+        import pickle
+
+        import joblib
+        from fastapi import FastAPI, UploadFile
+        from flask import Flask, request
+
+        web = Flask(__name__)
+        api = FastAPI()
+        model = joblib.load(os.environ["MODEL_PATH"])
+        scaler = joblib.load(os.getenv("SCALER_PATH", "scaler.joblib"))
+        encoder = pickle.load(open(input("encoder file: "), "rb"))
+
+        @web.route("/model", methods=["POST"])
+        def replace_model():
+            return pickle.loads(request.files["model"].read())
+
+        @api.post("/predict")
+        async def predict(upload: UploadFile):
+            return joblib.load(io.BytesIO(await upload.read()))
+
+        def view(request):
+            return pickle.loads(request.body)
+        """,
+        "MLS207",
+    )
+    assert lines(reported) == [13, 17, 21, 24]
+    assert "the file the user types in" in reported[0].message
+    assert "what a web client sent (`request.files[\"model\"]`)" in reported[1].message
+    assert "the uploaded file `upload`" in reported[2].message
+
+
+def test_downloaded_files_are_reported():
+    reported = lint(
+        """
+        import io
+        import os
+        import pickle
+        import urllib.request
+
+        import joblib
+        import pandas as pd
+        import requests
+        import tensorflow as tf
+        import torch
+        from huggingface_hub import hf_hub_download, snapshot_download
+
+        URL = "https://example.com/releases/latest/model.pkl"
+
+        path, _ = urllib.request.urlretrieve(URL)
+        first = joblib.load(path)
+        urllib.request.urlretrieve(URL, "cache/model.pkl")
+        second = joblib.load("cache/model.pkl")
+        weights = torch.load(hf_hub_download("acme/detector", "weights.pt"))
+        root = snapshot_download(repo_id="acme/tabular")
+        encoder = joblib.load(os.path.join(root, "encoder.joblib"))
+        response = requests.get(URL, timeout=30)
+        third = pickle.load(io.BytesIO(response.content))
+        fourth = pickle.loads(urllib.request.urlopen(URL).read())
+        vocab = pickle.load(open(tf.keras.utils.get_file("vocab.pkl", origin=URL), "rb"))
+        frame = pd.read_pickle("s3://acme-exports/features.pkl")
+        with open("cache/labels.pkl", "wb") as out:
+            out.write(requests.get("https://example.com/labels.pkl").content)
+        with open("cache/labels.pkl", "rb") as f:
+            labels = pickle.load(f)
+        """,
+        "MLS207",
+    )
+    assert lines(reported) == [16, 18, 19, 21, 23, 24, 25, 26, 30]
+    assert "the file downloaded from https://example.com/releases/latest/model.pkl" in reported[0].message
+    assert "the file downloaded from the Hub repository 'acme/detector'" in reported[2].message
+    assert "s3://acme-exports/features.pkl" in reported[7].message
+    assert "https://example.com/labels.pkl" in reported[8].message
+
+
+def test_a_helper_of_the_file_is_reported_when_a_call_passes_it_an_outside_file():
+    reported = lint(
+        """
+        import argparse
+        import pickle
+
+        import torch
+        from huggingface_hub import hf_hub_download
+
+        def load_checkpoint(model, checkpoint_path):
+            state = torch.load(checkpoint_path, map_location="cpu")
+            model.load_state_dict(state["model"])
+
+        def fetch_vocabulary():
+            return hf_hub_download(repo_id="acme/tokenizer", filename="vocab.pkl")
+
+        class Predictor:
+            def __init__(self, path):
+                self.model = self.restore(path)
+
+            def restore(self, path):
+                with open(path, "rb") as f:
+                    return pickle.load(f)
+
+        def main(args):
+            load_checkpoint(args.model, "checkpoints/best.pt")
+            load_checkpoint(args.model, args.pretrained)
+            vocab = pickle.load(open(fetch_vocabulary(), "rb"))
+            return Predictor(args.predictor), vocab
+
+        if __name__ == "__main__":
+            parser = argparse.ArgumentParser()
+            main(parser.parse_args())
+        """,
+        "MLS207",
+    )
+    assert lines(reported) == [8, 20, 25]
+    assert "(`args.pretrained`), given to `load_checkpoint`" in reported[0].message
+    assert "acme/tokenizer" in reported[2].message
+
+
+def test_the_projects_own_files_and_parameters_with_no_outside_caller_are_not_reported():
+    source = """
+        import argparse
         import os
         import pickle
         from pathlib import Path
@@ -50,78 +217,47 @@ def test_files_of_the_repository_or_written_by_the_program_are_trusted():
         import torch
         import yaml
 
-        HERE = os.path.dirname(os.path.abspath(__file__))
-        ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
+        HERE = Path(__file__).parent
 
-        def load_all(model, run_name, args, kwargs):
-            with open(os.path.join(HERE, "vocab.pkl"), "rb") as f:
-                vocab = pickle.load(f)
-            encoder = joblib.load(ARTIFACTS / "encoder.joblib")
-            frame = pd.read_pickle("data/processed/frame.pkl")
-            state = torch.load(f"checkpoints/{run_name}/last.pt")
-            weights = torch.load(args.checkpoint, weights_only=True)
-            resumed = torch.load(args.checkpoint, **kwargs)
-            arrays = np.load(args.features)
-            config = yaml.load(open(args.config), Loader=yaml.SafeLoader)
-            full = yaml.load(open(args.config), Loader=yaml.FullLoader)
-            copy = pickle.loads(pickle.dumps(model))
-            joblib.dump(model, args.output)
-            reloaded = joblib.load(args.output)
-            return vocab, encoder, frame, state, weights, resumed, arrays, config, full, copy, reloaded
-        """,
-        "MLS207",
-    )
-    assert findings == []
+        def load_checkpoint(path, model):
+            checkpoint = torch.load(path, map_location="cpu")
+            model.load_state_dict(checkpoint["state_dict"])
+            return checkpoint["epoch"]
 
+        def load_features(config_path):
+            with open(config_path) as stream:
+                config = yaml.safe_load(stream)
+            with open(config["features"], "rb") as f:
+                return pickle.load(f)
 
-def test_files_written_with_the_function_forms_of_pandas_and_numpy_are_trusted():
-    findings = lint(
-        """
-        import argparse
+        class ModelService:
+            def __init__(self, model_dir):
+                self.model = joblib.load(os.path.join(model_dir, "model.joblib"))
 
-        import numpy as np
-        import pandas as pd
-        from umap import UMAP
+        def train(model, features, labels, args):
+            joblib.dump(model.fit(features, labels), args.output)
+            os.makedirs(args.output_dir, exist_ok=True)
+            torch.save({"state_dict": model.state_dict()}, os.path.join(args.output_dir, "last.pt"))
+            resumed = torch.load(os.path.join(args.output_dir, "last.pt"))
+            return joblib.load(args.output), resumed
 
-        def fit_embedding(features, model_dir, name):
-            reducer = UMAP(n_components=16).fit(features)
-            pd.to_pickle(reducer, f"{model_dir}/{name}_umap.pkl")
-            np.savez(f"{model_dir}/{name}_stats.npz", mean=features.mean(0), std=features.std(0))
-            reducer = pd.read_pickle(f"{model_dir}/{name}_umap.pkl")
-            stats = np.load(f"{model_dir}/{name}_stats.npz", allow_pickle=True)
-            return reducer, stats
-
-        def load_submitted(parser: argparse.ArgumentParser):
-            return pd.read_pickle(parser.parse_args().embedding)
-        """,
-        "MLS207",
-    )
-    assert [f.span.line for f in findings] == [16]  # only the file named on the command line
-
-
-def test_paths_leaving_the_repository_or_urls_are_reported():
-    findings = lint(
-        """
-        import os
-        import pickle
-        import sys
-
-        import pandas as pd
-
-        shared = pd.read_pickle("../shared/features.pkl")
-        remote = pd.read_pickle("https://example.com/exports/features.pkl")
-        with open("~/datasets/labels.pkl", "rb") as f:
-            labels = pickle.load(f)
-        beside_input = pd.read_pickle(os.path.join(os.path.dirname(sys.argv[1]), "meta.pkl"))
-        """,
-        "MLS207",
-    )
-    assert [f.span.line for f in findings] == [7, 8, 10, 11]
-    assert "a file downloaded from https://example.com/exports/features.pkl" in findings[1].message
+        train_frame = pd.read_pickle("../input/home-credit/train.pkl")
+        stats = np.load("/kaggle/input/stats/stats.npz", allow_pickle=True)
+        encoder = joblib.load(HERE / "artifacts" / "encoder.joblib")
+        copy = pickle.loads(pickle.dumps(train_frame))
+        parser = argparse.ArgumentParser()
+        args = parser.parse_args()
+        weights = torch.load(args.checkpoint, weights_only=True)
+        resumed = torch.load(args.checkpoint, **vars(args))
+        settings = yaml.load(open(args.config), Loader=yaml.SafeLoader)
+        full = yaml.load(open(args.config), Loader=yaml.FullLoader)
+        epoch = load_checkpoint("checkpoints/best.pt", None)
+    """
+    assert lint(source, "MLS207") == []
 
 
 def test_trust_remote_code_is_reported_unless_local_or_pinned():
-    findings = lint(
+    reported = lint(
         """
         from transformers import AutoModel, AutoModelForCausalLM, pipeline
 
@@ -136,101 +272,82 @@ def test_trust_remote_code_is_reported_unless_local_or_pinned():
         """,
         "MLS207",
     )
-    assert [(f.span.line, f.span.column) for f in findings] == [(4, 65), (5, 52), (6, 68)]
-    assert "the Hub repository 'acme/chat-7b'" in findings[0].message
+    assert [(f.span.line, f.span.column) for f in reported] == [(4, 65), (5, 52), (6, 68)]
+    assert "the Hub repository 'acme/chat-7b'" in reported[0].message
+    assert "`args.model`" in reported[1].message
 
 
-def test_notebook_unpickling_is_checked_across_cells():
-    findings = lint_percent_notebook(
-        "# %% [1]\nimport pickle\n"
-        "# %% [2]\nwith open(\"/data/shared/features.pkl\", \"rb\") as f:\n    features = pickle.load(f)\n"
-        "# %% [3]\nwith open(\"cache/features.pkl\", \"rb\") as f:\n    cached = pickle.load(f)\n",
+def test_trust_remote_code_names_the_model_argument_not_a_served_name():
+    reported = lint(
+        """
+        from transformers import AutoModel
+        from serving import EncoderServer
+
+        def serve(model_id):
+            return EncoderServer("embedder", model_id_or_path=model_id, trust_remote_code=True)
+
+        def local(model_dir):
+            return AutoModel.from_pretrained(model_dir, trust_remote_code=True)
+
+        server = EncoderServer("embedder", model_id_or_path="acme/embedder-v1.5", trust_remote_code=True)
+        anonymous = EncoderServer("embedder", trust_remote_code=True)
+        model = local("models/encoder")
+        """,
         "MLS207",
     )
-    assert [(f.cell, f.span.line, f.span.column) for f in findings] == [(2, 2, 16)]
+    assert lines(reported) == [5, 10]
+    assert "come with `model_id`" in reported[0].message and "embedder'" not in reported[0].message
+    assert "'acme/embedder-v1.5'" in reported[1].message
 
 
-def test_climbing_out_of_the_files_directory_stays_inside_the_project(tmp_path):
+def test_notebook_downloads_are_followed_across_cells():
+    reported = lint_percent_notebook(
+        "# %% [1]\nimport pickle\nimport urllib.request\n"
+        "# %% [2]\nurllib.request.urlretrieve('https://example.com/mnist.pkl', 'mnist.pkl')\n"
+        "# %% [3]\nwith open('mnist.pkl', 'rb') as f:\n    train, valid = pickle.load(f)\n"
+        "# %% [4]\nname = f'cache/{2024}_features.pkl'\npickle.dump(valid, open(name, 'wb'))\n"
+        "# %% [5]\nwith open('/data/shared/features.pkl', 'rb') as f:\n    shared = pickle.load(f)\n"
+        "features = pickle.load(open(name, 'rb'))\n",
+        "MLS207",
+    )
+    assert [(f.cell, f.span.line) for f in reported] == [(3, 2)]
+    assert "https://example.com/mnist.pkl" in reported[0].message
+
+
+def test_a_checkpoint_loaded_from_a_script_in_a_subdirectory_is_not_reported(tmp_path):
     loads = (
-        "import pandas as pd\n"
+        "import sys\nimport pandas as pd\n"
         "features = pd.read_pickle('../data/features.pkl')\n"
         "shared = pd.read_pickle('../../shared/features.pkl')\n"
+        "given = pd.read_pickle(sys.argv[1])\n"
     )
     write_project(tmp_path, {"scripts/train.py": loads, "top.py": loads})
     reported = sorted((path, line) for path, _, line in findings(tmp_path, "MLS207"))
-    # In scripts/, '../data' is the project's data/; at the top, both climb out of it.
-    assert reported == [("scripts/train.py", 3), ("top.py", 2), ("top.py", 3)]
+    assert reported == [("scripts/train.py", 5), ("top.py", 5)]
 
 
-def test_a_loading_helper_called_only_with_files_the_program_wrote_is_trusted():
-    notebook = (
-        "# %% [1]\nimport torch\n"
-        "def save_checkpoint(model, filepath):\n"
-        "    torch.save({'state_dict': model.state_dict()}, filepath)\n"
-        "def load_checkpoint(checkpoint_path):\n"
-        "    checkpoint = torch.load(checkpoint_path)\n"
-        "    return checkpoint['state_dict']\n"
-        "# %% [2]\nsave_checkpoint(model, 'checkpoint.pth')\n"
-        "# %% [3]\nstate = load_checkpoint('checkpoint.pth')\n"
-    )
-    assert lint_percent_notebook(notebook, "MLS207") == []
-    downloaded = notebook.replace(
-        "state = load_checkpoint('checkpoint.pth')\n",
-        "state = load_checkpoint('checkpoint.pth')\nremote = load_checkpoint('/tmp/downloads/weights.pth')\n",
-    )
-    [finding] = lint_percent_notebook(downloaded, "MLS207")
-    assert finding.cell == 1 and "`checkpoint_path`" in finding.message
-
-
-def test_a_file_whose_digest_is_checked_first_is_the_published_one():
+def test_a_download_whose_digest_is_checked_first_is_the_published_file():
     source = """
         import hashlib
-        import os
         import pickle
+        import urllib.request
 
 
         class Batches:
-            md5s = {"data_batch_1": "c99cafc152244af753f735de768cd75f"}
+            url = "https://example.com/cifar/data_batch_1"
+            md5 = "c99cafc152244af753f735de768cd75f"
 
-            def __init__(self, root):
-                self.root = root
-                if not self._check_integrity():
-                    raise RuntimeError("corrupted download: fetch the dataset again")
-
-            def _check_integrity(self):
-                for name, expected in self.md5s.items():
-                    with open(os.path.join(self.root, name), "rb") as handle:
-                        if hashlib.md5(handle.read()).hexdigest() != expected:
-                            return False
-                return True
-
-            def load(self, name):
-                with open(os.path.join(self.root, name), "rb") as handle:
+            def load(self):
+                path, _ = urllib.request.urlretrieve(self.url)
+                with open(path, "rb") as handle:
+                    if hashlib.md5(handle.read()).hexdigest() != self.md5:
+                        raise RuntimeError("corrupted download: fetch the dataset again")
+                with open(path, "rb") as handle:
                     return pickle.load(handle, encoding="latin1")
     """
     assert lint(source, "MLS207") == []
-    unchecked = source.replace("        if not self._check_integrity():\n", "        if not os.path.isdir(root):\n")
-    unchecked = unchecked.replace("    def _check_integrity(self):", "    def _listing(self):").replace("hashlib.md5", "len")
-    assert [finding.code for finding in lint(unchecked, "MLS207")] == ["MLS207"]
-
-
-def test_loading_inside_an_unpickling_hook_crosses_no_new_boundary():
-    source = """
-        import dill
-
-
-        class SurrogateModel:
-            def __getstate__(self):
-                return {"network": dill.dumps(self.network), "epochs": self.epochs}
-
-            def __setstate__(self, state):
-                self.network = dill.loads(state["network"])
-                self.epochs = state["epochs"]
-
-            def restore(self, blob):
-                self.network = dill.loads(blob)
-    """
-    assert lines(lint(source, "MLS207")) == [13]
+    unchecked = source.replace("hashlib.md5(handle.read()).hexdigest() != self.md5", "not handle.readable()")
+    assert lines(lint(unchecked, "MLS207")) == [16]
 
 
 def test_a_hash_checked_download_does_not_vouch_for_a_local_checkpoint():
@@ -246,3 +363,36 @@ def test_a_hash_checked_download_does_not_vouch_for_a_local_checkpoint():
             model.load_state_dict(checkpoint["model"])
     """
     assert lines(lint(source, "MLS207")) == [8]
+
+
+def test_an_options_namespace_is_followed_through_updates_optparse_and_helpers():
+    reported = lint(
+        """
+        import argparse
+        import pickle
+        from optparse import OptionParser
+
+        import torch
+
+        def load_model(opt, device):
+            checkpoint = torch.load(opt.model, map_location=device)
+            return checkpoint["model"]
+
+        def main():
+            parser = argparse.ArgumentParser()
+            opt = parser.parse_args()
+            opt.cuda = not opt.no_cuda
+            model = load_model(opt, "cpu")
+            config = {"vocab": "data/vocab.pkl"}
+            vocab = pickle.load(open(config["vocab"], "rb"))
+            return model, vocab
+
+        def legacy():
+            (options, rest) = OptionParser().parse_args()
+            with open(options.load, "rb") as handle:
+                return pickle.load(handle)
+        """,
+        "MLS207",
+    )
+    assert lines(reported) == [8, 23]
+    assert "(`opt.model`)" in reported[0].message

@@ -21,7 +21,8 @@ from conftest import run_mlsmells
 from mlsmells import cli
 from mlsmells.cache import signing_key
 
-UNSEEDED = "import random\nrandom.shuffle(deck)\n"
+#: A file with one finding of a default rule: MLS321 at 2:1.
+NAN_EQUALITY = "import numpy as np\nnp.zeros(3) == np.nan\n"
 FORMATS = ("full", "concise", "json", "sarif", "github", "gitlab", "junit")
 #: A file name that is not UTF-8, as the file system gives it to Python.
 NON_UTF8 = os.fsdecode(b"caf\xe9-\xff.py")
@@ -31,7 +32,7 @@ def project(tmp_path: Path, config: str = "") -> Path:
     """A git-like project (a `.git` marks its root) with one smelly file."""
     (tmp_path / ".git").mkdir()
     (tmp_path / "src").mkdir()
-    (tmp_path / "src" / "train.py").write_text(UNSEEDED)
+    (tmp_path / "src" / "train.py").write_text(NAN_EQUALITY)
     if config:
         (tmp_path / "mlsmells.toml").write_text(config)
     return tmp_path
@@ -79,7 +80,7 @@ def test_02_a_cache_dir_holding_the_project_is_refused(tmp_path, cache_dir):
     before = snapshot(tmp_path)
     for _ in range(2):
         completed = run_mlsmells("check", "--output-format", "concise", cwd=tmp_path)
-        assert completed.returncode == 1 and "src/train.py:2:1: MLS101" in completed.stdout
+        assert completed.returncode == 1 and "src/train.py:2:1: MLS321" in completed.stdout
         assert "warning: results are not cached:" in completed.stderr and "checked 1 file" in completed.stderr
     assert snapshot(tmp_path) == before  # no `.gitignore` holding `*`, no tag
 
@@ -106,7 +107,7 @@ def test_03_the_cache_follows_no_planted_link(tmp_path):
             entry.unlink()
         shard.rmdir()
         shard.symlink_to(outside, target_is_directory=True)
-    (tmp_path / "src" / "train.py").write_text(UNSEEDED + "# changed\n")
+    (tmp_path / "src" / "train.py").write_text(NAN_EQUALITY + "# changed\n")
     completed = run_mlsmells("check", cwd=tmp_path)
     assert completed.returncode == 1
     assert list(outside.iterdir()) == []
@@ -153,13 +154,13 @@ def test_05_an_edited_entry_neither_hides_nor_injects_findings(tmp_path):
     document["result"]["findings"] = []  # a shipped cache that says "all clean"
     entry.write_bytes(signature + b"\n" + json.dumps(document).encode())
     completed = run_mlsmells("check", "--output-format", "concise", cwd=tmp_path)
-    assert completed.returncode == 1 and "MLS101" in completed.stdout
+    assert completed.returncode == 1 and "MLS321" in completed.stdout
     finding = json.loads(body)["result"]["findings"][0]
     document["result"]["findings"] = [dict(finding, path="/etc/passwd", message="\x1b[2Jpwned", cell="x")]
     entry.write_bytes(b"0" * 64 + b"\n" + json.dumps(document).encode())
     completed = run_mlsmells("check", "--output-format", "concise", cwd=tmp_path)
     assert "pwned" not in completed.stdout and "/etc/passwd" not in completed.stdout
-    assert "src/train.py:2:1: MLS101" in completed.stdout
+    assert "src/train.py:2:1: MLS321" in completed.stdout
 
 
 def test_05_a_signed_entry_of_the_wrong_shape_is_a_miss(tmp_path):
@@ -170,7 +171,7 @@ def test_05_a_signed_entry_of_the_wrong_shape_is_a_miss(tmp_path):
     document["result"]["findings"][0]["cell"] = "x"
     entry.write_bytes(sign(json.dumps(document).encode()))
     completed = run_mlsmells("check", "--output-format", "concise", cwd=tmp_path)
-    assert completed.returncode == 1 and "src/train.py:2:1: MLS101" in completed.stdout
+    assert completed.returncode == 1 and "src/train.py:2:1: MLS321" in completed.stdout
     no_traceback(completed)
 
 
@@ -184,7 +185,7 @@ def test_05_an_entry_with_malformed_project_lookups_is_a_miss(tmp_path, dependen
     document["result"]["dependencies"] = dependencies
     entry.write_bytes(sign(json.dumps(document).encode()))
     completed = run_mlsmells("check", "--output-format", "concise", cwd=tmp_path)
-    assert completed.returncode == 1 and "src/train.py:2:1: MLS101" in completed.stdout
+    assert completed.returncode == 1 and "src/train.py:2:1: MLS321" in completed.stdout
     no_traceback(completed)
 
 
@@ -201,7 +202,7 @@ def test_06_hostile_entries_are_misses(tmp_path, kind):
     else:
         os.mkfifo(entry)
     completed = run_mlsmells("check", "--output-format", "concise", cwd=tmp_path, timeout=60)
-    assert completed.returncode == 1 and "src/train.py:2:1: MLS101" in completed.stdout
+    assert completed.returncode == 1 and "src/train.py:2:1: MLS321" in completed.stdout
     no_traceback(completed)
 
 
@@ -209,7 +210,7 @@ def test_06_hostile_entries_are_misses(tmp_path, kind):
 
 
 def test_07_a_file_name_that_is_not_utf8_in_every_output(tmp_path):
-    (tmp_path / NON_UTF8).write_text(UNSEEDED)
+    (tmp_path / NON_UTF8).write_text(NAN_EQUALITY)
     for output_format in FORMATS:
         completed = run_mlsmells("check", "--output-format", output_format, "-o", f"out.{output_format}", cwd=tmp_path)
         assert completed.returncode == 1, (output_format, completed.stderr)
@@ -229,19 +230,19 @@ def test_07_a_file_name_that_is_not_utf8_in_every_output(tmp_path):
     {"language_info": None}, {"language_info": "python"}, {"kernelspec": {"language": 3}},
 ])
 def test_08_notebook_metadata_of_any_type(tmp_path, metadata):
-    cell = {"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": 1, "source": UNSEEDED}
+    cell = {"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": 1, "source": NAN_EQUALITY}
     notebook = {"nbformat": 4, "nbformat_minor": 4, "metadata": metadata, "cells": [cell]}
     (tmp_path / "analysis.ipynb").write_text(json.dumps(notebook))
     completed = run_mlsmells("check", "--output-format", "concise", cwd=tmp_path)
-    assert completed.returncode == 1 and "analysis.ipynb:cell 1:2:1: MLS101" in completed.stdout
+    assert completed.returncode == 1 and "analysis.ipynb:cell 1:2:1: MLS321" in completed.stdout
     no_traceback(completed)
 
 
 def test_09_gitignore_lines_that_git_accepts(tmp_path):
     (tmp_path / ".git").mkdir()
     (tmp_path / ".gitignore").write_text("!\n\\\nfoo\\\n[z-a]\nignored.py\n")
-    (tmp_path / "ignored.py").write_text(UNSEEDED)
-    (tmp_path / "kept.py").write_text(UNSEEDED)
+    (tmp_path / "ignored.py").write_text(NAN_EQUALITY)
+    (tmp_path / "kept.py").write_text(NAN_EQUALITY)
     completed = run_mlsmells("check", "--output-format", "concise", cwd=tmp_path)
     assert completed.returncode == 1 and "kept.py" in completed.stdout and "ignored.py" not in completed.stdout
 
@@ -261,7 +262,7 @@ def test_09_an_invalid_glob_in_the_configuration_names_its_key(tmp_path, config,
 
 def test_10_a_pyproject_nested_too_deeply(tmp_path):
     (tmp_path / "pyproject.toml").write_text("x = " + "[" * 500 + "]" * 500 + "\n")
-    (tmp_path / "train.py").write_text(UNSEEDED)
+    (tmp_path / "train.py").write_text(NAN_EQUALITY)
     completed = run_mlsmells("check", cwd=tmp_path)
     assert completed.returncode == 2 and "pyproject.toml: invalid TOML: nested too deeply" in completed.stderr
     no_traceback(completed)
@@ -305,25 +306,25 @@ def test_17_thousands_of_findings_on_one_long_line_print_little(tmp_path):
 @pytest.mark.parametrize("kind", ["dev-zero", "fifo"])
 def test_18_a_gitignore_that_is_a_special_file(tmp_path, kind):
     (tmp_path / ".git").mkdir()
-    (tmp_path / "train.py").write_text(UNSEEDED)
+    (tmp_path / "train.py").write_text(NAN_EQUALITY)
     if kind == "fifo":
         os.mkfifo(tmp_path / ".gitignore")
     else:
         (tmp_path / ".gitignore").symlink_to("/dev/zero")
     completed = run_mlsmells("check", "--output-format", "concise", cwd=tmp_path, timeout=60)
-    assert completed.returncode == 1 and "train.py:2:1: MLS101" in completed.stdout
+    assert completed.returncode == 1 and "train.py:2:1: MLS321" in completed.stdout
 
 
 def test_19_a_named_file_that_is_a_special_file(tmp_path):
     (tmp_path / "zero.py").symlink_to("/dev/zero")
     os.mkfifo(tmp_path / "pipe.py")
-    (tmp_path / "train.py").write_text(UNSEEDED)
+    (tmp_path / "train.py").write_text(NAN_EQUALITY)
     completed = run_mlsmells("check", "--output-format", "concise", "zero.py", "pipe.py", "train.py",
                              cwd=tmp_path, timeout=60)
     assert completed.returncode == 1
     assert "zero.py:1:1: MLS001 not read: it is (or links to) /dev/zero, a special file" in completed.stdout
     assert "pipe.py:1:1: MLS001 not read: it is a named pipe (FIFO), not a regular file" in completed.stdout
-    assert "train.py:2:1: MLS101" in completed.stdout
+    assert "train.py:2:1: MLS321" in completed.stdout
 
 
 # Injection, leaks and wrong locations
@@ -381,7 +382,7 @@ def test_25_junit_is_well_formed_xml(tmp_path):
 
 def test_26_sarif_uris_are_percent_encoded(tmp_path):
     for name in ("a#b.py", "x%41.py", "sp ace.py"):
-        (tmp_path / name).write_text(UNSEEDED)
+        (tmp_path / name).write_text(NAN_EQUALITY)
     sarif = json.loads(run_mlsmells("check", "--output-format", "sarif", cwd=tmp_path).stdout)
     uris = sorted(r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in sarif["runs"][0]["results"])
     assert uris == ["a%23b.py", "sp%20ace.py", "x%2541.py"]
@@ -389,13 +390,13 @@ def test_26_sarif_uris_are_percent_encoded(tmp_path):
 
 def test_27_a_repeated_cells_key_points_into_the_last_array(tmp_path):
     decoy = '{"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": 1, "source": ["x = 1\\n"]}'
-    real = '{"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": 1,\n "source": [\n"import random\\n",\n"random.shuffle(deck)\\n"]}'
+    real = '{"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": 1,\n "source": [\n"import numpy as np\\n",\n"np.zeros(3) == np.nan\\n"]}'
     text = '{"nbformat": 4, "nbformat_minor": 4, "metadata": {},\n"cells": [' + decoy + '],\n"cells": [' + real + ']\n}\n'
     (tmp_path / "twice.ipynb").write_text(text)
     sarif = json.loads(run_mlsmells("check", "--output-format", "sarif", cwd=tmp_path).stdout)
     [result] = sarif["runs"][0]["results"]
     line = result["locations"][0]["physicalLocation"]["region"]["startLine"]
-    assert text.splitlines()[line - 1] == '"random.shuffle(deck)\\n"]}]'
+    assert text.splitlines()[line - 1] == '"np.zeros(3) == np.nan\\n"]}]'
 
 
 def test_28_python_m_does_not_import_from_the_working_directory(tmp_path):
@@ -411,7 +412,7 @@ def test_28_python_m_does_not_import_from_the_working_directory(tmp_path):
 
 
 def test_an_internal_error_exits_2_in_one_line(monkeypatch, tmp_path):
-    (tmp_path / "train.py").write_text(UNSEEDED)
+    (tmp_path / "train.py").write_text(NAN_EQUALITY)
     monkeypatch.chdir(tmp_path)
 
     def broken(context):
@@ -430,8 +431,8 @@ def test_an_internal_error_exits_2_in_one_line(monkeypatch, tmp_path):
 def test_a_failure_on_one_file_is_an_mls002_for_that_file(monkeypatch, tmp_path):
     from mlsmells.checking import FileChecker
 
-    (tmp_path / "a.py").write_text(UNSEEDED)
-    (tmp_path / "b.py").write_text(UNSEEDED)
+    (tmp_path / "a.py").write_text(NAN_EQUALITY)
+    (tmp_path / "b.py").write_text(NAN_EQUALITY)
     real = FileChecker._analyse
 
     def analyse(self, path, shown, data):
@@ -444,7 +445,7 @@ def test_a_failure_on_one_file_is_an_mls002_for_that_file(monkeypatch, tmp_path)
     outcome = CliRunner().invoke(cli.main, ["check", "--no-cache", "--jobs", "1", "--output-format", "concise"])
     assert outcome.exit_code == 2
     assert "a.py:1:1: MLS002 mlsmells failed on this file: AttributeError" in outcome.output
-    assert "b.py:2:1: MLS101" in outcome.output
+    assert "b.py:2:1: MLS321" in outcome.output
 
 
 def test_a_run_without_a_home_directory_is_uncached_not_broken(tmp_path, monkeypatch):
@@ -452,15 +453,15 @@ def test_a_run_without_a_home_directory_is_uncached_not_broken(tmp_path, monkeyp
     from mlsmells.registry import find_rule
     from mlsmells.runner import run
 
-    (tmp_path / "train.py").write_text(UNSEEDED)
+    (tmp_path / "train.py").write_text(NAN_EQUALITY)
     monkeypatch.delenv("XDG_CACHE_HOME")
 
     def no_home():
         raise RuntimeError("Could not determine home directory.")
 
     monkeypatch.setattr(Path, "home", staticmethod(no_home))
-    result = run([tmp_path], Settings(root=tmp_path), [find_rule("MLS101")], tmp_path, cache_dir=tmp_path / "cache")
-    assert [f.code for f in result.findings] == ["MLS101"]
+    result = run([tmp_path], Settings(root=tmp_path), [find_rule("MLS321")], tmp_path, cache_dir=tmp_path / "cache")
+    assert [f.code for f in result.findings] == ["MLS321"]
     assert result.warnings == ["results are not cached: no cache home for the key that signs cache entries: "
                                "set XDG_CACHE_HOME."]
 

@@ -41,7 +41,7 @@ def test_the_readme_table_is_rewritten_between_its_markers_only(tmp_path, monkey
     table = readme_with_rule_table(readme)
     assert table.startswith("# Project\n\nIntro.\n\n") and table.endswith(f"{README_TABLE_END}\n\n## After\n")
     assert "stale row" not in table
-    assert "| [MLS101](docs/rules/MLS101-unseeded-random.md) | `unseeded-random` | on | 90% of 10 |" in table
+    assert "| [MLS101](docs/rules/MLS101-unseeded-random.md) | `unseeded-random` | off | 90% of 10 |" in table
     assert "| [MLS103](docs/rules/MLS103-unseeded-generator.md) | `unseeded-generator` | on | - |" in table
     assert readme_with_rule_table("# No markers\n") == "# No markers\n"
 

@@ -29,12 +29,12 @@ def hook(tmp_path_factory):
            "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@t"}
     files = {
         "pyproject.toml": '[tool.mlsmells]\nextend-exclude = ["vendored/"]\n',
-        "smelly.py": "import numpy as np\n\nnoise = np.random.rand(3)\n",
-        "clean.py": "import numpy as np\n\nrng = np.random.default_rng(0)\nnoise = rng.random(3)\n",
-        "vendored/lib.py": "import random\n\nrandom.shuffle(items)\n",
+        "smelly.py": "import numpy as np\n\nempty = np.zeros(3) == np.nan\n",
+        "clean.py": "import numpy as np\n\nempty = np.isnan(np.zeros(3))\n",
+        "vendored/lib.py": "import numpy as np\n\nnp.zeros(3) == np.nan\n",
         "explore.ipynb": textwrap.dedent("""\
             {"cells": [{"cell_type": "code", "execution_count": 1, "id": "a", "metadata": {}, "outputs": [],
-              "source": ["import random\\n", "random.shuffle(deck)"]}],
+              "source": ["import numpy as np\\n", "np.zeros(3) == np.nan"]}],
              "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
             """),
     }
@@ -56,8 +56,8 @@ def hook(tmp_path_factory):
 def test_hook_fails_on_a_smelly_file_and_notebook(hook):
     completed = hook("smelly.py", "explore.ipynb")
     assert completed.returncode == 1, completed.stdout + completed.stderr
-    assert "smelly.py:3:9: MLS101" in completed.stdout
-    assert "explore.ipynb:cell 1:2:1: MLS101" in completed.stdout
+    assert "smelly.py:3:9: MLS321" in completed.stdout
+    assert "explore.ipynb:cell 1:2:1: MLS321" in completed.stdout
 
 
 def test_hook_passes_on_clean_and_excluded_files(hook):

@@ -12,17 +12,18 @@ import pytest
 
 from conftest import run_json, run_mlsmells
 
-UNSEEDED = "import random\nrandom.shuffle(deck)\n"
+#: One finding of a default rule: MLS321 at 2:1.
+NAN_EQUALITY = "import numpy as np\nnp.zeros(3) == np.nan\n"
 
 VALID_SOURCES = {
     "empty.py": b"",
     "comments.py": b"# only a comment\n# and another\n",
-    "bom.py": b"\xef\xbb\xbf" + UNSEEDED.encode(),
-    "latin1.py": "# -*- coding: latin-1 -*-\nname = 'Ren\xe9'\n".encode("latin-1") + UNSEEDED.encode(),
-    "crlf.py": UNSEEDED.replace("\n", "\r\n").encode(),
-    "lone_cr.py": UNSEEDED.replace("\n", "\r").encode(),
-    "formfeed.py": b"import random\n\x0c\nrandom.shuffle(deck)\n",
-    "long_line.py": b"x = '" + b"a" * 1_000_000 + b"'\n" + UNSEEDED.encode(),
+    "bom.py": b"\xef\xbb\xbf" + NAN_EQUALITY.encode(),
+    "latin1.py": "# -*- coding: latin-1 -*-\nname = 'Ren\xe9'\n".encode("latin-1") + NAN_EQUALITY.encode(),
+    "crlf.py": NAN_EQUALITY.replace("\n", "\r\n").encode(),
+    "lone_cr.py": NAN_EQUALITY.replace("\n", "\r").encode(),
+    "formfeed.py": b"import numpy as np\n\x0c\nnp.zeros(3) == np.nan\n",
+    "long_line.py": b"x = '" + b"a" * 1_000_000 + b"'\n" + NAN_EQUALITY.encode(),
     "match.py": b"match command:\n    case [x, y]:\n        pass\n    case _:\n        pass\n",
     "type_params.py": b"def first[T](xs: list[T]) -> T:\n    return xs[0]\n\ntype Pair = tuple[int, int]\n",
     "fstring_312.py": b"names = ['a']\nx = f\"{'\\n'.join(names)}\"\ny = f\"{f\"{f\"{1}\"}\"}\"\n",
@@ -52,8 +53,8 @@ def test_valid_python_of_every_shape_is_analysed(tmp_path):
         (tmp_path / name).write_bytes(content)
     code, findings = run_json(cwd=tmp_path)
     assert [f["code"] for f in findings if f["code"].startswith("MLS0")] == []
-    unseeded = {f["path"]: (f["line"], f["column"]) for f in findings}
-    assert unseeded == {
+    located = {f["path"]: (f["line"], f["column"]) for f in findings}
+    assert located == {
         "bom.py": (2, 1), "crlf.py": (2, 1), "lone_cr.py": (2, 1),
         "formfeed.py": (3, 1), "long_line.py": (3, 1), "latin1.py": (4, 1),
     }
@@ -63,7 +64,7 @@ def test_valid_python_of_every_shape_is_analysed(tmp_path):
 def test_broken_input_is_one_clear_finding_per_file(tmp_path):
     for name, (content, _) in BROKEN_SOURCES.items():
         (tmp_path / name).write_bytes(content)
-    (tmp_path / "fine.py").write_text(UNSEEDED)
+    (tmp_path / "fine.py").write_text(NAN_EQUALITY)
     completed = run_mlsmells("check", "--output-format", "json", cwd=tmp_path, timeout=300)
     assert completed.returncode == 1
     assert "Traceback" not in completed.stderr
@@ -71,16 +72,16 @@ def test_broken_input_is_one_clear_finding_per_file(tmp_path):
     for name, (_, reason) in BROKEN_SOURCES.items():
         assert findings[name]["code"] == "MLS001", name
         assert reason in findings[name]["message"], (name, findings[name]["message"])
-    assert findings["fine.py"]["code"] == "MLS101"
+    assert findings["fine.py"]["code"] == "MLS321"
     assert f"{len(BROKEN_SOURCES)} files could not be analysed" in completed.stderr
 
 
 def test_files_above_the_size_limit_are_skipped_with_a_message(tmp_path, write):
     big = tmp_path / "generated.py"
     big.write_bytes(b"x = 1\n" * 2_000_000)  # 12 MB
-    write("small.py", UNSEEDED)
+    write("small.py", NAN_EQUALITY)
     code, findings = run_json(cwd=tmp_path)
-    assert [(f["path"], f["code"]) for f in findings] == [("generated.py", "MLS001"), ("small.py", "MLS101")]
+    assert [(f["path"], f["code"]) for f in findings] == [("generated.py", "MLS001"), ("small.py", "MLS321")]
     assert "above the 10 MB limit" in findings[0]["message"]
     write("pyproject.toml", "[tool.mlsmells]\nmax-file-size-mb = 0.00001\n")
     code, findings = run_json(cwd=tmp_path)
@@ -90,7 +91,7 @@ def test_files_above_the_size_limit_are_skipped_with_a_message(tmp_path, write):
 def test_malformed_notebooks(tmp_path, write):
     image = "iVBORw0KGgo" + "A" * 5_000_000
     huge = {"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [
-        {"cell_type": "code", "id": "x", "metadata": {}, "execution_count": 1, "source": UNSEEDED,
+        {"cell_type": "code", "id": "x", "metadata": {}, "execution_count": 1, "source": NAN_EQUALITY,
          "outputs": [{"output_type": "display_data", "metadata": {}, "data": {"image/png": image}}]}]}
     write("huge_output.ipynb", json.dumps(huge))
     write("v2.ipynb", json.dumps({"nbformat": 2, "nbformat_minor": 0, "metadata": {}, "worksheets": []}))
@@ -99,7 +100,7 @@ def test_malformed_notebooks(tmp_path, write):
     write("truncated.ipynb", json.dumps(huge)[:1000])
     code, findings = run_json(cwd=tmp_path)
     by_path = {f["path"]: f for f in findings}
-    assert by_path["huge_output.ipynb"]["code"] == "MLS101" and by_path["huge_output.ipynb"]["cell"] == 1
+    assert by_path["huge_output.ipynb"]["code"] == "MLS321" and by_path["huge_output.ipynb"]["cell"] == 1
     assert "v2.ipynb" not in by_path  # converted: an empty, valid notebook
     for name in ("v5.ipynb", "cells_not_a_list.ipynb", "truncated.ipynb"):
         assert by_path[name]["code"] == "MLS001" and "not a valid notebook" in by_path[name]["message"]
@@ -111,9 +112,9 @@ def test_unreadable_files_and_directories(tmp_path, write, monkeypatch):
     from mlsmells.registry import all_rules
     from mlsmells.runner import run
 
-    write("secret/a.py", UNSEEDED)
-    locked = write("locked.py", UNSEEDED)
-    write("open.py", UNSEEDED)
+    write("secret/a.py", NAN_EQUALITY)
+    locked = write("locked.py", NAN_EQUALITY)
+    write("open.py", NAN_EQUALITY)
     real_walk = os.walk
     from mlsmells import checking
     real_read = checking.read_bytes
@@ -135,7 +136,7 @@ def test_unreadable_files_and_directories(tmp_path, write, monkeypatch):
     result = run([tmp_path], Settings(root=tmp_path), list(all_rules()), tmp_path)
     assert [(f.path, f.code, f.message) for f in result.findings] == [
         ("locked.py", "MLS001", "cannot read the file: Permission denied"),
-        ("open.py", "MLS101", result.findings[1].message),
+        ("open.py", "MLS321", result.findings[1].message),
         ("secret", "MLS001", "cannot list the directory: Permission denied"),
     ]
     assert sorted(result.files_not_analysed) == ["locked.py", "secret"]
@@ -143,7 +144,7 @@ def test_unreadable_files_and_directories(tmp_path, write, monkeypatch):
 
 def test_odd_file_names_are_escaped_in_every_format(tmp_path, write):
     name = 'we"ird, name: ::error file=x::\nnew line é.py'
-    write(name, UNSEEDED)
+    write(name, NAN_EQUALITY)
     findings = json.loads(run_mlsmells("check", "--output-format", "json", cwd=tmp_path).stdout)
     assert findings[0]["path"] == name
     sarif = json.loads(run_mlsmells("check", "--output-format", "sarif", cwd=tmp_path).stdout)
@@ -176,9 +177,9 @@ def test_nothing_is_imported_or_executed(tmp_path, write):
 
 
 def test_nothing_is_written_without_a_fix_option(tmp_path, write):
-    write("train.py", UNSEEDED)
+    write("train.py", NAN_EQUALITY)
     write("nb.ipynb", json.dumps({"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [
-        {"cell_type": "code", "id": "a", "metadata": {}, "outputs": [], "execution_count": None, "source": UNSEEDED}]}))
+        {"cell_type": "code", "id": "a", "metadata": {}, "outputs": [], "execution_count": None, "source": NAN_EQUALITY}]}))
     write("broken.py", "def (:\n")
 
     def snapshot():
@@ -198,7 +199,7 @@ def test_nothing_is_written_without_a_fix_option(tmp_path, write):
 
 @pytest.mark.skipif(sys.platform == "win32", reason="POSIX file names")
 def test_names_with_spaces_and_unicode(tmp_path, write):
-    write("my data/trainér ☃.py", UNSEEDED)
+    write("my data/trainér ☃.py", NAN_EQUALITY)
     assert [f["path"] for f in run_json(cwd=tmp_path)[1]] == ["my data/trainér ☃.py"]
 
 

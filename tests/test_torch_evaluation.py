@@ -712,3 +712,127 @@ def test_a_local_criterion_is_not_a_model():
     ''')
     # the model's call is the finding; the criterion's is not a second one
     assert lines(lint(source, "MLS504")) == [27]
+
+
+def test_a_criterion_is_never_the_reported_model():
+    code = """
+        import torch
+        from torch import nn
+
+
+        class FocalLoss(nn.Module):
+            def __init__(self, gamma=2.0):
+                super().__init__()
+                self.gamma = gamma
+
+            def forward(self, logits, targets):
+                p = torch.sigmoid(logits)
+                return ((1 - p) ** self.gamma * nn.functional.binary_cross_entropy(p, targets)).mean()
+
+
+        class Scorer:
+            def __init__(self):
+                self.dice_loss = build_dice()
+
+            def score(self, val_logits, val_masks):
+                return [self.dice_loss(logits, mask) for logits, mask in zip(val_logits, val_masks)]
+
+            def score_loop(self, cached_val_logits, val_masks):
+                total = 0.0
+                for logits, mask in zip(cached_val_logits, val_masks):
+                    total += self.dice_loss(logits, mask).item()
+                return total
+
+
+        def validate(cached_logits, val_targets, loss_func):
+            focal = FocalLoss()
+            total = 0.0
+            for logits, targets in zip(cached_logits, val_targets):
+                total += focal(logits, targets).item() + loss_func(logits, targets).item()
+            return total
+        """
+    assert lint(code, "MLS503", "MLS504") == []
+    # the same loops running a network are reported
+    network = code.replace("focal(logits, targets)", "classifier(logits, targets)")
+    assert [(f.span.line, f.message.split("`")[1]) for f in lint(network, "MLS504")] == [(33, "classifier")]
+
+
+def test_one_finding_per_evaluation_loop():
+    code = """
+        import torch
+        from torch import nn
+
+        criterion = nn.BCEWithLogitsLoss(pos_weight=torch.tensor(3.0))
+        encoder, decoder = build_encoder(), build_decoder()
+
+        def evaluate(encoder, decoder, val_loader, test_loader):
+            encoder.eval()
+            decoder.eval()
+            val_loss = 0.0
+            for images, masks in val_loader:
+                logits = decoder(encoder(images))
+                val_loss += criterion(logits, masks).item()
+            test_loss = 0.0
+            for images, masks in test_loader:
+                test_loss += criterion(decoder(encoder(images)), masks).item()
+            return val_loss, test_loss
+        """
+    # one `with torch.no_grad():` per loop fixes it: one finding each, on the first network
+    findings = lint(code, "MLS504")
+    assert [(f.span.line, f.message.split("`")[1]) for f in findings] == [(12, "decoder"), (16, "decoder")]
+
+
+def test_a_loop_that_fine_tunes_is_not_an_evaluation_loop():
+    code = """
+        import copy
+        import torch
+
+
+        class AdaptivePredictor:
+            def __init__(self, model, steps=5):
+                self.model = model
+                self.steps = steps
+
+            def _adapt(self, model, support_x, support_y):
+                optimizer = torch.optim.SGD(model.parameters(), lr=0.01)
+                for _ in range(self.steps):
+                    optimizer.zero_grad()
+                    self._loss(model, support_x, support_y).backward()
+                    optimizer.step()
+
+            def _train_model(self, model, support_x, support_y):
+                self._adapt(model, support_x, support_y)
+                return model
+
+            def _loss(self, model, x, y):
+                return torch.nn.functional.mse_loss(model(x), y)
+
+            def predict(self, test_tasks):
+                predictions = []
+                for support_x, support_y, query_x in test_tasks:
+                    model = copy.deepcopy(self.model)
+                    self._train_model(model, support_x, support_y)
+                    predictions.append(model(query_x).detach())
+                return predictions
+
+
+        def predict_inline(base_model, test_tasks):
+            predictions = []
+            for support_x, support_y, query_x in test_tasks:
+                model = copy.deepcopy(base_model)
+                optimizer = torch.optim.Adam(model.parameters())
+                for _ in range(3):
+                    optimizer.zero_grad()
+                    torch.nn.functional.mse_loss(model(support_x), support_y).backward()
+                    optimizer.step()
+                predictions.append(model(query_x).detach())
+            return predictions
+        """
+    assert lint(code, "MLS503", "MLS504") == []
+    # a helper that only prepares the data does not make the loop a training loop
+    preparing = code.replace(
+        "optimizer.zero_grad()\n                    self._loss(model, support_x, support_y).backward()\n"
+        "                    optimizer.step()",
+        "support_x = support_x.float()",
+    )
+    assert lines(lint(preparing, "MLS504")) == [27]

@@ -88,7 +88,7 @@ class DeadBranch(Rule):
     code = "MLS401"
     name = "dead-branch"
     family = Family.ARCHITECTURE
-    severity = Severity.WARNING
+    severity = Severity.ADVICE
     needs_whole_repository = True
     summary = "Code that can never run: a constant-false branch, or statements after return/raise."
     challenges = ("IND-3.7-dead-experimental-codepaths", "SCULLEY15-dead-experimental-codepaths", "SLR-CM28")
@@ -624,7 +624,7 @@ class CommentedOutCode(Rule):
     code = "MLS403"
     name = "commented-out-code"
     family = Family.ARCHITECTURE
-    severity = Severity.WARNING
+    severity = Severity.ADVICE
     summary = "Several consecutive comment lines are commented-out Python code."
     challenges = ("IND-3.7-dead-experimental-codepaths", "SCULLEY15-dead-experimental-codepaths")
     options = (

@@ -128,7 +128,7 @@ class EmbeddedForeignLanguage(Rule):
     code = "MLS414"
     name = "embedded-foreign-language"
     family = Family.ARCHITECTURE
-    severity = Severity.WARNING
+    severity = Severity.ADVICE
     summary = "SQL or a shell command is assembled in a Python string from run-time values."
     challenges = ("IND-3.7-common-smells",)
     uses_dataflow = True
@@ -187,10 +187,11 @@ class EmbeddedForeignLanguage(Rule):
         "(`subprocess.run([\"tool\", arg], check=True)`), or do the work in Python."
     )
     limitations = (
-        "Assembled SQL and shell commands are warnings; a finding is an error when a spliced-in "
+        "Assembled SQL and shell commands are advice (the rule is off by default); a finding is "
+        "an error when a spliced-in "
         "value comes from `input()` or an HTTP request (Flask's `request`, Streamlit and Gradio "
         "text inputs). A value from a function parameter is named in the message as an "
-        "injection risk but stays a warning, because whether callers pass untrusted text is not "
+        "injection risk but stays advice, because whether callers pass untrusted text is not "
         "visible in the function. SQL methods are recognised "
         "by name (`execute`, `sql`, `query`...) and SQL by its first keyword; values are followed "
         "within one file. Commands given as an argument list (`[\"bash\", \"-c\", cmd]`) and "

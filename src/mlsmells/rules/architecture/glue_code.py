@@ -555,7 +555,7 @@ class PrivateMlApi(Rule):
     code = "MLS412"
     name = "private-ml-api"
     family = Family.ARCHITECTURE
-    severity = Severity.WARNING
+    severity = Severity.ADVICE
     summary = "Code imports or uses a private module or attribute of an ML library."
     challenges = _CHALLENGES
     required_modules = frozenset(PRIVATE_API_TARGETS)

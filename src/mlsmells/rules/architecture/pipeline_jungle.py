@@ -130,7 +130,7 @@ class PipelineJungle(ValueRule):
     code = "MLS413"
     name = "pipeline-jungle"
     family = Family.ARCHITECTURE
-    severity = Severity.WARNING
+    severity = Severity.ADVICE
     precision = "medium"
     summary = "Data preparation is a long run of ad-hoc DataFrame steps, or round-trips through intermediate files."
     challenges = ("IND-3.7-pipeline-jungles", "META-B2", "SLR-CM10", "SLR-CM40")

@@ -185,7 +185,7 @@ class TrainServeDuplication(Rule):
     code = "MLS421"
     name = "train-serve-duplication"
     family = Family.ARCHITECTURE
-    severity = Severity.WARNING
+    severity = Severity.ADVICE
     summary = "Training and serving code each carry their own copy of a data transformation."
     challenges = ("META-D3", "SLR-CS08")
     required_modules = frozenset(

@@ -144,7 +144,7 @@ class HardCodedDevice(Rule):
     code = "MLS203"
     name = "hard-coded-device"
     family = Family.CONFIGURATION
-    severity = Severity.WARNING
+    severity = Severity.ADVICE
     summary = "The accelerator is hard-coded instead of chosen from what the machine has."
     challenges = ("SLR-CS12", "SLR-CM20", "META-B3")
     required_modules = frozenset({"torch", "tensorflow", "keras", "transformers", "os"})

@@ -271,7 +271,7 @@ class HardCodedPath(ValueRule):
     code = "MLS201"
     name = "hard-coded-path"
     family = Family.CONFIGURATION
-    severity = Severity.WARNING
+    severity = Severity.ADVICE
     summary = "A path that exists on one machine only is written into the code."
     challenges = ("IND-3.4-configuration-debt", "META-B3")
     options = (

@@ -66,6 +66,10 @@ _PLACEHOLDER_WORDS = (
     "change-me", "replace", "insert", "redacted", "todo", "fixme", "xxxx", "none", "null", "undefined", "true", "false", "auth", "key",
     "password", "passwd", "secret", "token", "api_key", "apikey", "api-key", "here", "enter", "foobar",
 )
+#: Credentials a service ships with, published in its documentation: MinIO's root
+#: `minioadmin` and the `minio123` of Kubeflow's MinIO manifests, RabbitMQ's `guest`. They
+#: open a throwaway local or in-cluster service and give nothing to revoke.
+_PUBLISHED_DEFAULTS = frozenset({"minioadmin", "minio123", "guest"})
 _PLACEHOLDER_MARKS = ("<", ">", "{", "}", "[", "]", "$", "%s", "%(", "...", "…", "://")
 #: `Bearer <token>`, the credential in group 1.
 _AUTHORIZATION = re.compile(r"\b(?:Bearer|Token|Basic)\s+([^\s'\"]{8,})")
@@ -81,7 +85,8 @@ def maybe_secret(value: str) -> bool:
     """Whether `value` could be a real credential: not a placeholder (`<your-token>`,
     `"xxx"`, `"YOUR_API_KEY"`, `"changeme"`), not the name of an environment variable
     (`"HF_TOKEN"`), not a file name or a URL, nothing with spaces, and not a publishable
-    key (`pk.` for Mapbox, `pk_` for Stripe), which is meant to ship in client code."""
+    key (`pk.` for Mapbox, `pk_` for Stripe), which is meant to ship in client code, and
+    not a service's published default (`minioadmin`)."""
     lowered = value.lower()
     return (
         len(value) >= 4
@@ -92,6 +97,7 @@ def maybe_secret(value: str) -> bool:
         and not _ENVIRONMENT_NAME.fullmatch(value)
         and not _FILE_NAME.search(value)
         and not value.startswith(("pk.", "pk_"))
+        and lowered not in _PUBLISHED_DEFAULTS
     )
 
 
@@ -237,7 +243,8 @@ class HardCodedSecret(Rule):
     Not reported: placeholders (`"<your-token>"`, `"xxx"`, `"YOUR_API_KEY"`, `"changeme"`,
     `""`, test and example values), names of environment variables (`token =
     "HF_TOKEN"`) and of headers (`API_KEY_HEADER = "X-Api-Key"`), file names, publishable
-    keys (`pk.`, `pk_`), values read from the environment, docstrings, and tokenizer
+    keys (`pk.`, `pk_`), the published default credentials of local services (MinIO's
+    `minioadmin`, `minio123`), values read from the environment, docstrings, and tokenizer
     tokens: a name that is only `token` (or `pad_token`, `mask_token`, `token_type_ids`)
     counts only when its value is shaped like a random key. In test code only keys of a
     well-known shape are reported; other values there are fixtures.

@@ -127,7 +127,7 @@ class UnpinnedInstall(Rule):
     code = "MLS206"
     name = "unpinned-install"
     family = Family.CONFIGURATION
-    severity = Severity.WARNING
+    severity = Severity.ADVICE
     summary = "Packages are installed from code without a pinned version."
     challenges = ("SLR-CM21", "META-D4")
     why = (
@@ -428,7 +428,7 @@ class UnpinnedRemoteArtifact(ValueRule):
     code = "MLS205"
     name = "unpinned-remote-artifact"
     family = Family.CONFIGURATION
-    severity = Severity.WARNING
+    severity = Severity.ADVICE
     summary = "Data or a model is pulled from a remote reference that can change without notice."
     challenges = ("IND-2.5-unstable-data-dependencies", "META-D4", "SLR-CM11")
     required_modules = frozenset(

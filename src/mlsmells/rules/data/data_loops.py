@@ -60,7 +60,7 @@ class RowIteration(Rule):
     code = "MLS324"
     name = "row-iteration"
     family = Family.DATA
-    severity = Severity.WARNING
+    severity = Severity.ADVICE
     summary = "A Python loop over DataFrame rows computes what column operations do at once."
     challenges = ("ZHANG22-1", "SLR-CS13")
     required_modules = frozenset({"pandas"})

@@ -5,14 +5,16 @@ from __future__ import annotations
 
 import ast
 import builtins
+import io
 import re
+import tokenize
 from collections import Counter
 
 import libcst as cst
 
 from mlsmells.engine.names import parameters, target_names
 from mlsmells.findings import Family, Severity
-from mlsmells.notebooks import Cell
+from mlsmells.notebooks import Cell, cell_source_for_parsing
 from mlsmells.rule import Rule
 
 _NOTEBOOK_BEHAVIOR = "This rule only runs on notebooks."
@@ -35,7 +37,7 @@ class OutOfOrderExecution(Rule):
     code = "MLS601"
     name = "out-of-order-execution"
     family = Family.NOTEBOOKS
-    severity = Severity.WARNING
+    severity = Severity.ADVICE
     summary = "Cells were executed in a different order than they appear."
     challenges = ("META-B1",)
     notebooks_only = True
@@ -432,26 +434,112 @@ class ErrorOutputSaved(Rule):
     limitations = (
         "An error shown on purpose is not reported: one that a markdown cell right before or "
         "right after the failing cell talks about (it names the error, uses a word of its "
-        "message such as \"singular\", or says error, exception, traceback or fails), as "
-        "teaching notebooks do to show a common mistake, and the error of a cell that restarts "
-        "the kernel on purpose."
+        "message such as \"singular\", or says error, exception, traceback, raises or \"this "
+        "will fail\"), as teaching notebooks do to show a common mistake, and the error of a "
+        "cell that restarts the kernel on purpose. A short cell (at most two statements besides "
+        "imports) after which the notebook kept running without errors is also a demonstration "
+        "when its own comments announce the failure in those words or milder ones (cannot, "
+        "can't, not allowed, not possible, won't work, breaks, not implemented), or the "
+        "markdown right before it uses the milder ones. A cell stopped by hand (KeyboardInterrupt) is "
+        "still reported, as interrupted rather than failing: nothing in its code is known to "
+        "be wrong, but its saved outputs are partial."
     )
 
     def end_file(self) -> None:
         cells = self.file.notebook.cells
         for index, cell in enumerate(cells):
-            for output in cell.outputs:
-                if isinstance(output, dict) and output.get("output_type") == "error":
-                    error = f"{output.get('ename', 'error')}: {output.get('evalue', '')}".strip(": ")
-                    if _restarts(cell.source) or _explained(
-                        cells[index - 1:index] + cells[index + 1:index + 2], output.get("ename"), output.get("evalue")
-                    ):
-                        break  # shown on purpose, or the kernel the cell restarts on purpose
-                    self.file.report_cell(
-                        self, cell.number,
-                        f"cell {cell.number} was saved with an error output ({error[:120]})",
-                    )
-                    break
+            output = _error_output(cell)
+            if output is None or _restarts(cell.source) or _shown_on_purpose(cells, index, output):
+                continue  # no error, the kernel the cell restarts on purpose, or a demonstration
+            self.file.report_cell(self, cell.number, _error_message(cell, output))
+
+
+def _error_output(cell: Cell) -> dict | None:
+    """The first error among a cell's saved outputs."""
+    for output in cell.outputs:
+        if isinstance(output, dict) and output.get("output_type") == "error":
+            return output
+    return None
+
+
+def _error_message(cell: Cell, output: dict) -> str:
+    """What the saved error says: a KeyboardInterrupt is the author stopping a long cell
+    by hand, not a failure of its code, so it says only what is known, that the outputs are
+    partial."""
+    if output.get("ename") == "KeyboardInterrupt":
+        return (
+            f"cell {cell.number} was interrupted by hand while running (KeyboardInterrupt): "
+            "its saved outputs are partial"
+        )
+    error = f"{output.get('ename', 'error')}: {output.get('evalue', '')}".strip(": ")
+    return f"cell {cell.number} was saved with an error output ({error[:120]})"
+
+
+def _shown_on_purpose(cells: list[Cell], index: int, output: dict) -> bool:
+    """Whether the error of `cells[index]` is the point of the cell: the prose around it
+    talks about the error, or the cell is a short demonstration the notebook went on after
+    and its own comments announce a failure ("this will error") or the prose above says in
+    milder words that what it does cannot work. Comments and milder words also say other
+    things ("# compute the error", "we cannot load it all"), hence the demonstration's shape."""
+    cell, name, value = cells[index], output.get("ename"), output.get("evalue")
+    if _explained(cells[index - 1:index] + cells[index + 1:index + 2], name, value):
+        return True
+    comments = _comments(cell)
+    above = cells[index - 1].source if index and cells[index - 1].kind == "markdown" else ""
+    announced = (
+        _ERROR_WORDS.search(comments)
+        or (isinstance(name, str) and name and name in comments)
+        or _FAILURE_WORDS.search(comments)
+        or _FAILURE_WORDS.search(above)
+    )
+    return bool(announced) and _is_short(cell) and _carries_on(cell, cells[index + 1:])
+
+
+#: Milder ways prose says an operation cannot work ("tuples cannot be modified", "can't
+#: transform it", "this breaks"): common in prose about anything, so they only mark a
+#: demonstration together with the shape of one (`_is_short`, `_carries_on`).
+_FAILURE_WORDS = re.compile(
+    r"\b(can ?not|can['’]t|won['’]t work|will not work|(doesn['’]t|does not|do not|don['’]t) work"
+    r"|not (allowed|possible|supported)|(not|isn['’]t) (yet )?implemented|breaks|broken)\b",
+    re.IGNORECASE,
+)
+
+
+def _comments(cell: Cell) -> str:
+    """The text of a code cell's comments, one per line (not a `#` inside a string); the
+    whole-line comments only of a cell that does not tokenize."""
+    try:
+        tokens = list(tokenize.generate_tokens(io.StringIO(cell_source_for_parsing(cell)).readline))
+    except (tokenize.TokenError, SyntaxError):
+        return "\n".join(line.strip() for line in cell.lines if line.strip().startswith("#"))
+    return "\n".join(token.string for token in tokens if token.type == tokenize.COMMENT)
+
+
+def _is_short(cell: Cell) -> bool:
+    """A demonstration is one or two statements besides its imports (`t[0] = 5`, a reshape
+    that cannot fit); a cell that does real work (a training loop, a data pipeline) is
+    longer, and milder prose next to it is about something else."""
+    try:
+        module = ast.parse(cell_source_for_parsing(cell))
+    except SyntaxError:
+        return False
+    statements = [s for s in module.body if not isinstance(s, (ast.Import, ast.ImportFrom, ast.Pass))]
+    return len(statements) <= 2
+
+
+def _carries_on(cell: Cell, after: list[Cell]) -> bool:
+    """Whether the notebook kept running after the failing cell: a code cell below it ran
+    later (a higher count, or any saved output in a notebook saved without counts) without
+    an error. A real failure stops the run; a demonstration is followed by the lesson's fix."""
+    for later in after:
+        if later.kind != "code" or _error_output(later) is not None:
+            continue
+        if cell.execution_count is None and later.execution_count is None:
+            if later.outputs:
+                return True
+        elif cell.execution_count is not None and (later.execution_count or 0) > cell.execution_count:
+            return True
+    return False
 
 
 def _skipped_message(skipped: list[Cell]) -> str:
@@ -476,7 +564,7 @@ class SkippedCells(Rule):
     code = "MLS604"
     name = "skipped-cells"
     family = Family.NOTEBOOKS
-    severity = Severity.WARNING
+    severity = Severity.ADVICE
     summary = "A code cell among executed cells was never run."
     challenges = ("META-B1",)
     notebooks_only = True

@@ -338,28 +338,41 @@ class _FollowsValues(Rule):
     def __init__(self, file, options) -> None:
         super().__init__(file, options)
         self.uses = file.shared(ValueUses)
+        #: Whether this rule feeds ValueUses: a statement nobody fed counts as mattering,
+        #: so a rule that cannot report in this file need not pay for the reading.
+        self.feeds = self.uses.active and self.may_report(file.text)
         # Only ValueUses reads the data flow: a file it does not read need not record it.
-        self.uses_dataflow = self.uses.active
+        self.uses_dataflow = self.feeds
+
+    def may_report(self, text: str) -> bool:
+        """Whether the file's text leaves the rule anything to report: by default, yes."""
+        return True
 
     def visit_SimpleStatementLine(self, node: cst.SimpleStatementLine) -> None:
-        for statement in node.body:
-            self.uses.statement(statement)
+        if self.feeds:
+            for statement in node.body:
+                self.uses.statement(statement)
 
     def visit_SimpleStatementSuite(self, node: cst.SimpleStatementSuite) -> None:
-        for statement in node.body:
-            self.uses.statement(statement)
+        if self.feeds:
+            for statement in node.body:
+                self.uses.statement(statement)
 
     def visit_If(self, node: cst.If) -> None:
-        self.uses.header(node)
+        if self.feeds:
+            self.uses.header(node)
 
     def visit_While(self, node: cst.While) -> None:
-        self.uses.header(node)
+        if self.feeds:
+            self.uses.header(node)
 
     def visit_For(self, node: cst.For) -> None:
-        self.uses.header(node)
+        if self.feeds:
+            self.uses.header(node)
 
     def visit_WithItem(self, node: cst.WithItem) -> None:
-        self.uses.header(node)
+        if self.feeds:
+            self.uses.header(node)
 
 
 class UnseededRandom(_FollowsValues):
@@ -378,7 +391,7 @@ class UnseededRandom(_FollowsValues):
     code = "MLS101"
     name = "unseeded-random"
     family = Family.REPRODUCIBILITY
-    severity = Severity.WARNING
+    severity = Severity.ADVICE
     summary = "A program draws from a library's global random generator but never seeds it."
     challenges = ("SLR-CM25", "SLR-CM30", "ZHANG22-14")
     required_modules = frozenset({"numpy", "random", "torch", "tensorflow"})
@@ -632,7 +645,7 @@ class MissingRandomState(_FollowsValues):
     code = "MLS102"
     name = "missing-random-state"
     family = Family.REPRODUCIBILITY
-    severity = Severity.WARNING
+    severity = Severity.ADVICE
     summary = "A random scikit-learn estimator, splitter or generator is used without random_state."
     challenges = ("SLR-CM25", "ZHANG22-14")
     required_modules = frozenset({"sklearn"})
@@ -1034,6 +1047,13 @@ class SeedAfterUse(_FollowsValues):
         self.seed_choices: set[cst.Call] = set()
         #: Calls only the project's functions can classify: decided if the file draws.
         self.deferred = DeferredSeeding(self.file, self.seed_functions)
+
+    def may_report(self, text: str) -> bool:
+        """Only a file that seeds can seed late: its text names a seed (`np.random.seed`,
+        `set_seed`, `seed_everything`) or a configured seed function. A file that seeds only
+        through a project helper named otherwise is still checked, without ValueUses."""
+        lowered = text.lower()
+        return "seed" in lowered or any(name.rsplit(".", 1)[-1].lower() in lowered for name in self.settings["seed-functions"])
 
     def visit_Lambda(self, node: cst.Lambda) -> None:
         self.lambda_depth += 1

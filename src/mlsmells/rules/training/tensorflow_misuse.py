@@ -67,7 +67,7 @@ class KerasSessionLeak(Rule):
     code = "MLS507"
     name = "keras-session-leak"
     family = Family.TRAINING
-    severity = Severity.WARNING
+    severity = Severity.ADVICE
     summary = "A loop builds a Keras model per iteration without clear_session()."
     challenges = ("ZHANG22-12", "IND-3.5-learning-program-bugs")
     required_modules = frozenset({"tensorflow", "keras", "tf_keras"})

@@ -78,6 +78,10 @@ _MODEL_CLASS_SUFFIXES = ("Module", "Model", "Mixin")
 _NOT_MODULE_SUFFIXES = (
     "Pipeline", "Tokenizer", "TokenizerFast", "Processor", "FeatureExtractor", "Config", "Scheduler",
 )
+#: Words of a name that say it computes a loss: `loss_fn`, `criterion`, `bce_loss`, `lossfn`.
+_CRITERION_WORD = re.compile(r"loss\w*|\w*loss|criterion\w*|criteria")
+#: The losses of `torch.nn.functional`: `F.cross_entropy`, `F.mse_loss`, `F.kl_div`.
+_FUNCTIONAL_LOSS = re.compile(r"torch\.nn\.functional\.(\w+_loss|(binary_)?cross_entropy(_with_logits)?|kl_div)")
 _FRAMEWORK_HOOKS = re.compile(r"\w*_step|\w*_epoch_end|\w*_epoch_start|on_\w+")
 
 
@@ -115,6 +119,8 @@ class _Loop:
     over_data: bool
     #: The loop's own body (not a nested loop) calls `.backward()` or an optimizer's `step()`.
     trains: bool = False
+    #: Its body calls `.backward()` or an optimizer's `step()`, in a nested loop too.
+    encloses_training: bool = False
     #: The call orders the loop spans: what happens at an order in `(start, end]` happens
     #: in the loop's body on every pass.
     start: int = 0
@@ -230,6 +236,9 @@ class _EvaluationLoops(Rule):
         #: function's name and the call.
         self.producers: list[tuple[str, str, _CallSite]] = []
         self.kinds = file.shared(ValueKinds)
+        #: (function, depth) -> whether it trains, itself or through the local functions
+        #: it calls that deep.
+        self._known_training: dict[tuple[_Frame, int], bool] = {}
 
     @property
     def frame(self) -> _Frame:
@@ -391,6 +400,8 @@ class _EvaluationLoops(Rule):
                 frame.trains = True
                 if frame.loops:
                     frame.loops[-1].trains = True
+                for loop in frame.loops:
+                    loop.encloses_training = True
             if method in _GRADIENT_METHODS:
                 frame.wants_gradients = True
             mode = _mode_switch(node)
@@ -468,7 +479,7 @@ class _EvaluationLoops(Rule):
         estimator), nor a class's attribute (`cls.extract_from_model(...)`).
         `ValueKinds`' modules are not taken as such evidence: they include losses and
         activations (`loss_fn: nn.Module`)."""
-        if call.other_kind:
+        if call.other_kind or self.is_criterion(call):
             return False
         root, _, rest = call.receiver.partition(".")
         if (root in self.local_definitions and not rest) or root == "cls":
@@ -496,14 +507,39 @@ class _EvaluationLoops(Rule):
         ) or _loads_pretrained_module(ctor)
 
     def _is_loss_class(self, name: str, seen: set[str]) -> bool:
-        """A local criterion (`class SmoothBCEwLogits(_WeightedLoss)`): computing a loss is
-        not running a model, even though the class is an `nn.Module`."""
+        """A local criterion (`class SmoothBCEwLogits(_WeightedLoss)`, `class
+        FocalLoss(nn.Module)`): computing a loss is not running a model, even though the
+        class is an `nn.Module`."""
+        if _names_a_loss_class(name):
+            return True
         seen.add(name)
         for base in self.class_facts[name][-1].bases:
             short = base.rsplit(".", 1)[-1]
-            if short.endswith("Loss") or (short in self.class_facts and short not in seen and self._is_loss_class(short, seen)):
+            if _names_a_loss_class(short) or (
+                short in self.class_facts and short not in seen and self._is_loss_class(short, seen)
+            ):
                 return True
         return False
+
+    def is_criterion(self, call: _ModelCall) -> bool:
+        """The callee computes a loss: named as a criterion (`criterion`, `loss_fn`,
+        `self.dice_loss`), or built as one somewhere in the file (`nn.BCEWithLogitsLoss()`,
+        a local `_Loss` subclass or class named `...Loss`). A criterion has no dropout and
+        is not what an evaluation loop runs; the model whose output it scores is."""
+        if _names_a_criterion(call.receiver.rsplit(".", 1)[-1]):
+            return True
+        return any(self._builds_loss(ctor, scopes) for ctor, scopes, _ in self.constructors.get(call.receiver, ()))
+
+    def _builds_loss(self, ctor: cst.Call, scopes: tuple[Scope, ...]) -> bool:
+        """`nn.CrossEntropyLoss()`, `smp.losses.DiceLoss()`, a local loss class, or a loss of
+        `torch.nn.functional` bound with `functools.partial` (or called: `loss = F.mse_loss(
+        ...)` names a loss value, not a model)."""
+        if isinstance(ctor.func, cst.Name) and ctor.func.value in self.class_facts:
+            return self._is_loss_class(ctor.func.value, set())
+        names = self.file.qualified_names(ctor.func, scopes)
+        if "functools.partial" in names and ctor.args:
+            names = self.file.qualified_names(ctor.args[0].value, scopes)
+        return any(_names_a_loss_class(name.rsplit(".", 1)[-1]) or _FUNCTIONAL_LOSS.fullmatch(name) for name in names)
 
     def mode_free(self, receiver: str) -> bool:
         """Whether every way `receiver` was built gives a network without dropout or
@@ -583,7 +619,7 @@ class _EvaluationLoops(Rule):
         """Why the loop around `call` evaluates, or None: under no_grad, over held-out data,
         or in a function named for evaluation; never a loop that trains."""
         frame = call.frame
-        if frame.framework or frame.in_model or call.loops[-1].trains:
+        if frame.framework or frame.in_model or self.loop_trains(call.loops[-1], frame):
             return None
         if call.under_no_grad and any(loop.over_data for loop in call.loops):
             return "under `torch.no_grad()`"
@@ -593,6 +629,36 @@ class _EvaluationLoops(Rule):
         if frame.node is not None and not frame.trains and _EVALUATION_NAME.fullmatch(frame.name):
             return f"in `{frame.name}()`"
         return None
+
+    def loop_trains(self, loop: _Loop, frame: _Frame) -> bool:
+        """Whether the body of `loop` trains: calls `.backward()` or steps an optimizer,
+        itself, in a nested loop or through a local function it calls (a `predict` that
+        fine-tunes a copy of the model for each test point with `self._train_model(...)`).
+        Such a loop needs autograd and the training mode it runs in: it is no evaluation
+        loop."""
+        return loop.encloses_training or any(
+            any(around is loop for around in site.loops) and self._reaches_training(name, site, _CALL_DEPTH)
+            for name, site in frame.calls
+        )
+
+    def _reaches_training(self, name: str, site: _CallSite, depth: int) -> bool:
+        """Whether a local function of that name (any of them, when several are defined:
+        a loop that may train is not reported) trains, or calls one that does."""
+        method = isinstance(site.call.func, cst.Attribute)
+        return any(
+            callee is not site.frame and self._trains_through(callee, depth)
+            for callee in self.functions.get(name, ())
+            if (callee.in_class is not None) == method
+        )
+
+    def _trains_through(self, frame: _Frame, depth: int) -> bool:
+        key = (frame, depth)
+        if key not in self._known_training:
+            self._known_training[key] = False  # a recursive call does not train by itself
+            self._known_training[key] = frame.trains or (
+                depth > 1 and any(self._reaches_training(name, site, depth - 1) for name, site in frame.calls)
+            )
+        return self._known_training[key]
 
     def last_mode(self, call: _ModelCall) -> str | None:
         """The last mode switch of the model `call` calls, earlier in its function in source
@@ -631,6 +697,17 @@ def _named_as_model(name: str) -> bool:
         _MODEL_WORD.fullmatch(word) and all(len(rest) <= 3 for rest in words[index + 1:])
         for index, word in enumerate(words)
     )
+
+
+def _names_a_loss_class(name: str) -> bool:
+    """`BCEWithLogitsLoss`, `_WeightedLoss`, `DiceLoss`, `LabelSmoothingCriterion`."""
+    return name.endswith(("Loss", "Criterion"))
+
+
+def _names_a_criterion(name: str) -> bool:
+    """`criterion`, `loss_fn`, `loss_func`, `dice_loss`, `val_criterion`: a name that says
+    the callee computes a loss."""
+    return any(_CRITERION_WORD.fullmatch(word) for word in _words(name))
 
 
 def _names_module_class(name: str) -> bool:
@@ -698,7 +775,8 @@ class EvalModeMissing(_EvaluationLoops):
     trained after `model.eval()` without `model.train()` again.
 
     An evaluation loop is a `for` loop that does not train (no `.backward()` or optimizer
-    step in it) and calls a model, and either runs under `torch.no_grad()` or
+    step in it, in a nested loop or in a local function it calls) and calls a model, and
+    either runs under `torch.no_grad()` or
     `torch.inference_mode()` (a with-block or a decorator), or iterates data named as held
     out (`val_loader`, `testloader`, `eval_dl`), or sits in a function named for evaluation
     (`evaluate`, `validate`, `test`, `predict`, `eval_epoch`, `run_validation`) that does
@@ -725,7 +803,7 @@ class EvalModeMissing(_EvaluationLoops):
     code = "MLS503"
     name = "eval-mode-missing"
     family = Family.TRAINING
-    severity = Severity.WARNING
+    severity = Severity.ADVICE
     summary = "A model is evaluated in training mode, or trained in evaluation mode."
     challenges = ("ZHANG22-18", "IND-3.5-learning-program-bugs")
     why = (
@@ -837,8 +915,9 @@ class EvalModeMissing(_EvaluationLoops):
         "the module calls (its callers elsewhere decide the mode), a `self.` model that the "
         "class never assigns and a base class from another module provides (its loading code "
         "may set the mode), methods of the file called on a model (`model.run_model(...)`) "
-        "and `cls.` attributes, and pretrained pipelines, tokenizers and processors "
-        "(`DiffusionPipeline.from_pretrained`), which are no modules."
+        "and `cls.` attributes, pretrained pipelines, tokenizers and processors "
+        "(`DiffusionPipeline.from_pretrained`), which are no modules, and loss criteria "
+        "(`criterion`, `loss_fn`, `nn.*Loss`, local `...Loss` classes)."
     )
 
     def __init__(self, file, options) -> None:
@@ -1076,10 +1155,15 @@ class GradInEval(_EvaluationLoops):
     `torch.inference_mode()` around it (a with-block or a decorator, in the function or
     around its calls in the module).
 
-    An evaluation loop here is a `for` loop that does not train and calls a model, and
-    either iterates data named as held out (`val_loader`, `testloader`) or sits in a
-    function named for evaluation or inference (`evaluate`, `validate`, `test`, `predict`,
-    `eval_epoch`) that does not train. Functions that want gradients while they evaluate are left alone: those
+    An evaluation loop here is a `for` loop that does not train (its body, nested loops
+    and the local functions it calls included, neither calls `.backward()` nor steps an
+    optimizer) and calls a model, and either iterates data named as held out (`val_loader`,
+    `testloader`) or sits in a function named for evaluation or inference (`evaluate`,
+    `validate`, `test`, `predict`, `eval_epoch`) that does not train. Each such loop is
+    reported once, at its first model call: one `torch.no_grad()` covers all it runs. A
+    loss criterion (`nn.BCEWithLogitsLoss()`, a local `_Loss` subclass or `...Loss` class,
+    a callee named `criterion`, `loss_fn`, `*_loss`) is not a model. Functions that want
+    gradients while they evaluate are left alone: those
     that call `.backward()`, `torch.autograd.grad`, `torch.enable_grad()`,
     `torch.set_grad_enabled(...)`, `requires_grad_`, gradient hooks or Captum, set
     `.requires_grad` or read `.grad` (adversarial attacks, saliency maps, Grad-CAM).
@@ -1147,21 +1231,27 @@ class GradInEval(_EvaluationLoops):
         "evaluation, are taken for evaluation: an inference loop over `loader` in a function "
         "called `predict_all` is missed. A no_grad block around the calls of an evaluation "
         "function is found only in the same module. Lightning hooks, Hugging Face `Trainer` "
-        "subclasses and the methods of a model class itself are skipped; test files too."
+        "subclasses and the methods of a model class itself are skipped; test files too. "
+        "Deliberately not reported: loops that train, even through a function of the module "
+        "they call (fine-tuning a copy of the model for each test point needs autograd), and "
+        "loss criteria called in a loop, which are no models; a loop is reported once, "
+        "however many models it runs."
     )
 
     def end_file(self) -> None:
         if self.file.in_tests or self.frames[0].wants_gradients:
             return
-        reported: set[tuple[int, str]] = set()
+        reported: set[_Loop] = set()
         for call in self.calls:
-            key = (id(call.frame), call.receiver)
-            if key in reported or call.under_no_grad or call.frame.wants_gradients or not self.is_model(call):
+            if call.under_no_grad or call.frame.wants_gradients or not self.is_model(call):
                 continue
             why = self.is_evaluation(call)
             if why is None or self._callers_turn_off_autograd(call.frame):
                 continue
-            reported.add(key)
+            loop = self._evaluation_loop(call)
+            if loop in reported:
+                continue
+            reported.add(loop)
             self.report(
                 call.call,
                 f"`{call.receiver}` is run in an evaluation loop ({why}) with autograd on, so every "
@@ -1169,6 +1259,12 @@ class GradInEval(_EvaluationLoops):
                 "comes; wrap the loop in `with torch.no_grad():` or decorate the function with "
                 "`@torch.inference_mode()`",
             )
+
+    def _evaluation_loop(self, call: _ModelCall) -> _Loop:
+        """The loop that lacks no_grad around `call`: the outermost one that does not train
+        (`for batch in val_loader` inside a training epoch loop). Its one `with
+        torch.no_grad():` covers every model it calls, so it is reported once."""
+        return next(loop for loop in call.loops if not self.loop_trains(loop, call.frame))
 
     def _callers_turn_off_autograd(self, frame: _Frame) -> bool:
         """Whether some call of this function in the module runs under no_grad."""

@@ -41,7 +41,7 @@ class ForwardCalledDirectly(Rule):
     code = "MLS501"
     name = "forward-called-directly"
     family = Family.TRAINING
-    severity = Severity.WARNING
+    severity = Severity.ADVICE
     summary = "A PyTorch module's `forward` is called directly, skipping its hooks."
     challenges = ("ZHANG22-19", "IND-3.5-learning-program-bugs")
     required_modules = frozenset({"torch"})
