@@ -62,6 +62,10 @@ class _Commands(click.Group):
             return super().invoke(ctx)
         except (click.exceptions.Exit, click.ClickException, click.exceptions.Abort):
             raise
+        except BrokenPipeError:
+            # The reader stopped reading (`mlsmells rules | head`): nothing is wrong. click
+            # ends such a run quietly with exit code 1, as it does when the pipe breaks later.
+            raise
         except KeyboardInterrupt:
             for number in (signal.SIGINT, signal.SIGTERM):  # on the way out, another signal must not cut the exit short
                 signal.signal(number, signal.SIG_IGN)
