@@ -48,15 +48,29 @@ def child_fields(node_type: type[cst.CSTNode]) -> tuple[str, ...]:
     return fields
 
 
+#: Whether a field value's type is a syntax node type. `isinstance(value, cst.CSTNode)`
+#: goes through an abstract base class's check, the walk's costliest call: asking once per
+#: type keeps it off the path of every field of every node.
+_is_node_type: dict[type, bool] = {}
+
+
+def _node_type(value_type: type) -> bool:
+    known = _is_node_type.get(value_type)
+    if known is None:
+        known = _is_node_type[value_type] = issubclass(value_type, cst.CSTNode)
+    return known
+
+
 def children_of(node: cst.CSTNode) -> list[cst.CSTNode]:
     """The syntax children of `node`, in source order."""
     children: list[cst.CSTNode] = []
     for name in child_fields(type(node)):
         value = getattr(node, name)
-        if isinstance(value, cst.CSTNode):
+        value_type = type(value)
+        if value_type is tuple or value_type is list:
+            children.extend(item for item in value if _node_type(type(item)))
+        elif _node_type(value_type):
             children.append(value)
-        elif type(value) is tuple or type(value) is list:
-            children.extend(item for item in value if isinstance(item, cst.CSTNode))
     return children
 
 
@@ -119,8 +133,20 @@ class Dispatcher:
         return found
 
 
+#: (node type, the registered types in order) -> the positions of those the node type
+#: matches. Every file of a run registers the same types in the same order, so the
+#: subclass checks along each node class's MRO are made once per run, not once per file.
+_matches: dict[tuple[type, tuple[type, ...]], tuple[int, ...]] = {}
+
+
 def _matching(registered: list[tuple[type, Handler]], node_type: type) -> list[Handler]:
-    return [handler for wanted, handler in registered if issubclass(node_type, wanted)]
+    wanted = tuple(wanted for wanted, _ in registered)
+    positions = _matches.get((node_type, wanted))
+    if positions is None:
+        positions = _matches[(node_type, wanted)] = tuple(
+            index for index, kind in enumerate(wanted) if issubclass(node_type, kind)
+        )
+    return [registered[index][1] for index in positions]
 
 
 def walk(
