@@ -150,11 +150,44 @@ def test_positions_from_single_statements_match_the_whole_module():
         assert lines is not None
         everything = all_spans(module)
         nodes = [node for node in everything if not isinstance(node, cst.Module)]
-        near = Positions(module, lines).near(nodes)
+        near = Positions(module, lines, parsed.tree).near(nodes)
         shared = [node for node in near if node in everything]  # not the one-statement modules
         assert {node: near[node] for node in shared} == {node: everything[node] for node in shared}
         names = [node for node in everything if isinstance(node, cst.Name)]
         assert all(name in near for name in names)
+
+
+NESTED = (
+    'import torch\n\n\nclass Trainer:\n    """Fits a model.\n\n    Long docstring.\n    """\n\n'
+    "    # a comment above a decorator\n    @staticmethod\n    @torch.no_grad()\n"
+    "    def evaluate(model, loader):  # trailing\n        total = 0; count = 0\n"
+    '        query = """\nSELECT *\n  FROM runs""" + model.name\n'
+    "        for batch in loader:\n            total += model(batch) \\\n                .sum()\n"
+    "        return total / max(count, 1)\n\n"
+    "    class Config:\n        lr = 0.1\n\n        def scaled(self, factor):\n"
+    "            def inner(value):\n                return value * factor\n"
+    "            return inner(self.lr)\n\n"
+    "async def stream():\n\tyield 1\n\n\n"
+    "def main():\n    if True:\n        print('a'); print('b')\n"
+)
+
+
+def test_positions_inside_definitions_match_the_whole_module():
+    """Each node located alone, through the statement of the innermost definition body
+    that holds it (multi-line strings, backslash continuations, semicolons, decorators,
+    nested classes and functions, a tab-indented body), has the span the whole module gives."""
+    from mlsmells.engine.parsing import parse
+    from mlsmells.engine.positions import Positions, all_spans
+
+    from mlsmells.engine.walker import descendants
+
+    parsed = parse(NESTED)
+    everything = all_spans(parsed.module)
+    nodes = [node for node in descendants(parsed.module) if not isinstance(node, cst.Module)]
+    assert len(nodes) > 120
+    for node in nodes:
+        located = Positions(parsed.module, parsed.statement_lines, parsed.tree).near([node])
+        assert located[node] == everything[node], cst.Module(body=[]).code_for_node(node)
 
 
 def test_a_secret_stays_masked_in_other_rules_findings_on_its_line():

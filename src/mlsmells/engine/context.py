@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -81,6 +82,7 @@ class FileContext:
         notebook: Notebook | None = None,
         statement_lines: list[int] | None = None,
         project: ProjectView | None = None,
+        tree: ast.Module | None = None,
     ) -> None:
         self.path = path
         #: The project's own functions, in this file and its other modules.
@@ -106,7 +108,7 @@ class FileContext:
         self._statement_cells = _statement_cells(module, notebook, statement_lines) if notebook is not None else None
         self.cell: int | None = None
         #: Where nodes are, computed as rules and the engine ask, once per statement.
-        self.positions = Positions(module, statement_lines)
+        self.positions = Positions(module, statement_lines, tree)
         self._qualified: dict[tuple[cst.CSTNode, Scope | None], tuple[str, ...]] = {}
         self._library_calls: dict[cst.Call, list[MadeCall] | None] = {}
         #: Where values came from (engine/dataflow.py); set when a rule uses it.

@@ -212,7 +212,7 @@ def _analyse(
 ) -> FileResult:
     module = parsed.module
     names = NameResolver(module)
-    context = FileContext(path, text, module, names, notebook, parsed.statement_lines, project)
+    context = FileContext(path, text, module, names, notebook, parsed.statement_lines, project, parsed.tree)
     # `from proj.utils import np` imports NumPy: rules about NumPy run.
     imported = frozenset(names.imported_packages)
     idioms = _written_for(text)

@@ -2,17 +2,20 @@
 
 libcst nodes carry no positions; computing them means regenerating code, which costs
 more than the parse. So positions are computed only in files with findings, and there
-only inside the top-level statements that hold a reported node, each anchored at the
-line CPython's tree gives for it. A file's `Positions` computes each statement's once,
-however many findings and rules ask, and finds the statement holding a node in one
-lookup. Without those lines (code only libcst could parse), the whole module is
-regenerated, once.
+only inside the statements that hold a reported node, each anchored at the line
+CPython's tree gives for it. A node inside a class or function is located within the
+statement of its body that holds it, descending through nested definitions: a finding
+in one method of a 3,000-line class regenerates that method, not the class. A file's
+`Positions` computes each statement's once, however many findings and rules ask, and
+finds the statement holding a node in one lookup per level. Without CPython's lines
+(code only libcst could parse), the whole module is regenerated, once.
 """
 
 from __future__ import annotations
 
+import ast
 from bisect import bisect_right
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 
 import libcst as cst
 from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
@@ -31,13 +34,21 @@ def all_spans(module: cst.Module) -> Mapping[cst.CSTNode, Span]:
 class Positions:
     """The spans of one module's nodes, computed as they are asked for and kept."""
 
-    def __init__(self, module: cst.Module, statement_lines: list[int] | None) -> None:
+    def __init__(
+        self, module: cst.Module, statement_lines: list[int] | None, tree: ast.Module | None = None
+    ) -> None:
         self._module = module
         #: The first line of each top-level statement, from CPython's tree (None if unknown).
         self._statement_lines = statement_lines
+        #: CPython's tree, for the lines of statements inside definitions (None: top level only).
+        self._tree = tree
         self._everything: Mapping[cst.CSTNode, Span] | None = None
         self._near: dict[cst.CSTNode, Span] = {}
+        #: Spans of the definitions a located statement sits in, from CPython's tree: they
+        #: say which class and function hold a finding without regenerating them.
+        self._enclosing: dict[cst.CSTNode, Span] = {}
         self._statement_of: dict[cst.CSTNode, int] | None = None
+        self._body_index: dict[cst.CSTNode, dict[cst.CSTNode, int]] = {}
         self._located: set[int] = set()
 
     def everything(self) -> Mapping[cst.CSTNode, Span]:
@@ -53,12 +64,90 @@ class Positions:
             return self.everything()
         if self._statement_of is None:
             self._statement_of = _statement_index(self._module)
+        top_level = _first_statements(self._module.body, self._tree.body) if self._tree is not None else None
         for node in nodes:
             index = self._statement_of.get(node)
-            if index is not None and index not in self._located:
-                self._located.add(index)
-                self._near.update(_statement_spans(self._module, index, self._statement_lines[index]))
-        return self._near
+            if index is None or node in self._near or index in self._located:
+                continue
+            statement = self._module.body[index]
+            if top_level is not None and self._located_inside(node, (), statement, top_level[index]):
+                continue
+            self._located.add(index)
+            self._near.update(_statement_spans(self._module, index, self._statement_lines[index]))
+        return {**self._enclosing, **self._near} if self._enclosing else self._near
+
+    def _located_inside(
+        self, node: cst.CSTNode, chain: tuple[cst.CSTNode, ...], statement: cst.CSTNode, tree: ast.stmt
+    ) -> bool:
+        """Locate `node` within the statement of `statement`'s body that holds it, when
+        `statement` is a class or function (`chain` the definitions around it), descending
+        as deep as definitions nest; False when `node` is not in such a body."""
+        if not isinstance(statement, cst.FunctionDef | cst.ClassDef) or not isinstance(statement.body, cst.IndentedBlock):
+            return False
+        position = self._body_positions(statement).get(node)
+        inner_trees = _first_statements(statement.body.body, getattr(tree, "body", []))
+        if position is None or inner_trees is None:
+            return False
+        inner, inner_tree = statement.body.body[position], inner_trees[position]
+        self._enclosing.setdefault(statement, _span_of_tree(tree))
+        if not self._located_inside(node, (*chain, statement), inner, inner_tree):
+            self._near.update(_nested_spans(self._module, (*chain, statement), inner, inner_tree.lineno))
+        return True
+
+    def _body_positions(self, definition: cst.FunctionDef | cst.ClassDef) -> dict[cst.CSTNode, int]:
+        """The position, in the definition's body, of the statement holding each node in it."""
+        index = self._body_index.get(definition)
+        if index is None:
+            index = self._body_index[definition] = {}
+            for number, statement in enumerate(definition.body.body):
+                for inner in descendants(statement):
+                    index.setdefault(inner, number)
+        return index
+
+
+def _first_statements(body: Sequence[cst.CSTNode], trees: Sequence[ast.stmt]) -> list[ast.stmt] | None:
+    """CPython's statement where each of libcst's statements of a body starts (a line of
+    `a; b` is two statements there and one here), or None if the bodies do not match."""
+    found, position = [], 0
+    for statement in body:
+        if position >= len(trees):
+            return None
+        found.append(trees[position])
+        position += len(statement.body) if isinstance(statement, cst.SimpleStatementLine) else 1
+    return found if position == len(trees) else None
+
+
+def _span_of_tree(tree: ast.stmt) -> Span:
+    """A definition's extent from CPython's tree: from its first decorator to the line after
+    its end, so that it holds every statement of its body however libcst ends those."""
+    first = min([tree.lineno, *(decorator.lineno for decorator in getattr(tree, "decorator_list", ()))])
+    return Span(first, tree.col_offset + 1, (tree.end_lineno or tree.lineno) + 1, 1)
+
+
+def _nested_spans(
+    module: cst.Module, chain: tuple[cst.CSTNode, ...], statement: cst.CSTNode, line: int
+) -> Mapping[cst.CSTNode, Span]:
+    """Spans of the nodes of `statement`, which sits in the body of the last of `chain`'s
+    nested definitions, at `line` (its first token's, from CPython's tree): the code of
+    those definitions is generated with that one statement in each body, so that every
+    column keeps its indentation, and the lines are shifted to where the statement is."""
+    alone = statement
+    for definition in reversed(chain):
+        alone = definition.with_changes(body=definition.body.with_changes(body=(alone,)))
+    ranges = _ranges(module.with_changes(body=(alone,), header=(), footer=()))
+    own = ranges[statement]
+    # A definition's range starts at `def`/`class`, after its decorators.
+    decorators = getattr(statement, "decorators", ())
+    opening = ranges[decorators[0]].start if decorators else own.start
+    first, last = (opening.line, opening.column), (own.end.line, own.end.column)
+    shift = line - own.start.line
+    spans = {}
+    for node, code_range in ranges.items():
+        start, end = code_range.start, code_range.end
+        # The statement's own nodes; not the definitions' headers around it, generated too.
+        if first <= (start.line, start.column) and (end.line, end.column) <= last:
+            spans[node] = Span(start.line + shift, start.column + 1, end.line + shift, end.column + 1)
+    return spans
 
 
 def _statement_index(module: cst.Module) -> dict[cst.CSTNode, int]:
