@@ -445,7 +445,7 @@ class Project:
     _located: dict[tuple[Path, str, bool], tuple[Path, tuple[str, ...]] | None] = field(default_factory=dict)
     _tops: dict[tuple[Path, str], bool] = field(default_factory=dict)
     _digests: dict[Path, str] = field(default_factory=dict)
-    _bindings: dict[tuple[Path, str], bool] = field(default_factory=dict)
+    _bindings: dict[tuple[Path, str, int], bool] = field(default_factory=dict)
     #: `ProjectView.calls_made` answers about this project's functions, with their lookups.
     answers: dict[tuple, tuple[list[MadeCall], dict[tuple[str, str], str]]] = field(default_factory=dict)
     _nesting: int = 0
@@ -457,25 +457,37 @@ class Project:
         return self._summaries[path]
 
     def _summarize(self, path: Path) -> ModuleSummary | None:
-        read = self._read(path)
-        if read is None:
-            self._digests[path] = "unreadable"
-            return None
-        self._digests[path], tree = read
-        return ModuleSummary(tree, reload=lambda: self._reread(path))
+        tree = self._read(path)
+        return ModuleSummary(tree, reload=lambda: self._reread(path)) if tree is not None else None
 
-    def _read(self, path: Path) -> tuple[str, ast.Module] | None:
-        """The digest of a module's bytes and its tree; None if it cannot be read or parsed."""
+    def _read(self, path: Path) -> ast.Module | None:
+        """The module's tree, its digest recorded; None if it cannot be read or parsed."""
+        data = self._bytes(path)
+        if data is None:
+            return None
+        try:
+            return ast.parse(decode_python_source(data))
+        except (SourceError, SyntaxError, ValueError, RecursionError, MemoryError):
+            return None
+
+    def _bytes(self, path: Path) -> bytes | None:
+        """The module's bytes, None if unreadable; either way its digest is recorded."""
         try:
             data = read_bytes(path, self.max_bytes, self.allowed)
-            return hashlib.sha256(data).hexdigest()[:24], ast.parse(decode_python_source(data))
-        except (OSError, RefusedFile, SourceError, SyntaxError, ValueError, RecursionError, MemoryError):
+        except (OSError, RefusedFile, ValueError, MemoryError):
+            self._digests[path] = "unreadable"
             return None
+        self._digests[path] = hashlib.sha256(data).hexdigest()[:24]
+        return data
 
     def _reread(self, path: Path) -> ast.Module | None:
         """The module's tree again, for its functions; None if it changed since it was read."""
-        read = self._read(path)
-        return read[1] if read is not None and read[0] == self._digests.get(path) else None
+        recorded = self._digests.get(path)
+        tree = self._read(path)
+        unchanged = self._digests.get(path) == recorded
+        if recorded is not None:
+            self._digests[path] = recorded  # what the summary was made from
+        return tree if unchanged else None
 
     def locate(self, importer: Path, qualified: str, module: bool = False) -> tuple[Path, tuple[str, ...]] | None:
         """The project module a qualified name (as `importer` spells it: `helpers.seed_all`,
@@ -516,20 +528,26 @@ class Project:
                 if size > smallest and size == len(parts) and not module:
                     # `from pkg import name`: what the package binds as `name` wins over a
                     # submodule of that name, as in Python (`from .launch import launch`).
+                    # One level of its star imports is looked at: a package whose star
+                    # imports reach every module (transformers) would be read whole to
+                    # learn that `utils` is `utils/`.
                     package = _module_file(base, parts[: size - 1])
-                    if package is not None and self._binds(package, parts[-1]):
+                    if package is not None and self._binds(package, parts[-1], depth=_STAR_DEPTH - 1):
                         return package, parts[-1:]
                 return found, parts[size:]
         return None
 
     def _binds(self, module: Path, name: str, depth: int = 0) -> bool:
-        """Whether `module` binds `name`, itself or through its star imports."""
-        key = (module, name)
+        """Whether `module` binds `name`, itself or through its star imports, `depth` star
+        imports below the package first asked about (at most `_STAR_DEPTH`)."""
+        key = (module, name, depth)
         if key in self._bindings:
             return self._bindings[key]
         self._bindings[key] = False  # a star import that comes back here binds nothing new
+        if depth > _STAR_DEPTH:
+            return False  # before its summary: a module too deep is not parsed for nothing
         summary = self.summary(module)
-        found = summary is not None and depth <= _STAR_DEPTH and (
+        found = summary is not None and (
             name in summary.functions or name in summary.imports or name in summary.classes or any(
                 located is not None and not located[1] and self._binds(located[0], name, depth + 1)
                 for located in (self.locate(module, star, module=True) for star in summary.star_imports)
@@ -561,10 +579,12 @@ class Project:
         return list(dict.fromkeys([importer.parent, top, self.root, self.root / "src"]))
 
     def digest(self, located: tuple[Path, tuple[str, ...]] | None) -> str:
-        """What a cached result records of a lookup: the digest of the module's bytes."""
+        """What a cached result records of a lookup: the digest of the module's bytes. Only
+        the bytes are read: checking a warm cache must not parse the modules it depends on."""
         if located is None:
             return "-"
-        self.summary(located[0])
+        if located[0] not in self._digests:
+            self._bytes(located[0])
         return self._digests[located[0]]
 
     def still_valid(self, importer: Path, dependencies: Iterable[tuple[str, str, str]]) -> bool:
