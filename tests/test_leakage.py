@@ -129,6 +129,104 @@ def test_fit_on_test_across_notebook_cells():
     assert [(finding.cell, finding.span.line) for finding in findings] == [(3, 2)]
 
 
+def test_scaler_refitted_on_a_test_file_loaded_on_its_own_is_reported():
+    body = (
+        "columns = ['tenure', 'monthly_charges', 'total_charges']\n"
+        "train = pd.read_csv('data/train.csv')\n"
+        "test = pd.read_csv('data/test.csv')\n"
+        "scaler = StandardScaler()\n"
+        "X_train = scaler.fit_transform(train[columns])\n"
+        "X_test = scaler.fit_transform(test[columns])\n"
+        "model = LogisticRegression().fit(X_train, train['churned'])\n"
+        "probabilities = model.predict_proba(X_test)\n"
+    )
+    [finding] = _lint(body, "MLS312")
+    assert finding.span.line == _line(body, "X_test = scaler.fit_transform(test[columns])")
+    assert "the test file `data/test.csv`" in finding.message
+    assert "held-out rows" in finding.message
+    # In test code, files named after tests are fixtures.
+    assert lint(HEADER + body, "MLS312", path="tests/test_churn_model.py") == []
+
+
+def test_a_test_file_is_followed_through_derived_data_and_joined_paths():
+    body = (
+        "import os\n"
+        "from sklearn.impute import SimpleImputer\n"
+        "DATA_DIR = 'inputs'\n"
+        "labelled = pd.read_parquet(os.path.join(DATA_DIR, 'labelled.parquet'))\n"
+        "holdout = pd.read_parquet(os.path.join(DATA_DIR, 'holdout.parquet'))\n"
+        "numeric = holdout.select_dtypes('number').dropna(axis=1, how='all').values * 1.0\n"
+        "imputed = SimpleImputer(strategy='median').fit_transform(numeric)\n"
+        "clf = LogisticRegression().fit(labelled.drop(columns='label'), labelled['label'])\n"
+    )
+    [finding] = _lint(body, "MLS312")
+    assert finding.span.line == _line(body, "imputed = SimpleImputer(strategy='median').fit_transform(numeric)")
+    assert "`holdout`" in finding.message and "`inputs/holdout.parquet`" in finding.message
+
+
+def test_test_splits_of_datasets_and_archives_are_test_sets():
+    body = (
+        "from datasets import load_dataset\n"
+        "from sklearn.feature_extraction.text import TfidfVectorizer\n"
+        "reviews_train = load_dataset('imdb', split='train')\n"
+        "reviews_test = load_dataset('imdb', split='test')\n"
+        "vectorizer = TfidfVectorizer(min_df=3)\n"
+        "train_matrix = vectorizer.fit_transform(reviews_train['text'])\n"
+        "test_matrix = vectorizer.fit_transform(reviews_test['text'])\n"
+        "splits = load_dataset('ag_news')\n"
+        "news_test = splits['test']\n"
+        "TfidfVectorizer().fit(news_test['text'])\n"
+        "arrays = np.load('digits.npz')\n"
+        "X_tr, X_te = arrays['X_train'], arrays['X_test']\n"
+        "LogisticRegression().fit(X_tr, arrays['y_train'])\n"
+        "StandardScaler().fit(X_te)\n"
+    )
+    assert lines(_lint(body, "MLS312")) == [
+        _line(body, "test_matrix = vectorizer.fit_transform(reviews_test['text'])"),
+        _line(body, "TfidfVectorizer().fit(news_test['text'])"),
+        _line(body, "StandardScaler().fit(X_te)"),
+    ]
+
+
+def test_transforming_predicting_or_concatenating_a_test_file_is_not_reported():
+    body = (
+        "train = pd.read_csv('../input/train.csv')\n"
+        "test = pd.read_csv('../input/test.csv')\n"
+        "encoder = OneHotEncoder(handle_unknown='ignore').fit(pd.concat([train[['city']], test[['city']]]))\n"
+        "scaler = StandardScaler().fit(train[['age', 'fare']])\n"
+        "X_test = scaler.transform(test[['age', 'fare']])\n"
+        "model = LogisticRegression().fit(scaler.transform(train[['age', 'fare']]), train['survived'])\n"
+        "submission = pd.DataFrame({'survived': model.predict(X_test)})\n"
+        "pseudo = model.predict(X_test)\n"
+        "LogisticRegression().fit(X_test, pseudo)\n"
+    )
+    assert _lint(body, "MLS312") == []
+
+
+def test_a_script_whose_only_data_is_a_test_file_is_not_reported():
+    body = (
+        "frame = pd.read_csv('experiments/test.csv')\n"
+        "X = StandardScaler().fit_transform(frame.drop(columns='label'))\n"
+        "clf = LogisticRegression().fit(X, frame['label'])\n"
+    )
+    assert _lint(body, "MLS312") == []
+
+
+def test_test_inside_a_word_of_the_path_is_not_a_test_file():
+    body = (
+        "train = pd.read_csv('train.csv')\n"
+        "latest = pd.read_csv('exports/latest.csv')\n"
+        "contest = pd.read_csv('contest_data.csv')\n"
+        "both = pd.read_csv('train_test_merged.csv')\n"
+        "scaler = StandardScaler()\n"
+        "scaler.fit(train[['x']])\n"
+        "scaler.fit(latest[['x']])\n"
+        "scaler.fit(contest[['x']])\n"
+        "scaler.fit(both[['x']])\n"
+    )
+    assert _lint(body, "MLS312") == []
+
+
 # MLS311 fit-before-split --------------------------------------------------------------------
 
 
@@ -628,3 +726,20 @@ def test_a_pipeline_built_from_itself_ends():
     # It ends. The inner `pipe` is read where the walk is (the outer pipeline), so the
     # scaler of the first one is not seen: a known miss, not a finding made up.
     assert _lint(body, "MLS311") == []
+
+
+def test_a_category_encoder_refitted_on_a_test_file_learns_no_statistic():
+    """Re-encoding a test file's categories (`cp_type`, `cp_dose`) may give other codes
+    than training did, but learns nothing about its rows: not MLS312's leak."""
+    body = (
+        "from sklearn.preprocessing import LabelEncoder\n"
+        "train = pd.read_csv('inputs/train_features.csv')\n"
+        "test = pd.read_csv('inputs/test_features.csv')\n"
+        "for column in ['cp_type', 'cp_dose']:\n"
+        "    encoder = LabelEncoder()\n"
+        "    train[column] = encoder.fit_transform(train[column])\n"
+        "    test[column] = encoder.fit_transform(test[column])\n"
+        "model = LogisticRegression().fit(train.drop(columns='target'), train['target'])\n"
+    )
+    assert _lint(body, "MLS312") == []
+    assert len(_lint(body.replace("LabelEncoder", "StandardScaler"), "MLS312")) == 1

@@ -11,6 +11,7 @@ ML APIs through knowledge/ml_api.py: which calls split data, which classes are p
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -22,6 +23,7 @@ from mlsmells.engine.dataflow import Definition, Kind, ancestry, names_read
 from mlsmells.engine.project import METHOD_PREFIX
 from mlsmells.engine.walker import descendants
 from mlsmells.findings import Family, Severity
+from mlsmells.knowledge.data_origins import loader_call
 from mlsmells.knowledge.ml_api import (
     CROSS_VALIDATION,
     LEARNING_FUNCTIONS,
@@ -324,6 +326,72 @@ class _LeakageRule(Rule):
         return f"line {self.file.span_of(node).line}"
 
 
+# MLS312: test sets loaded from their own file ------------------------------------------------
+
+#: Words that name a held-out set in a file name, a directory or a dataset split.
+_HELD_OUT_WORDS = frozenset({"test", "testing", "holdout", "eval", "evaluation"})
+#: Words that name training, validation or combined data: with one of them a name does not
+#: say "test set alone" (`train_test.csv`, `test_val_split.csv`, `all_test_full.csv`).
+_TRAINING_WORDS = frozenset({"train", "training", "trn", "dev", "val", "valid", "validation", "full", "all"})
+#: Loaders of archives and dataset dictionaries whose items are named by split:
+#: `np.load("mnist.npz")["x_test"]`, `load_dataset("imdb")["test"]` (a pandas column
+#: named "test" is not a split).
+_SPLIT_CONTAINERS = frozenset({"numpy.load", "datasets.load_dataset", "datasets.load_from_disk"})
+#: Functions that build a path from parts, and those that pass one on unchanged.
+_PATH_JOINS = frozenset({"os.path.join", "posixpath.join", "pathlib.Path", "pathlib.PurePath", "pathlib.PosixPath"})
+_SAME_PATH = frozenset({"builtins.str", "os.fspath", "os.path.abspath", "os.path.realpath", "os.path.normpath"})
+#: Stands for a part of a path known only at run time.
+_HOLE = "\x00"
+_WORD = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])")
+
+
+def _words(text: str) -> list[str]:
+    """The lower-case words of a name, split at anything but letters and at capitals:
+    `X_test2` -> x, test; `testData` -> test, data; `latest` and `contest_data` keep
+    `latest` and `contest` whole."""
+    return [word.lower() for word in _WORD.findall(text)]
+
+
+def _names_held_out(text: str) -> bool:
+    """Whether a split name or a dataset key names a held-out set: `test`, `x_test`,
+    `test[:10%]`, not `train_test` (both) or `latest`."""
+    words = set(_words(text))
+    return bool(words & _HELD_OUT_WORDS) and not words & _TRAINING_WORDS
+
+
+def _held_out_path(path: str) -> bool:
+    """Whether a path names a held-out file: its file name has a held-out word and no
+    training word (`data/test.csv`, `X_test.npy`, `holdout_2019.parquet`), or a directory
+    on the way is one (`data/test/features.csv`) and the file name is not training data."""
+    *directories, name = re.split(r"[/\\]", path)
+    stem = name
+    while re.search(r"\.[A-Za-z0-9]{1,7}$", stem) and not _names_held_out(stem.rpartition(".")[2]):
+        stem = stem.rpartition(".")[0]  # `test.csv.gz` -> `test`
+    if set(_words(stem)) & _TRAINING_WORDS:
+        return False
+    if _names_held_out(stem):
+        return True
+    return any(directory.lower() in _HELD_OUT_WORDS for directory in directories if _HOLE not in directory)
+
+
+#: Encoders that learn only which categories exist: refitting one on a test file's column
+#: gives codes that may not match the training ones, but learns no statistic of its rows.
+_CATEGORY_CODERS = frozenset({"sklearn.preprocessing.LabelEncoder", "sklearn.preprocessing.OrdinalEncoder"})
+
+
+def _only_codes(classes: frozenset[str]) -> bool:
+    return bool(classes) and classes <= _CATEGORY_CODERS
+
+
+def _string_key(subscript: cst.Subscript) -> str | None:
+    """The string a subscript indexes by: `"test"` in `splits["test"]`."""
+    if len(subscript.slice) != 1 or not isinstance(subscript.slice[0].slice, cst.Index):
+        return None
+    key = subscript.slice[0].slice.value
+    value = key.evaluated_value if isinstance(key, cst.SimpleString) else None
+    return value if isinstance(value, str) else None
+
+
 class FitOnTest(_LeakageRule):
     """
     `fit`, `fit_transform` or `fit_resample` called on data that came from the held-out
@@ -331,6 +399,15 @@ class FitOnTest(_LeakageRule):
     anything computed from it, such as `scaler.fit_transform(X_test)` or
     `model.fit(X_test, y_test)`. The data is followed through assignments in the same
     module or notebook; a variable merely *named* `X_test` is not enough.
+
+    A test set loaded from its own file counts too: data read by `pd.read_csv`,
+    `read_parquet`, `np.load` and the other loaders from a path whose file name has the word
+    `test`, `testing`, `holdout`, `eval` or `evaluation` (`data/test.csv`, `X_test.npy`, not
+    `latest.csv`) or that lies in a directory so named, a `load_dataset(..., split="test")`,
+    or the `"test"` item of a dataset dictionary or `.npz` archive (`splits["test"]`,
+    `arrays["x_test"]`), and anything computed from it alone. It is reported only when the
+    file also fits the same object, a preprocessor of the same class, or a model on other
+    data, which shows the test set is held out.
     """
 
     code = "MLS312"
@@ -363,6 +440,21 @@ class FitOnTest(_LeakageRule):
         model = LogisticRegression().fit(X_train, y_train)
         print(model.score(X_test, y_test))
         ''',
+        '''
+        import pandas as pd
+        from sklearn.ensemble import RandomForestRegressor
+        from sklearn.impute import SimpleImputer
+
+        train = pd.read_csv("data/train.csv")
+        test = pd.read_csv("data/test.csv")
+        features = ["rooms", "area", "year_built"]
+        imputer = SimpleImputer(strategy="median")
+        X_train = imputer.fit_transform(train[features])
+        X_test = imputer.fit_transform(test[features])
+                 ^^^^^^^^^^^^^^^^^^^^^
+        model = RandomForestRegressor().fit(X_train, train["price"])
+        predictions = model.predict(X_test)
+        ''',
     )
     good = (
         '''
@@ -389,7 +481,8 @@ class FitOnTest(_LeakageRule):
     )
     limitations = (
         "Only the outputs of `train_test_split`, or of a project function returning what it "
-        "returns, unpacked into names are known as held-out parts; index "
+        "returns, unpacked into names, and test sets loaded from a file or split whose path or "
+        "name says so are known as held-out parts; index "
         "arrays from `KFold.split` and manual slicing are not followed. Data that combines both "
         "parts of a split (a vectorizer fitted on train and test text together, a final model "
         "refitted on everything) is not reported, and neither is anything fitted on a model's "
@@ -400,13 +493,26 @@ class FitOnTest(_LeakageRule):
         "half and then predicts the other half (two-fold cross-fitting), a part whose name says "
         "`train` (`df_test, df_train = train_test_split(df, test_size=0.7)`), or a preprocessor "
         "that learns nothing from rows (`PolynomialFeatures`, `Normalizer`, an "
-        "`ImageDataGenerator` without feature-wise statistics)."
+        "`ImageDataGenerator` without feature-wise statistics). A test file counts only when "
+        "its path is a literal, or built from literals and names assigned once (not a setting "
+        "or a parameter), and only when the file also fits on other data: a script whose only "
+        "data is a `test.csv` is not reported, nor is test code (fixtures are often named "
+        "`test_*`), data combining the test file with other data (`pd.concat([train, test])`), "
+        "data passed through a loop over both sets or a function, a model fitted on "
+        "pseudo-labels predicted for the test set, or a `LabelEncoder` or `OrdinalEncoder` "
+        "refitted on a test file's column (its codes may differ from the training ones, but "
+        "it learns no statistic of the rows)."
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         #: Fits on a held-out part: (call, method, held-out definition, receiver name).
         self._pending: list[tuple[cst.Call, str, Definition, str | None]] = []
+        #: Fits on a test set loaded from its own file: (call, method, loaded definition,
+        #: how it was loaded, receiver name, receiver classes).
+        self._test_file_fits: list[tuple[cst.Call, str, Definition, str, str | None, frozenset[str]]] = []
+        #: Fits on other data: (receiver name, receiver classes, whether it is a model).
+        self._trained: list[tuple[str | None, frozenset[str], bool]] = []
 
     def visit_Call(self, node: cst.Call) -> None:
         method = method_call(node, _LEARNING)
@@ -438,9 +544,144 @@ class FitOnTest(_LeakageRule):
                 held_out = definition
             elif part == "train":
                 splits_with_train.add(id(definition.value))
-        if held_out is None or id(held_out.value) in splits_with_train:
-            return  # not held-out data, or both parts recombined (a final refit on everything)
-        self._pending.append((node, method, held_out, callee_name(receiver)))
+        if held_out is None:
+            self._check_test_file_fit(node, method, data)
+        elif id(held_out.value) not in splits_with_train:  # else both parts recombined: a final refit
+            self._pending.append((node, method, held_out, callee_name(receiver)))
+
+    def _check_test_file_fit(self, node: cst.Call, method: str, data: cst.BaseExpression) -> None:
+        """Note a fit on a test set loaded from its own file, and any fit on other data (the
+        evidence, at the end of the file, that the test set is held out). Not in test code,
+        where a file named `test_data.csv` is a fixture, not a held-out set."""
+        if self.file.in_tests:
+            return
+        receiver = node.func.value
+        classes = frozenset(constructed_classes(self.file, receiver))
+        origin, other = self._test_file_origin(data)
+        if other:
+            model = not classes & PREPROCESSORS and (bool(classes) or argument(node, 1, "y") is not None)
+            self._trained.append((callee_name(receiver), classes, model))
+        elif origin is not None and not self._pseudo_labels(node) and not _only_codes(classes):
+            definition, where = origin
+            self._test_file_fits.append((node, method, definition, where, callee_name(receiver), classes))
+
+    def _test_file_origin(self, data: cst.BaseExpression) -> tuple[tuple[Definition, str] | None, bool]:
+        """Where the test set the data comes from was loaded (its definition and a phrase
+        naming the file or split), and whether the data also comes from anything else: a
+        file or split that is not a test set, or a part of a `train_test_split`."""
+        flow = self.file.flow
+        origins: dict[int, str] = {}
+        other = False
+
+        def follow(definition: Definition) -> tuple[Definition, ...]:
+            nonlocal other
+            where = self._loaded_as_test(definition)
+            if where is not None:
+                origins[id(definition)] = where
+                return ()
+            if self._split_part(definition) is not None or loader_call(self.file, definition) is not None:
+                other = True
+            return self._data_sources(definition)
+
+        walked = list(ancestry(flow.sources(data), follow))  # `follow` runs as the walk goes on
+        found = next(((d, origins[id(d)]) for d in walked if id(d) in origins), None)
+        return found, other
+
+    def _loaded_as_test(self, definition: Definition) -> str | None:
+        """How `definition` was loaded as a test set, for a message: "from the test file
+        `data/test.csv`", "as the `test` split of `load_dataset(\"imdb\")`"; None when it
+        was not (or not directly: `X = test[cols]` is derived, not loaded)."""
+        if definition.kind is not Kind.ASSIGN or definition.index is not None:
+            return None
+        value = definition.value
+        while isinstance(value, cst.Subscript | cst.Attribute | cst.Call):
+            if isinstance(value, cst.Subscript):
+                key = _string_key(value)
+                if key is not None and _names_held_out(key) and self._split_container(value.value, definition):
+                    return f"as the `{key}` split of `{_brief(self.file.module.code_for_node(value.value))}`"
+                value = value.value
+            elif isinstance(value, cst.Attribute):
+                value = value.value
+            elif is_loader(self.file, value, definition.scopes):
+                return self._held_out_load(value, definition)
+            else:
+                value = value.func.value if isinstance(value.func, cst.Attribute) else None
+        return None
+
+    def _held_out_load(self, load: cst.Call, definition: Definition) -> str | None:
+        """How a loading call reads a test set: by its `split=` or by its path."""
+        split = keyword_literal(load, "split")
+        if isinstance(split, str):
+            return f"as the `{split}` split" if _names_held_out(split) else None
+        path = first_argument(load, "filepath_or_buffer")
+        text = self._path_text(path, definition.scopes) if path is not None else _HOLE
+        if not _held_out_path(text):
+            return None
+        shown = text if _HOLE not in text else self.file.module.code_for_node(path)
+        return f"from the test file `{_brief(shown, 60)}`"
+
+    def _split_container(self, expr: cst.BaseExpression, definition: Definition) -> bool:
+        """Whether `expr` is an archive or dataset dictionary whose keys name splits, made in
+        place or held by a variable: `np.load(path)`, `load_dataset("imdb")`."""
+        if isinstance(expr, cst.Call):
+            return bool(_SPLIT_CONTAINERS.intersection(self.file.qualified_names(expr.func, definition.scopes)))
+        if not isinstance(expr, cst.Name) or self.file.flow is None:
+            return False
+        reaching = self.file.flow.reaching(expr.value, definition.scopes)
+        return bool(reaching) and all(
+            d.kind is Kind.ASSIGN and isinstance(d.value, cst.Call) and self._split_container(d.value, d) for d in reaching
+        )
+
+    def _path_text(self, expr: cst.BaseExpression, scopes, depth: int = 0) -> str:
+        """The path `expr` holds, folded from literals, f-strings, `+`, `/`, `os.path.join`
+        and `Path(...)` of those, and names assigned once; `_HOLE` for what is known only at
+        run time (a parameter, a setting)."""
+        if depth > 6:
+            return _HOLE
+        if isinstance(expr, cst.SimpleString):
+            value = expr.evaluated_value
+            return value if isinstance(value, str) else _HOLE
+        if isinstance(expr, cst.ConcatenatedString):
+            return self._path_text(expr.left, scopes, depth + 1) + self._path_text(expr.right, scopes, depth + 1)
+        if isinstance(expr, cst.FormattedString):
+            return "".join(part.value if isinstance(part, cst.FormattedStringText) else _HOLE for part in expr.parts)
+        if isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, cst.Add | cst.Divide):
+            joint = "/" if isinstance(expr.operator, cst.Divide) else ""
+            return self._path_text(expr.left, scopes, depth + 1) + joint + self._path_text(expr.right, scopes, depth + 1)
+        if isinstance(expr, cst.Call):
+            names = set(self.file.qualified_names(expr.func, scopes))
+            parts = [arg.value for arg in expr.args if arg.keyword is None and not arg.star]
+            if names & _PATH_JOINS and parts:
+                return "/".join(self._path_text(part, scopes, depth + 1) for part in parts)
+            if names & _SAME_PATH and len(parts) == 1:
+                return self._path_text(parts[0], scopes, depth + 1)
+            return _HOLE
+        if isinstance(expr, cst.Name) and self.file.flow is not None:
+            reaching = self.file.flow.reaching(expr.value, scopes)
+            if len(reaching) == 1 and reaching[0].kind is Kind.ASSIGN and reaching[0].index is None:
+                return self._path_text(reaching[0].value, reaching[0].scopes, depth + 1)
+        return _HOLE
+
+    def _pseudo_labels(self, node: cst.Call) -> bool:
+        """Whether the target of a fit comes from a model's predictions (pseudo-labelling the
+        test set is a method, not a leak)."""
+        target = argument(node, 1, "y")
+        if target is None or self.file.flow is None:
+            return False
+        return any(
+            isinstance(n, cst.Call) and method_call(n, _PREDICTIONS)
+            for definition in self.lineage(self.file.flow.sources(target))
+            if definition.value is not None
+            for n in descendants(definition.value)
+        )
+
+    def _held_out_by_training(self, receiver: str | None, classes: frozenset[str]) -> bool:
+        """Whether the file shows the test set is held out: the same object, or a
+        preprocessor of the same class, is fitted on other data, or a model is."""
+        return any(
+            model or (receiver is not None and name == receiver) or bool(classes & trained)
+            for name, trained, model in self._trained
+        )
 
     def _calibrates(self, receiver: cst.BaseExpression) -> bool:
         """Whether `receiver` calibrates a model fitted before: built with `cv="prefit"` (as
@@ -496,6 +737,14 @@ class FitOnTest(_LeakageRule):
                 "`train_test_split`, so test information leaks into the pipeline; fit on the training "
                 f"part and only transform or predict on `{held_out.name}`",
             )
+        for node, method, loaded, where, receiver, classes in self._test_file_fits:
+            if self._held_out_by_training(receiver, classes):
+                self.report(
+                    node.func,
+                    f"`{method}` learns from data derived from `{loaded.name}`, loaded {where}, while "
+                    "this file trains on other data: fitting on the test set learns statistics from the "
+                    f"held-out rows; fit on the training data only and use `transform` or `predict` on `{loaded.name}`",
+                )
 
 
 @dataclass
