@@ -89,7 +89,6 @@ _DOWNLOADS_TO = {
     "gdown.download": (0, ("url",), 1, ("output",)),
     "torch.hub.download_url_to_file": (0, ("url",), 1, ("dst",)),
 }
-#: HTTP requests, whose responses hold what a server sent.
 #: What writes files a program may read back: qualified name -> (position, keywords).
 _SERIALIZERS = {
     **{f"{module}.dump": (1, ("file",)) for module in ("pickle", "_pickle", "cPickle", "dill", "cloudpickle")},
@@ -101,6 +100,7 @@ _SERIALIZERS = {
     "pandas.to_pickle": (1, ("filepath_or_buffer", "path")),
     "yaml.dump": (1, ("stream",)),
 }
+#: HTTP requests, whose responses hold what a server sent.
 _HTTP_GETS = frozenset({"requests.get", "requests.post", "requests.request", "httpx.get", "urllib.request.urlopen", "urllib2.urlopen"})
 #: What only says where a file is, or opens it: the file stays the one its argument names.
 _SAME_FILE = frozenset(
