@@ -13,7 +13,7 @@ def test_devices_through_aliases():
         import torch as T
         from torch import device as make_device
 
-        def build(use_cuda):
+        def build(device="cpu"):
             import tensorflow as tflow
             with tflow.device("/device:GPU:1"):
                 return Net()
@@ -32,10 +32,13 @@ def test_devices_through_aliases():
         ("use_gpu = torch.cuda.is_available()", "checks `is_available()`"),
         ("from transformers.utils import is_torch_cuda_available\nok = is_torch_cuda_available()",
          "checks `is_torch_cuda_available()`"),
-        ("if args.cuda:\n    pass", "reads `args.cuda`"),
+        ("device = torch.device('cuda' if args.cuda else 'cpu')", "chooses the device from `args.cuda`"),
+        ("if use_gpu:\n    device = torch.device('cuda')", "chooses the device from `use_gpu`"),
         ("def place(x):\n    return x.to(cfg.device)", "reads `cfg.device`"),
-        ("def fit(model, loader, device):\n    return model.to(device)", "takes a `device` parameter"),
-        ("parser.add_argument('--no-cuda', action='store_true')", "has a `--no-cuda` option"),
+        ("def fit(model, loader, device='cpu'):\n    return model.to(device)", "takes a `device` parameter that defaults"),
+        ("def fit(model, loader, device):\n    return model.to(device)\nfit(net, loader, 'cpu')",
+         "passes a CPU or computed device to `fit(device=...)`"),
+        ("parser.add_argument('--cpu', action='store_true')", "has a `--cpu` option"),
         ("if torch.cuda.is_available():\n    device = 'cuda'\nelse:\n    device = 'cpu'", "checks `is_available()`"),
     ],
 )
@@ -209,3 +212,113 @@ def test_a_device_named_in_a_branch_on_the_device_kind_is_chosen_not_hard_coded(
         "MLS203",
     )
     assert [finding.span.line for finding in findings] == [23]
+
+
+def test_a_file_choosing_its_device_that_still_calls_cuda_is_reported():
+    findings = lint(
+        """
+        import torch
+
+        device = "cuda" if torch.cuda.is_available() else "cpu"
+
+
+        def embed(encoder, images, device="cpu"):
+            encoder.eval()
+            with torch.no_grad():
+                return encoder(images.to(device))
+
+
+        encoder = ResNetEncoder(width=64).to(device)
+        prototypes = torch.load("prototypes.pt").cuda()
+        """,
+        "MLS203",
+    )
+    assert lines(findings) == [13]
+    assert "although this file checks `is_available()`" in findings[0].message
+
+
+def test_a_cpu_default_device_parameter_is_named_as_the_cpu_path():
+    findings = lint(
+        """
+        import torch
+
+
+        def denoise(unet, noisy, steps=50, device="cpu"):
+            x = noisy.to(device)
+            for t in reversed(range(steps)):
+                x = unet(x, torch.full((x.shape[0],), t, device=device))
+            return x
+
+
+        unet = UNet(channels=3).cuda()
+        """,
+        "MLS203",
+    )
+    assert lines(findings) == [11]
+    assert "takes a `device` parameter that defaults to the CPU" in findings[0].message
+
+
+def test_gpu_only_helpers_with_cuda_default_device_parameters_are_quiet():
+    assert not lint(
+        """
+        import torch
+
+
+        def sample_latents(generator, batch_size, dim_z=128, device="cuda"):
+            z = torch.randn(batch_size, dim_z, device=device)
+            classes = torch.randint(0, generator.n_classes, (batch_size,), device=device)
+            return generator(z, classes)
+
+
+        def interpolate(generator, steps, device='cuda'):
+            a, b = torch.randn(2, 1, generator.dim_z, device=device)
+            return [generator(a + (b - a) * t / steps) for t in range(steps)]
+
+
+        def sample_sheet(generator, rows):
+            return [sample_latents(generator, 8, device="cuda") for _ in range(rows)]
+
+
+        generator = Generator(resolution=128).cuda()
+        generator.load_state_dict(torch.load("G_ema.pth"))
+        frames = interpolate(generator, 16)
+        """,
+        "MLS203",
+    )
+
+
+def test_a_gpu_flag_that_only_places_secondary_values_is_no_cpu_path():
+    assert not lint(
+        """
+        import argparse
+
+        import torch
+        import torch.nn.functional as F
+
+        parser = argparse.ArgumentParser()
+        parser.add_argument("--k", type=int, default=20)
+        parser.add_argument("--use_cuda", action="store_true")
+        args = parser.parse_args()
+
+        model = build_backbone("resnet50").cuda()
+        model.eval()
+
+        bank, labels = [], []
+        with torch.no_grad():
+            for images, targets in train_loader:
+                bank.append(F.normalize(model(images.cuda(non_blocking=True)), dim=1))
+                labels.append(targets)
+        bank = torch.cat(bank).t()
+        labels = torch.cat(labels)
+        if args.use_cuda:
+            bank, labels = bank.cuda(), labels.cuda()
+        else:
+            bank = bank.cpu()
+
+
+        def knn_predict(features, k):
+            similarity = features @ bank.to(features.device)
+            return labels[similarity.topk(k, dim=1).indices.cpu()].mode(dim=1).values
+        """,
+        "MLS203",
+    )

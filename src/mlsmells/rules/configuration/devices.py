@@ -41,10 +41,13 @@ _AVAILABILITY_CHECKS = frozenset(
 )
 #: Project helpers such as `is_torch_cuda_available()` or `gpu_available()`.
 _AVAILABILITY_HELPER = re.compile(r"(cuda|gpu|accelerator|mps|device).*available|available.*(cuda|gpu|device)")
-#: Settings and parameters that let a run choose between an accelerator and the CPU:
-#: `args.cuda`, `cfg.device`, `def f(device)`. (Not `gpu_id`, `gpus` or `local_rank`: they
-#: choose *which* GPU, and GPU-only code is full of them.)
-_DEVICE_SETTINGS = frozenset({"device", "cuda", "use_cuda", "no_cuda", "use_gpu", "use_cpu", "accelerator"})
+#: Settings that hold a run's device: `cfg.device`, `args.accelerator`. (Not `gpu_id`, `gpus`
+#: or `local_rank`: they choose *which* GPU, and GPU-only code is full of them.)
+_DEVICE_SETTINGS = frozenset({"device", "accelerator"})
+#: Flags that switch the accelerator on or off: `args.cuda`, `use_gpu`, `opt.no_cuda`. A flag
+#: is a CPU path only where it decides a device; GPU-only code also uses them to decide where
+#: something secondary lives (`if args.use_cuda: bank = bank.cuda()`).
+_DEVICE_FLAGS = frozenset({"cuda", "use_cuda", "no_cuda", "use_gpu", "use_cpu"})
 #: What holds a run's settings, for `.device`: a tensor's own `w.device` only follows the
 #: tensor wherever it is, and says nothing about whether the file means to run on the CPU.
 _SETTINGS_HOLDERS = frozenset({
@@ -55,8 +58,9 @@ _SETTINGS_HOLDERS = frozenset({
 _ASKS_ABOUT_DEVICES = re.compile(r"available|cuda|gpu|accelerator", re.IGNORECASE)
 #: A string naming the CPU as a device: `"cpu"`, `'cpu'`.
 _NAMES_CPU = re.compile(r"""["']cpu["']""")
-#: Command-line options that do the same: `--device`, `--no-cuda`, `--cpu`.
-_DEVICE_OPTION = re.compile(r"cuda|cpu|device")
+#: Command-line options that choose a device or offer the CPU: `--device`, `--cpu`. (Not
+#: `--no-cuda`: a flag, a CPU path only where it decides a device.)
+_DEVICE_OPTION = re.compile(r"cpu|device")
 #: Packages that place models and tensors on whatever the machine has, and packages that
 #: only run on NVIDIA GPUs: a file importing either has nothing left to choose.
 _DEVICE_MANAGERS = frozenset({"accelerate", "lightning", "pytorch_lightning"})
@@ -100,6 +104,26 @@ def _is_gpu_guard(node: cst.If, test_code: str) -> bool:
     )
 
 
+def _names_the_cpu(text: str | None) -> bool:
+    """Whether a device string is the CPU: `"cpu"`, `"cpu:0"`."""
+    return text is not None and text.lower().startswith("cpu")
+
+
+def _default_offers_cpu(default: cst.BaseExpression, spelled: str | None) -> bool:
+    """A `device` default that can be the CPU: `"cpu"`, `torch.device("cpu")`, or a choice
+    (`"cuda" if torch.cuda.is_available() else "cpu"`). GPU-only code gives every helper a
+    `device="cuda"` default; that is no CPU path."""
+    return isinstance(default, cst.IfExp) or _names_the_cpu(spelled)
+
+
+def _argument_offers_cpu(value: cst.BaseExpression, spelled: str | None) -> bool:
+    """A device passed by a caller that can be the CPU: `"cpu"` or one computed at run time
+    (`device`, `args.device`); not a literal accelerator (`"cuda"`) or `None`."""
+    if spelled is not None:
+        return _names_the_cpu(spelled)
+    return not (isinstance(value, cst.Name) and value.value == "None")
+
+
 def _visible_devices_problem(value: str) -> str | None:
     """The message for setting CUDA_VISIBLE_DEVICES to `value` in code, if it is one:
     hiding every GPU ("" or "-1") makes the program portable, not less."""
@@ -119,10 +143,12 @@ class HardCodedDevice(Rule):
     `map_location="cuda:0"`, `device_map="cuda"`, `torch.cuda.set_device(0)` and
     `tf.device("/GPU:0")`, in a file that checks
     availability (`torch.cuda.is_available()`, `torch.backends.mps.is_available()`,
-    `tf.config.list_physical_devices()`, a helper such as `is_torch_cuda_available()`) or
-    takes the device from settings or parameters (`args.cuda`, `cfg.device`, `def
-    train(model, device)`, an `add_argument("--device")` option). The file offers a CPU
-    path, and the hard-coded place is where it breaks.
+    `tf.config.list_physical_devices()`, a helper such as `is_torch_cuda_available()`),
+    takes the device from settings (`cfg.device`, an `add_argument("--device")` or `--cpu`
+    option), chooses it with a flag (`device = "cuda" if args.cuda else "cpu"`, `if use_gpu:
+    device = ...`), or has a `device` parameter that can be the CPU (a `"cpu"` or conditional
+    default, or a caller in the file passing `"cpu"` or a computed device). The file offers a
+    CPU path, and the hard-coded place is where it breaks.
 
     Code that hard-codes the GPU consistently, never asking, is GPU-only by design (CUDA
     training code, custom kernels, multi-GPU launchers) and is not reported; nor is an
@@ -205,7 +231,14 @@ class HardCodedDevice(Rule):
         "script that assumes a GPU throughout (a choice, if an unportable one). A device named in any branch "
         "of an `if` or conditional expression whose condition names a kind of device (`use_gpu`, "
         "`is_apple_silicon_env`, `device_type == \"cuda\"`) is taken as chosen, whatever the "
-        "condition reads. A device chosen in another module and imported is not seen."
+        "condition reads. A device chosen in another module and imported is not seen. A `device` "
+        "parameter whose default is the GPU (`device=\"cuda\"`) or absent offers no CPU path unless "
+        "a caller in the same file passes `\"cpu\"` or a computed device, so GPU-only helpers "
+        "are quiet, and so is a hard-coded device in a module whose device-agnostic functions are "
+        "only called from other files. A flag such as `args.use_cuda` or `--no-cuda` counts only "
+        "where it decides a device (`\"cuda\" if flag else \"cpu\"`, `if flag: device = ...`): "
+        "a flag that only guards other `.cuda()` calls (`if args.use_cuda: bank = bank.cuda()`) "
+        "is not taken as a CPU path for the file's unconditional `.cuda()`."
     )
 
     def __init__(self, file, options) -> None:
@@ -231,6 +264,11 @@ class HardCodedDevice(Rule):
         #: The conditions of the `if`s and conditional expressions around the walk: a device
         #: named in a branch of one that names a kind of device is chosen, not hard-coded.
         self.branch_tests: list[cst.BaseExpression] = []
+        #: `device` parameters whose default is no CPU path, by function name: (its position
+        #: for callers, its name); a caller in the file passing a CPU or computed device makes it one.
+        self.device_parameters: dict[str, list[tuple[int | None, str]]] = {}
+        #: Every call in the file by callee name, to find the callers of those functions.
+        self.calls_by_name: dict[str, list[cst.Call]] = {}
 
     def _portable(self, because: str) -> None:
         if self.portable_because is None:
@@ -267,12 +305,42 @@ class HardCodedDevice(Rule):
     def visit_If(self, node: cst.If) -> None:
         self._note_if_test(node)
         self.branch_tests.append(node.test)
+        if (flag := self._flag_in(node.test)) and (
+            _NAMES_CPU.search(self.file.module.code_for_node(node)) or self._assigns_a_device(node)
+        ):
+            self._portable(f"chooses the device from `{flag}`")
 
     def leave_If(self, node: cst.If) -> None:
         self.branch_tests.pop()
 
     def visit_IfExp(self, node: cst.IfExp) -> None:
         self.branch_tests.append(node.test)
+        if (flag := self._flag_in(node.test)) and _NAMES_CPU.search(self.file.module.code_for_node(node)):
+            self._portable(f"chooses the device from `{flag}`")
+
+    def _flag_in(self, expr: cst.BaseExpression) -> str | None:
+        """The code of a device flag read in `expr` (`args.cuda`, `use_gpu`), if one is: not
+        `torch.cuda`, a module."""
+        nodes = list(descendants(expr))
+        attributes = {node.attr for node in nodes if isinstance(node, cst.Attribute)}
+        for node in nodes:
+            if isinstance(node, cst.Attribute) and node.attr.value in _DEVICE_FLAGS and isinstance(node.value, cst.Name):
+                if not self.file.qualified_names(node.value):
+                    return short_text(self.file.module.code_for_node(node), 30)
+            elif isinstance(node, cst.Name) and node.value in _DEVICE_FLAGS and node not in attributes:
+                if not self.file.qualified_names(node):
+                    return node.value
+        return None
+
+    @staticmethod
+    def _assigns_a_device(node: cst.If) -> bool:
+        """Whether an `if` sets a device (`if args.cuda: device = torch.device("cuda")`): the
+        flag decides the file's device, whatever the `else` leaves it as."""
+        return any(
+            isinstance(inner, cst.Assign)
+            and any("device" in words(target_name(target) or "") for target, _ in assignments(inner))
+            for inner in descendants(node)
+        )
 
     def leave_IfExp(self, node: cst.IfExp) -> None:
         self.branch_tests.pop()
@@ -288,6 +356,7 @@ class HardCodedDevice(Rule):
         func = node.func
         names = self.file.qualified_names(func)
         callee = callee_name(func) or ""
+        self.calls_by_name.setdefault(callee, []).append(node)
         if any(name in _AVAILABILITY_CHECKS for name in names) or _AVAILABILITY_HELPER.search(callee.lower()):
             if node not in self.not_choices:
                 self._portable(f"checks `{callee}()`")
@@ -356,6 +425,8 @@ class HardCodedDevice(Rule):
             name = target_name(target)
             if name and "device" in words(name):
                 self.definitions.add(value)
+                if flag := self._flag_in(value):
+                    self._portable(f"chooses the device from `{flag}`")
 
     def visit_Attribute(self, node: cst.Attribute) -> None:
         """`args.cuda`, `cfg.device`, `self.device`: the device can come from settings (not
@@ -370,11 +441,44 @@ class HardCodedDevice(Rule):
             self._portable(f"reads `{short_text(self.file.module.code_for_node(node), 30)}`")
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        """A `device` parameter is a CPU path if its default can be the CPU; otherwise only
+        if a caller in the file passes one (`end_file`)."""
+        positional = [*node.params.posonly_params, *node.params.params]
+        shift = 1 if positional and positional[0].name.value in ("self", "cls") else 0
         for param in parameters(node.params):
-            if param.name.value in _DEVICE_SETTINGS:
-                self._portable(f"takes a `{param.name.value}` parameter")
+            name = param.name.value
+            if name not in _DEVICE_SETTINGS:
+                continue
+            default = param.default
+            if default is not None and _default_offers_cpu(default, self._device_spelled(default)):
+                self._portable(f"takes a `{name}` parameter that defaults to the CPU or a choice")
+                continue
+            position = positional.index(param) - shift if param in positional else None
+            self.device_parameters.setdefault(node.name.value, []).append((position, name))
+
+    def _device_spelled(self, expr: cst.BaseExpression) -> str | None:
+        """The device string an expression spells: `"cuda:0"`, `torch.device("cpu")`."""
+        if isinstance(expr, cst.Call) and "torch.device" in self.file.qualified_names(expr.func) and expr.args:
+            expr = expr.args[0].value
+        return literal_string(expr)
+
+    def _callers_offer_cpu(self) -> str | None:
+        """The first `device` parameter that a caller in the file sets to a CPU or computed
+        device, as `fit(device=...)`."""
+        for function, device_parameters in self.device_parameters.items():
+            for call in self.calls_by_name.get(function, ()):
+                positional = [arg.value for arg in call.args if arg.keyword is None and not arg.star]
+                for position, name in device_parameters:
+                    passed = [arg.value for arg in call.args if arg.keyword is not None and arg.keyword.value == name]
+                    if position is not None and 0 <= position < len(positional):
+                        passed.append(positional[position])
+                    if any(_argument_offers_cpu(value, self._device_spelled(value)) for value in passed):
+                        return f"`{function}({name}=...)`"
+        return None
 
     def end_file(self) -> None:
+        if self.portable_because is None and self.candidates and (caller := self._callers_offer_cpu()):
+            self._portable(f"passes a CPU or computed device to {caller}")
         if self.portable_because is not None and not self.managed:
             for node, what, advice in self.candidates:
                 self.report(
