@@ -29,10 +29,12 @@ if TYPE_CHECKING:
 #: The directory of the analysed file, as the start of a path value.
 _HERE = "<file>"
 _URL_SCHEMES = ("http://", "https://", "s3://", "s3a://", "gs://", "gcs://", "hf://", "az://", "abfs://", "abfss://", "ftp://")
-_PATH_JOINS = frozenset(
+#: Calls that build a path from parts, and calls that pass one on as it is: shared by
+#: every rule that reads paths.
+PATH_JOINS = frozenset(
     {"os.path.join", "posixpath.join", "pathlib.Path", "pathlib.PurePath", "pathlib.PosixPath", "pathlib.PurePosixPath"}
 )
-_SAME_PATH = frozenset(
+SAME_PATH = frozenset(
     {"builtins.str", "os.fspath", "os.path.abspath", "os.path.realpath", "os.path.normpath", "os.path.expanduser"}
 )
 _SAME_PATH_METHODS = frozenset({"resolve", "absolute", "expanduser"})
@@ -185,12 +187,12 @@ class ValueRule(Rule):
         if None in values:
             return None
         names = self.qualified_names(func, scopes)
-        if any(name in _PATH_JOINS for name in names):
+        if any(name in PATH_JOINS for name in names):
             joined = ""
             for value in values:
                 joined = _join_path(joined, value)
             return joined
-        if values and any(name in _SAME_PATH for name in names):
+        if values and any(name in SAME_PATH for name in names):
             return values[0]
         if len(values) == 1 and "os.path.dirname" in names:
             return _parent(values[0])

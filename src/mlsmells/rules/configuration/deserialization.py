@@ -30,6 +30,7 @@ from mlsmells.engine.names import Scope
 from mlsmells.findings import Family, Severity
 from mlsmells.knowledge.string_values import (
     HOLE,
+    PATH_JOINS,
     ValueRule,
     argument,
     inside_repository,
@@ -116,7 +117,6 @@ _SAME_FILE = frozenset(
 _SAME_FILE_METHODS = frozenset(
     {"read", "read_bytes", "read_text", "open", "resolve", "absolute", "expanduser", "getvalue", "get_data", "get", "extractfile"}
 )
-_PATH_JOINS = frozenset({"os.path.join", "posixpath.join", "pathlib.Path", "pathlib.PurePath", "pathlib.PosixPath"})
 #: Command-line parsers whose decorated functions take their parameters from the command line.
 _CLI_DECORATOR_MODULES = ("click.", "typer.", "asyncclick.")
 #: Calls that run a function with parameters filled from the command line: `fire.Fire(main)`.
@@ -637,12 +637,12 @@ class UnsafeDeserialization(ValueRule):
                 return _Origin(f"the file downloaded from {shown(value) if value else f'`{short_code(self.file, call)}`'}")
             if name == "builtins.input":
                 return _Origin(f"the file the user types in (`{short_code(self.file, call)}`)")
-            if name in _SAME_FILE or name in _PATH_JOINS:
+            if name in _SAME_FILE or name in PATH_JOINS:
                 first = argument(call, 0, "file", "filename", "name", "urlpath", "uri", "initial_bytes")
                 if first is None:
                     return None
                 origin = self._origin(site._replace(expr=first), depth + 1)
-                joined = name in _PATH_JOINS and len(call.args) > 1
+                joined = name in PATH_JOINS and len(call.args) > 1
                 return _inside(origin) if joined or (name not in _SAME_FILE) else origin
         if isinstance(func, cst.Attribute) and not names and func.attr.value in _SAME_FILE_METHODS:
             return self._origin(site._replace(expr=func.value), depth + 1)

@@ -40,6 +40,7 @@ from mlsmells.knowledge.ml_api import (
     is_loader,
     method_call,
 )
+from mlsmells.knowledge.string_values import HOLE, PATH_JOINS, SAME_PATH
 from mlsmells.rule import Rule
 
 #: Methods that learn from the data they are given (`partial_fit` and `fit_predict` are
@@ -337,11 +338,6 @@ _TRAINING_WORDS = frozenset({"train", "training", "trn", "dev", "val", "valid", 
 #: `np.load("mnist.npz")["x_test"]`, `load_dataset("imdb")["test"]` (a pandas column
 #: named "test" is not a split).
 _SPLIT_CONTAINERS = frozenset({"numpy.load", "datasets.load_dataset", "datasets.load_from_disk"})
-#: Functions that build a path from parts, and those that pass one on unchanged.
-_PATH_JOINS = frozenset({"os.path.join", "posixpath.join", "pathlib.Path", "pathlib.PurePath", "pathlib.PosixPath"})
-_SAME_PATH = frozenset({"builtins.str", "os.fspath", "os.path.abspath", "os.path.realpath", "os.path.normpath"})
-#: Stands for a part of a path known only at run time.
-_HOLE = "\x00"
 _WORD = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])")
 
 
@@ -371,7 +367,7 @@ def _held_out_path(path: str) -> bool:
         return False
     if _names_held_out(stem):
         return True
-    return any(directory.lower() in _HELD_OUT_WORDS for directory in directories if _HOLE not in directory)
+    return any(directory.lower() in _HELD_OUT_WORDS for directory in directories if HOLE not in directory)
 
 
 #: Encoders that learn only which categories exist: refitting one on a test file's column
@@ -614,10 +610,10 @@ class FitOnTest(_LeakageRule):
         if isinstance(split, str):
             return f"as the `{split}` split" if _names_held_out(split) else None
         path = first_argument(load, "filepath_or_buffer")
-        text = self._path_text(path, definition.scopes) if path is not None else _HOLE
+        text = self._path_text(path, definition.scopes) if path is not None else HOLE
         if not _held_out_path(text):
             return None
-        shown = text if _HOLE not in text else self.file.module.code_for_node(path)
+        shown = text if HOLE not in text else self.file.module.code_for_node(path)
         return f"from the test file `{_brief(shown, 60)}`"
 
     def _split_container(self, expr: cst.BaseExpression, definition: Definition) -> bool:
@@ -634,33 +630,33 @@ class FitOnTest(_LeakageRule):
 
     def _path_text(self, expr: cst.BaseExpression, scopes, depth: int = 0) -> str:
         """The path `expr` holds, folded from literals, f-strings, `+`, `/`, `os.path.join`
-        and `Path(...)` of those, and names assigned once; `_HOLE` for what is known only at
+        and `Path(...)` of those, and names assigned once; `HOLE` for what is known only at
         run time (a parameter, a setting)."""
         if depth > 6:
-            return _HOLE
+            return HOLE
         if isinstance(expr, cst.SimpleString):
             value = expr.evaluated_value
-            return value if isinstance(value, str) else _HOLE
+            return value if isinstance(value, str) else HOLE
         if isinstance(expr, cst.ConcatenatedString):
             return self._path_text(expr.left, scopes, depth + 1) + self._path_text(expr.right, scopes, depth + 1)
         if isinstance(expr, cst.FormattedString):
-            return "".join(part.value if isinstance(part, cst.FormattedStringText) else _HOLE for part in expr.parts)
+            return "".join(part.value if isinstance(part, cst.FormattedStringText) else HOLE for part in expr.parts)
         if isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, cst.Add | cst.Divide):
             joint = "/" if isinstance(expr.operator, cst.Divide) else ""
             return self._path_text(expr.left, scopes, depth + 1) + joint + self._path_text(expr.right, scopes, depth + 1)
         if isinstance(expr, cst.Call):
             names = set(self.file.qualified_names(expr.func, scopes))
             parts = [arg.value for arg in expr.args if arg.keyword is None and not arg.star]
-            if names & _PATH_JOINS and parts:
+            if names & PATH_JOINS and parts:
                 return "/".join(self._path_text(part, scopes, depth + 1) for part in parts)
-            if names & _SAME_PATH and len(parts) == 1:
+            if names & SAME_PATH and len(parts) == 1:
                 return self._path_text(parts[0], scopes, depth + 1)
-            return _HOLE
+            return HOLE
         if isinstance(expr, cst.Name) and self.file.flow is not None:
             reaching = self.file.flow.reaching(expr.value, scopes)
             if len(reaching) == 1 and reaching[0].kind is Kind.ASSIGN and reaching[0].index is None:
                 return self._path_text(reaching[0].value, reaching[0].scopes, depth + 1)
-        return _HOLE
+        return HOLE
 
     def _pseudo_labels(self, node: cst.Call) -> bool:
         """Whether the target of a fit comes from a model's predictions (pseudo-labelling the
