@@ -80,6 +80,16 @@ def test_unused_per_file_ignores_pattern_warns(tmp_path, write):
     assert "per-file-ignores pattern 'nothing/*.py' matched no checked file" in completed.stderr
 
 
+def test_a_run_on_named_files_does_not_call_patterns_for_other_files_unused(tmp_path, write):
+    """pre-commit names the staged files: a pattern for the tests is not unused then."""
+    write("pyproject.toml", '[tool.mlsmells.per-file-ignores]\n"tests/*.py" = ["MLS321"]\n')
+    write("tests/test_a.py", SMELLY)
+    write("a.py", SMELLY)
+    completed = run_mlsmells("check", "a.py", cwd=tmp_path)
+    assert completed.returncode == 1 and "checked 1 file" in completed.stderr
+    assert "matched no checked file" not in completed.stderr
+
+
 @pytest.mark.parametrize(
     ("content", "message"),
     [

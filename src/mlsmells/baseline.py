@@ -4,12 +4,17 @@
 only findings that are not in it, and counts the entries that no longer occur so the file
 can shrink. Findings are matched by rule, path and fingerprint (see `fingerprints`),
 which survive unrelated edits that move them to other lines.
+
+A run sees only the files it checks, with the rules it runs (pre-commit names the staged
+files): an entry for another file, or another rule, is neither counted as gone nor dropped
+when the baseline is written again.
 """
 
 from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,8 +46,30 @@ def _keys(result_findings, cwd: Path, root: Path) -> list[tuple[str, str, str]]:
     ]
 
 
-def write_baseline(path: Path, result: RunResult, cwd: Path, root: Path) -> int:
+def _covered(result: RunResult, cwd: Path, root: Path) -> Callable[[tuple[str, str, str]], bool]:
+    """Whether this run could have produced a baseline entry: its file was checked, by
+    its rule."""
+    checked = {relative_to_root(shown, cwd, root) for shown in result.files}
+    return lambda key: key[0] in result.codes_run and key[1] in checked
+
+
+def write_baseline(path: Path, result: RunResult, cwd: Path, root: Path) -> tuple[int, int]:
+    """Record the run's findings in `path`; keep the entries of an existing baseline that
+    this run could not have produced, for files that still exist. Return how many
+    findings were recorded and how many entries were kept."""
     counts = Counter(_keys(result.findings, cwd, root))
+    recorded = sum(counts.values())
+    kept = 0
+    if path.exists():
+        try:
+            previous = read_baseline(path)
+        except BaselineError as error:
+            raise BaselineError(f"{error}; it was not overwritten (delete it to start a new one)") from None
+        covered = _covered(result, cwd, root)
+        for key, count in previous.items():
+            if not covered(key) and (root / key[1]).is_file():
+                counts[key] += count
+                kept += count
     entries = [
         {"code": code, "path": relative, "fingerprint": digest, "count": count}
         for (code, relative, digest), count in sorted(counts.items())
@@ -52,7 +79,7 @@ def write_baseline(path: Path, result: RunResult, cwd: Path, root: Path) -> int:
         write_atomically(path, (dumps(document) + "\n").encode("utf-8"))
     except OSError as error:
         raise BaselineError(f"{printable(str(path))}: cannot write the baseline: {error.strerror or error}") from None
-    return sum(counts.values())
+    return recorded, kept
 
 
 def read_baseline(path: Path) -> Counter[tuple[str, str, str]]:
@@ -97,7 +124,8 @@ def _entry(entry: object) -> tuple[tuple[str, str, str] | None, int]:
 
 
 def apply_baseline(result: RunResult, baseline: Counter, cwd: Path, root: Path) -> BaselineOutcome:
-    """Move findings recorded in `baseline` from the results to the suppressed ones."""
+    """Move findings recorded in `baseline` from the results to the suppressed ones; count
+    the entries this run could have matched and did not."""
     remaining = Counter(baseline)
     kept = []
     matched = 0
@@ -109,4 +137,5 @@ def apply_baseline(result: RunResult, baseline: Counter, cwd: Path, root: Path) 
         else:
             kept.append(finding)
     result.findings = kept
-    return BaselineOutcome(matched, sum(remaining.values()))
+    covered = _covered(result, cwd, root)
+    return BaselineOutcome(matched, sum(count for key, count in remaining.items() if count > 0 and covered(key)))

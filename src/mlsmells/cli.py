@@ -191,11 +191,12 @@ def check(
 
     if write_baseline is not None:
         try:
-            recorded = write_baseline_file(write_baseline, result, cwd, root)
+            recorded, kept = write_baseline_file(write_baseline, result, cwd, root)
         except BaselineError as error:
             raise _fail(str(error)) from None
         if not quiet:
-            click.echo(f"mlsmells: recorded {recorded} finding(s) in {printable(str(write_baseline))}.", err=True)
+            kept_note = f", and kept {kept} entr{'y' if kept == 1 else 'ies'} for files or rules this run did not check" if kept else ""
+            click.echo(f"mlsmells: recorded {recorded} finding(s) in {printable(str(write_baseline))}{kept_note}.", err=True)
         raise click.exceptions.Exit(EXIT_CLEAN)
     stale = apply_baseline(result, baseline, cwd, root).stale if baseline is not None else None
 

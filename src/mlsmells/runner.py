@@ -51,6 +51,12 @@ class RunResult:
     unused_per_file_ignores: list[str] = field(default_factory=list)
     #: Things the user should know that are not findings (the cache could not be used).
     warnings: list[str] = field(default_factory=list)
+    #: Whether every path given was a directory. A run on named files (pre-commit's) sees
+    #: only those: what it did not find elsewhere says nothing about the rest.
+    whole_repository: bool = True
+    #: The codes of the rules that ran on every checked file: a run on named files leaves
+    #: out the rules that need the whole repository.
+    codes_run: frozenset[str] = frozenset()
 
     @property
     def files_checked(self) -> int:
@@ -141,13 +147,16 @@ def run(
     per_file_ignores = PerFileIgnores(settings)
     options = {rule: settings.options_for(rule) for rule in rules}
     max_bytes = int(settings.max_file_size_mb * 1_000_000)
-    result = RunResult()
+    whole_repository = all(path.is_dir() for path in paths)
+    result = RunResult(
+        whole_repository=whole_repository,
+        codes_run=frozenset(rule.code for rule in rules if whole_repository or not rule.needs_whole_repository),
+    )
     cache = open_cache(cache_dir, settings, cwd, discovery.files, rules, options, max_bytes, result.warnings) if cache_dir else None
     allowed = allowed_link_targets(paths)
     project = Project(settings.root, allowed, max_bytes)
     checker = FileChecker(rules, options, max_bytes, cache, allowed, project)
     enabled = set(rules)
-    whole_repository = all(path.is_dir() for path in paths)
     repository_rules = [
         rule for rule in rules if rule.uses_repository_pass() and (whole_repository or not rule.needs_whole_repository)
     ]
@@ -186,7 +195,8 @@ def run(
             result.findings.extend(kept)
             result.suppressed_findings.extend(suppressed)
     result.findings.sort(key=lambda finding: finding.sort_key)
-    result.unused_per_file_ignores = per_file_ignores.unused
+    # A pattern for files that were not named is not unused.
+    result.unused_per_file_ignores = per_file_ignores.unused if whole_repository else []
     return result
 
 
