@@ -28,7 +28,12 @@ def hook(tmp_path_factory):
     env = {**os.environ, "PRE_COMMIT_HOME": str(home), "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@t",
            "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@t"}
     files = {
-        "pyproject.toml": '[tool.mlsmells]\nextend-exclude = ["vendored/"]\n',
+        "pyproject.toml": (
+            '[tool.mlsmells]\nextend-exclude = ["vendored/"]\nbaseline = "mlsmells-baseline.json"\n'
+            '[tool.mlsmells.per-file-ignores]\n"tests/*.py" = ["MLS321"]\n'
+        ),
+        "legacy.py": "import numpy as np\n\nold = np.ones(3) != np.nan\n",
+        "tests/test_legacy.py": "import numpy as np\n\nassert not (np.ones(3) == np.nan).any()\n",
         "smelly.py": "import numpy as np\n\nempty = np.zeros(3) == np.nan\n",
         "clean.py": "import numpy as np\n\nempty = np.isnan(np.zeros(3))\n",
         "vendored/lib.py": "import numpy as np\n\nnp.zeros(3) == np.nan\n",
@@ -41,6 +46,12 @@ def hook(tmp_path_factory):
     for name, content in files.items():
         (repo / name).parent.mkdir(parents=True, exist_ok=True)
         (repo / name).write_text(content)
+    # The team's baseline records legacy.py's finding, from a run on the whole repository.
+    recorded = subprocess.run(
+        [str(PRE_COMMIT.with_name("mlsmells")), "check", "--isolated", "--write-baseline", "mlsmells-baseline.json", "legacy.py"],
+        cwd=repo, env=env, capture_output=True, text=True, timeout=120,
+    )
+    assert "recorded 1 finding(s)" in recorded.stderr, recorded.stderr
     subprocess.run(["git", "init", "-q"], cwd=repo, check=True, env=env)
     subprocess.run(["git", "add", "."], cwd=repo, check=True, env=env)
 
@@ -62,4 +73,19 @@ def test_hook_fails_on_a_smelly_file_and_notebook(hook):
 
 def test_hook_passes_on_clean_and_excluded_files(hook):
     completed = hook("clean.py", "vendored/lib.py")
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+
+
+def test_hook_speaks_only_of_the_staged_files(hook):
+    """A commit staging one file: the baseline's entries for other files are not gone, and
+    the per-file-ignores pattern for the tests is not unused."""
+    completed = hook("smelly.py")
+    output = completed.stdout + completed.stderr
+    assert completed.returncode == 1, output
+    assert "smelly.py:3:9: MLS321" in output
+    assert "no longer occur" not in output and "matched no checked file" not in output
+
+
+def test_hook_passes_on_baselined_and_ignored_findings(hook):
+    completed = hook("legacy.py", "tests/test_legacy.py")
     assert completed.returncode == 0, completed.stdout + completed.stderr
