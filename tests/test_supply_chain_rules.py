@@ -48,12 +48,13 @@ def test_the_message_quotes_the_command_without_its_shell_comment():
     rule = find_rule("MLS206")
     notebook, _ = notebook_from_percent(
         "# %% [1]\n!pip install -q torchmetrics -U mlxtend  # torchmetrics for the confusion matrix\n"
-        "# %% [2]\n%pip --quiet install optuna\n"
+        "# %% [2]\n%pip --quiet install optuna\n# %% [3]\n!pip install lightgbm==4.3.0\n"
     )
     findings = lint_notebook("nb.ipynb", notebook, [rule], {rule: {}}).findings
     assert [f.cell for f in findings] == [1, 2]
     assert findings[0].message.startswith("`pip install -q torchmetrics -U mlxtend` installs torchmetrics, mlxtend")
     assert findings[1].message.startswith("`pip --quiet install optuna` installs optuna")
+    assert "though this file pins `lightgbm==4.3.0`" in findings[1].message
 
 
 def test_notebook_shell_and_magic_lines_are_checked():
@@ -64,7 +65,7 @@ def test_notebook_shell_and_magic_lines_are_checked():
     )
     findings = lint_notebook("nb.ipynb", notebook, [rule], {rule: {}}).findings
     assert [(f.cell, f.span.line, f.span.column) for f in findings] == [(1, 1, 1), (2, 2, 5)]
-    assert "installs transformers without pinning" in findings[0].message
+    assert "installs transformers without a version, though this file pins `torch==2.3.1`" in findings[0].message
 
 
 def test_subprocess_and_os_system_through_aliases():
@@ -322,6 +323,7 @@ def test_the_projects_own_package_installed_by_its_documentation_is_not_reported
     write_project(tmp_path, {
         "calibra/__init__.py": "from .conformal import ConformalRegressor\n",
         "calibra/conformal.py": "class ConformalRegressor:\n    pass\n",
+        "docs/requirements.txt": "sphinx==7.2.6\n",
         "docs/tutorial.py": """
             import subprocess
             import sys
@@ -333,3 +335,156 @@ def test_the_projects_own_package_installed_by_its_documentation_is_not_reported
     })
     # calibra is the project's own package; seaborn is not, nor is calibra-plugins
     assert findings(tmp_path, "MLS206") == [("docs/tutorial.py", "MLS206", 5), ("docs/tutorial.py", "MLS206", 6)]
+
+
+def test_unpinned_installs_are_reported_only_where_the_project_pins_versions(tmp_path):
+    write_project(tmp_path, {
+        "requirements.txt": "# training stack\ntorch==2.3.1\nscikit-learn~=1.4.0\n",
+        "training/finetune.py": """
+            import subprocess
+
+            subprocess.run(["pip", "install", "peft"], check=True)
+        """,
+        "sandbox/requirements-dev.txt": "pytest\nruff\n",
+    })
+    (tmp_path / "sandbox" / "explore.py").write_text(
+        "import os\n\nos.system('pip install -U seaborn')\n"
+    )
+    # finetune.py sits under a requirement file with pins; sandbox's own file pins nothing,
+    # but the root one above it does
+    assert findings(tmp_path, "MLS206") == [("sandbox/explore.py", "MLS206", 3), ("training/finetune.py", "MLS206", 3)]
+
+
+def test_a_cached_result_follows_the_requirement_files_it_read(tmp_path):
+    """The pins are read from files that are not modules: a cached result for the script
+    holds only while they, and the directories searched for them, stay the same."""
+    cache = tmp_path / ".cache"
+    project = tmp_path / "project"
+    write_project(project, {
+        "requirements.txt": "torch\n",
+        "training/finetune.py": "import subprocess\n\nsubprocess.run(['pip', 'install', 'peft'], check=True)\n",
+    })
+    assert findings(project, "MLS206", cache=cache) == []
+    (project / "requirements.txt").write_text("torch==2.3.1\n")
+    assert findings(project, "MLS206", cache=cache) == [("training/finetune.py", "MLS206", 3)]
+    (project / "requirements.txt").write_text("torch\n")
+    assert findings(project, "MLS206", cache=cache) == []
+    (project / "training" / "constraints.txt").write_text("peft==0.11.1\n")
+    assert findings(project, "MLS206", cache=cache) == [("training/finetune.py", "MLS206", 3)]
+
+
+def test_where_a_project_pins_nothing_the_newest_release_is_its_choice(tmp_path):
+    write_project(tmp_path, {
+        "requirements.txt": "numpy\npandas>=2.0\n# torch==1.4.0 (no longer pinned)\n",
+        "notebooks/Dockerfile": "FROM python:3.11-slim\nRUN pip install --no-cache-dir jupyterlab\n",
+        "serving/Dockerfile": "FROM python:3.11-slim\nRUN pip install fastapi==0.110.0 uvicorn\n",
+        "serving/app_setup.py": "import os\n\nos.system('pip install onnxruntime')\n",
+        "notebooks/setup_colab.py": """
+            import os
+
+            os.system("pip install -q --upgrade keras keras-nlp")
+            os.system("pip install -r requirements.txt")
+        """,
+    })
+    # only the serving image pins versions, and only next to it
+    assert findings(tmp_path, "MLS206") == [("serving/app_setup.py", "MLS206", 3)]
+
+
+def test_a_versioned_wheel_page_counts_as_a_pin_in_the_same_notebook():
+    rule = find_rule("MLS206")
+    notebook, _ = notebook_from_percent(
+        "# %% [1]\n!pip install torch-cluster -f https://data.pyg.org/whl/torch-2.1.0+cu121.html\n"
+        "# %% [2]\n!pip install torch-geometric\n"
+    )
+    found = lint_notebook("gnn.ipynb", notebook, [rule], {rule: {}}).findings
+    assert [f.cell for f in found] == [1, 2]
+    assert "this file installs from `torch-2.1.0+cu121.html`, a wheel page named for one version" in found[1].message
+
+    unversioned, _ = notebook_from_percent(
+        "# %% [1]\n!pip install torch --index-url https://download.pytorch.org/whl/cu121\n"
+        "# %% [2]\n!pip install torchinfo\n"
+    )
+    assert lint_notebook("gnn.ipynb", unversioned, [rule], {rule: {}}).findings == []
+
+
+# MLS205: files of the project's own repository, tutorial data, tests ------------------------------
+
+
+def test_files_of_the_projects_own_repository_are_not_reported(tmp_path):
+    write_project(tmp_path, {
+        "pyproject.toml": """
+            [project]
+            name = "tidewatch"
+            dependencies = ["forecastlib @ git+https://github.com/other-lab/forecastlib.git"]
+
+            [project.urls]
+            Homepage = "https://github.com/Harbor-Lab/tidewatch"
+        """,
+        "data/buoys/readings.csv": "station,height\n",
+        "notebooks/colab_quickstart.py": """
+            import pandas as pd
+
+            own = pd.read_csv("https://raw.githubusercontent.com/harbor-lab/tidewatch/main/data/tides.csv")
+            sibling = pd.read_csv("https://github.com/harbor-lab/coastal-data/raw/master/storms.csv")
+            here = pd.read_csv("https://raw.githubusercontent.com/someone/fork/main/data/buoys/readings.csv")
+            dependency = pd.read_csv("https://raw.githubusercontent.com/other-lab/forecastlib/main/levels.csv")
+            third_party = pd.read_csv("https://raw.githubusercontent.com/noaa-mirror/tides/master/data/buoys/extra.csv")
+        """,
+    })
+    # a dependency named in pyproject is not the project; a path missing from the checkout is not its file
+    assert findings(tmp_path, "MLS205") == [
+        ("notebooks/colab_quickstart.py", "MLS205", 6), ("notebooks/colab_quickstart.py", "MLS205", 7)
+    ]
+
+
+def test_the_git_remote_names_the_projects_own_repository(tmp_path):
+    write_project(tmp_path, {
+        ".git/config": '[remote "origin"]\n\turl = git@github.com:harbor-lab/tidewatch.git\n',
+        "fetch.py": """
+            from urllib.request import urlretrieve
+
+            urlretrieve("https://raw.githubusercontent.com/harbor-lab/tidewatch/master/assets/stations.json", "s.json")
+            urlretrieve("https://raw.githubusercontent.com/wavelab/buoy-net/master/assets/stations.json", "b.json")
+        """,
+    })
+    assert findings(tmp_path, "MLS205") == [("fetch.py", "MLS205", 4)]
+
+
+def test_framework_tutorial_data_is_frozen_but_lookalike_hosts_are_not():
+    found = lint(
+        """
+        import tensorflow as tf
+        from urllib.request import urlretrieve
+
+        text = tf.keras.utils.get_file("poems.txt", "https://storage.googleapis.com/download.tensorflow.org/data/poems.txt")
+        labels = tf.keras.utils.get_file("labels.txt", "https://download.tensorflow.org/data/ImageNetLabels.txt")
+        urlretrieve("https://download.pytorch.org/tutorial/ants_bees.zip", "ants_bees.zip")
+        urlretrieve("https://download.example.org/tutorial/ants_bees.zip", "mirror.zip")
+        """,
+        "MLS205",
+    )
+    assert [f.span.line for f in found] == [7]
+
+
+def test_test_files_are_not_checked_but_the_same_code_elsewhere_is():
+    code = """
+        from transformers import AutoTokenizer
+
+        tokenizer = AutoTokenizer.from_pretrained("acme-testing/tiny-random-bert")
+    """
+    assert lint(code, "MLS205", path="tests/test_tokenization.py") == []
+    assert len(lint(code, "MLS205", path="serving/tokenize.py")) == 1
+
+
+def test_torch_hub_message_says_code_is_fetched_and_weights_only_maybe():
+    found = lint(
+        """
+        import torch
+
+        backbone = torch.hub.load("acme/vision-zoo:main", "resnet_tiny", pretrained=False)
+        """,
+        "MLS205",
+    )
+    assert len(found) == 1
+    assert "runs the code of 'acme/vision-zoo' at the branch 'main'" in found[0].message
+    assert "(and any weights that code downloads)" in found[0].message

@@ -6,6 +6,8 @@ Hub id, an install command) and ask whether anything in them pins a version
 
 from __future__ import annotations
 
+import itertools
+import posixpath
 import re
 import shlex
 
@@ -38,10 +40,70 @@ _GLOBAL_OPTIONS_WITH_VALUES = frozenset(
 #: `==1.2`, `===1.2`, `~=1.2`, and conda's `=1.2`.
 _PINNED = re.compile(r"===?|~=|(?<![<>!=~])=(?!=)\d")
 _VCS = ("git+", "hg+", "svn+", "bzr+")
+#: Options whose value is where packages come from: a page or index URL may name a version.
+_INDEX_OPTIONS = frozenset({"-f", "--find-links", "-i", "--index-url", "--extra-index-url"})
 _TOOLING = frozenset({"pip", "setuptools", "wheel"})
 _SUBPROCESS_CALLS = frozenset(
     {"subprocess.run", "subprocess.call", "subprocess.check_call", "subprocess.check_output", "subprocess.Popen"}
 )
+
+
+# Facts about the project on disk, read through the project view --------------------------------
+
+#: Files that may name the project's own GitHub repository.
+_IDENTITY_FILES = (".git/config", "pyproject.toml", "setup.cfg", "setup.py", "mkdocs.yml")
+#: A line that gives the project's own address (a git remote, `url =`, `Homepage =`,
+#: `repo_url:`), as opposed to one that names a dependency (`git+https://github.com/...`).
+_IDENTITY_LINE = re.compile(
+    r"""^\s*["']?(?:url|repo_url|home_?page|repository|source|source[ _-]code|code|github)["']?\s*[=:]""",
+    re.IGNORECASE,
+)
+_GITHUB_REPOSITORY = re.compile(r"github\.com[:/]([A-Za-z0-9-]+)/([A-Za-z0-9_.-]+?)(?:\.git)?(?=[/\s\"'#),]|$)")
+#: Files that declare an environment (requirement and constraint files, Dockerfiles, conda
+#: environments), whose `==` pins show the project fixes its versions.
+_REQUIREMENT_FILE = re.compile(
+    r"(requirements|constraints)[\w.-]*\.(txt|in)$|^Dockerfile[\w.-]*$|^environment[\w.-]*\.ya?ml$", re.IGNORECASE
+)
+#: `torch==2.3.1`, `numpy~=1.26.0`, `"pandas===2.2.2"`: a package at one version.
+_PINNED_REQUIREMENT = re.compile(r"(?<![\w.-])[A-Za-z][\w.-]*(?:\[[\w,.-]*\])?\s*(?:===?|~=)\s*\d")
+
+
+def own_github_repositories(view) -> frozenset[tuple[str, str]]:
+    """The GitHub repositories (owner, name), lowercased, that the project says it is: its
+    git remotes, and the addresses its packaging or documentation metadata give for it.
+    Read from disk through the project view (the cached result depends on them); nothing is
+    executed."""
+    repositories = set()
+    for name in _IDENTITY_FILES:
+        for line in _text(view.project_file(name)).splitlines():
+            if _IDENTITY_LINE.search(line) or "project_urls" in line:
+                repositories.update(
+                    (owner.lower(), repository.lower()) for owner, repository in _GITHUB_REPOSITORY.findall(line)
+                )
+    return frozenset(repositories)
+
+
+def pinning_requirement_file(view, directory: str) -> str | None:
+    """The path of a requirement, constraint, Docker or conda environment file in the
+    project directory `directory` that pins a package with `==`, `===` or `~=`; None if
+    there is none."""
+    for name in view.project_listing(directory):
+        if _REQUIREMENT_FILE.search(name):
+            path = posixpath.join(directory, name)
+            if _PINNED_REQUIREMENT.search(_uncommented(_text(view.project_file(path)))):
+                return path
+    return None
+
+
+def _text(data: bytes | None) -> str:
+    """A project file's text; "" when it is missing or unreadable: these facts are only
+    ever evidence for staying quiet, or for a finding's stated reason."""
+    return "" if data is None else data.decode("utf-8", "replace")
+
+
+def _uncommented(text: str) -> str:
+    """A declaration file's lines but its comments: `# torch==1.4` is a pin no longer used."""
+    return "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("#"))
 
 
 def install_words(command: str) -> list[str] | None:
@@ -65,12 +127,31 @@ def install_words(command: str) -> list[str] | None:
 def unpinned_packages(command: str) -> list[str]:
     """The packages an install command names without pinning a version, or [] if it is
     not an install command (or cannot be read)."""
+    return [word for word, pinned in _requirements(command) if not pinned]
+
+
+def pins(command: str) -> list[str]:
+    """What an install command pins: packages at a version (`transformers==4.11.3`), and
+    wheel pages or indexes whose URL names one (`-f .../torch-1.11.0+cu113.html`), which
+    fix the framework the rest is built for."""
+    words = install_words(command) or []
+    pages = [
+        value for option, value in itertools.pairwise(words)
+        if option in _INDEX_OPTIONS and is_url(value) and url_is_pinned(value)
+    ]
+    return [word for word, pinned in _requirements(command) if pinned] + pages
+
+
+def _requirements(command: str) -> list[tuple[str, bool]]:
+    """Each package an install command names, with whether it is pinned; [] if it is not
+    an install command (or cannot be read). Requirement files, local paths, archives,
+    values filled in at run time and the installer itself are not packages here."""
     words = install_words(command)
     if words is None:
         return []
     if "--no-index" in words and any(word in ("-f", "--find-links") or word.startswith("--find-links=") for word in words):
         return []  # only the archives at a local location: fixed content, as a wheel path is
-    unpinned, skip_next = [], False
+    requirements, skip_next = [], False
     for word in words[words.index("install") + 1:]:
         if skip_next:
             skip_next = False
@@ -83,14 +164,14 @@ def unpinned_packages(command: str) -> list[str]:
         if word.startswith((".", "/", "~")) or word.endswith((".whl", ".tar.gz", ".zip")):
             continue  # a local path or an archive: fixed content
         if word.startswith(_VCS):
-            if not re.search(r"\.git@\S+$|@[\w.-]+$", word.split("://", 1)[-1].split("#")[0]):
-                unpinned.append(word)  # a repository at whatever its branch points to today
+            # a repository is pinned by a commit or tag, else it is at whatever its branch points to
+            pinned = bool(re.search(r"\.git@\S+$|@[\w.-]+$", word.split("://", 1)[-1].split("#")[0]))
+            requirements.append((word, pinned))
             continue
         if _requirement_name(word) in _TOOLING:
             continue  # upgrading the installer itself
-        if not _PINNED.search(word):
-            unpinned.append(word)
-    return unpinned
+        requirements.append((word, bool(_PINNED.search(word))))
+    return requirements
 
 
 def _requirement_name(word: str) -> str:
@@ -105,13 +186,15 @@ def _is_short_option_cluster_taking_a_value(word: str) -> bool:
     )
 
 
-def _message(command: str, packages: list[str]) -> str:
-    """The command as the shell reads it (no trailing comment), and what it leaves unpinned."""
+def _message(command: str, packages: list[str], evidence: str) -> str:
+    """The command as the shell reads it (no trailing comment), what it leaves unpinned,
+    and where the project pins versions otherwise."""
     shown_command = " ".join(install_words(command) or [command])
     names = ", ".join(packages[:5]) + (" and more" if len(packages) > 5 else "")
     return (
-        f"`{shown_command[:60]}` installs {names} without pinning a version, so the environment changes "
-        "whenever a new release comes out; pin them (`package==1.2.3`) or install from a lock file"
+        f"`{shown_command[:60]}` installs {names} without a version, though {evidence}: "
+        "each run gets whatever is newest on the day it runs; pin them too (`package==1.2.3`, or a "
+        "commit for a git URL)"
     )
 
 
@@ -122,13 +205,19 @@ class UnpinnedInstall(Rule):
     "install", "x"])` or `os.system("pip install x")`. A package counts as pinned with
     `==`, `===`, `~=` (or conda's `=1.2`), or a VCS URL ending in a commit; requirement
     files (`-r requirements.txt`), constraint files, local paths and archives are fine.
+
+    Reported only where the project shows it fixes versions: the same file pins another
+    install (or installs from a wheel page named for a version, `-f .../torch-1.11.0.html`),
+    or a requirement, constraint, Docker or conda environment file with `==` pins sits in
+    the file's directory or one above it. The unpinned install is then an inconsistency,
+    not the project's policy.
     """
 
     code = "MLS206"
     name = "unpinned-install"
     family = Family.CONFIGURATION
     severity = Severity.ADVICE
-    summary = "Packages are installed from code without a pinned version."
+    summary = "Packages are installed from code without a pinned version, though the project pins others."
     challenges = ("SLR-CM21", "META-D4")
     why = (
         "An unpinned install takes whatever was released last: the same notebook run next month "
@@ -169,17 +258,35 @@ class UnpinnedInstall(Rule):
     )
     limitations = (
         "Commands built at run time (from variables or f-strings) are not read. Version ranges "
-        "(`>=`) count as unpinned. Installing the project's own package (a package or module "
-        "of the repository by that name, as in a library's documentation notebooks) is not "
-        "reported."
+        "(`>=`) count as unpinned. Deliberately not reported: unpinned installs in a file whose "
+        "project pins nothing that the rule can see (no pinned install in the file, no pinned "
+        "requirement, constraint, Docker or conda environment file in its directory or above), "
+        "since installing the newest release is then the project's choice; `pyproject.toml`, "
+        "`setup.py` and lock files are not read. Installing the project's own package (a "
+        "package or module of the repository by that name, as in a library's documentation "
+        "notebooks) is not reported. "
+        "Whether a package still gets releases is not known."
     )
+
+    def __init__(self, file, options) -> None:
+        super().__init__(file, options)
+        #: (call or notebook magic, command, unpinned packages), reported at the end of the file.
+        self.unpinned: list[tuple[object, str, list[str]]] = []
+        #: What the file's install commands pin (`transformers==4.11.3`).
+        self.pinned: list[str] = []
 
     def visit_Call(self, node: cst.Call) -> None:
         command = self._command(node)
         if command:
-            packages = self._not_own(unpinned_packages(command))
-            if packages:
-                self.report(node.func, _message(command, packages))
+            self._note(node, command)
+
+    def _note(self, where: object, command: str) -> None:
+        """Keep what a command pins and what it leaves unpinned: whether the latter is
+        reported depends on the whole file (a pin in a later cell counts)."""
+        self.pinned.extend(pins(command))
+        packages = self._not_own(unpinned_packages(command))
+        if packages:
+            self.unpinned.append((where, command, packages))
 
     def _not_own(self, packages: list[str]) -> list[str]:
         """Leave out the project's own package (`pip install mapie` in MAPIE's notebooks):
@@ -209,13 +316,37 @@ class UnpinnedInstall(Rule):
 
     def end_file(self) -> None:
         notebook = self.file.notebook
-        if notebook is None:
+        if notebook is not None:
+            for magic in notebook.magics:
+                if magic.kind in ("shell", "line-magic"):
+                    self._note(magic, magic.command)
+        evidence = self._pinning_evidence() if self.unpinned else None
+        if evidence is None:
             return
-        for magic in notebook.magics:
-            if magic.kind in ("shell", "line-magic"):
-                packages = self._not_own(unpinned_packages(magic.command))
-                if packages:
-                    self.file.report_magic(self, magic, _message(magic.command, packages))
+        for where, command, packages in self.unpinned:
+            if isinstance(where, cst.Call):
+                self.report(where.func, _message(command, packages, evidence))
+            else:
+                self.file.report_magic(self, where, _message(command, packages, evidence))
+
+    def _pinning_evidence(self) -> str | None:
+        """Where the project shows it fixes versions: another install in this file that
+        pins one, or a requirement file with pins next to the file or in a directory above
+        it. Without either, installing the newest release is the project's own choice."""
+        if self.pinned:
+            pin = self.pinned[0]
+            if is_url(pin):
+                page = pin.partition("?")[0].rstrip("/").rsplit("/", 1)[-1]
+                return f"this file installs from `{page}`, a wheel page named for one version"
+            return f"this file pins `{pin[:60]}`"
+        view = self.file.project
+        directory = view.relative_directory
+        while directory is not None:
+            found = pinning_requirement_file(view, directory)
+            if found is not None:
+                return f"`{found}` pins versions"
+            directory = None if directory == "" else posixpath.dirname(directory)
+        return None
 
 
 # MLS205 ------------------------------------------------------------------------------------
@@ -310,10 +441,34 @@ def hub_repo_id(value: str, dataset: bool = False) -> bool:
     return dataset or ("_" not in value and bool(re.search(r"[-\d]", value)))
 
 
+#: Where the frameworks publish the data files of their own tutorials: thousands of
+#: tutorials and books read them, so their publishers keep them as they are.
+_TUTORIAL_DATA_STORES = ("download.tensorflow.org/", "download.pytorch.org/tutorial")
+#: A file on a branch of a GitHub repository: (owner, repository, path in it).
+_GITHUB_FILE = re.compile(
+    r"https?://(?:raw\.githubusercontent\.com/([\w.-]+)/([\w.-]+)/[\w.-]+/"
+    r"|(?:www\.)?github\.com/([\w.-]+)/([\w.-]+)/(?:raw|blob)/[\w.-]+/)([^?#]+)",
+    re.IGNORECASE,
+)
+
+
+def github_file(url: str) -> tuple[str, str, str] | None:
+    """The (owner, repository, path) of a file URL on GitHub (`raw.githubusercontent.com/
+    o/r/main/data/x.csv`, `github.com/o/r/raw/main/data/x.csv`), owner and repository
+    lowercased; None for any other URL."""
+    match = _GITHUB_FILE.match(url)
+    if match is None:
+        return None
+    owner, repository = (match[1], match[2]) if match[1] else (match[3], match[4])
+    return owner.lower(), repository.lower(), match[5]
+
+
 def names_frozen_artifact(url: str) -> bool:
     """Whether a URL names something its publisher does not change, though nothing in it
     is a version: a file in an archive (`archive.ics.uci.edu/ml/...`, `web.archive.org`,
-    `.../Archives/...`), which exists to keep files as they were, or released model weights
+    `.../Archives/...`), which exists to keep files as they were, the tutorial data the
+    frameworks publish (`download.tensorflow.org/data/...`, `download.pytorch.org/tutorial/...`),
+    or released model weights
     (`.pth`, `.ckpt`, `.safetensors`...) outside a moving branch: a published checkpoint is
     what papers and downstream models are pinned to, and is replaced by a new file rather
     than overwritten."""
@@ -321,6 +476,8 @@ def names_frozen_artifact(url: str) -> bool:
     host, _, path = rest.partition("/")
     segments = [segment.lower() for segment in path.partition("?")[0].split("/")]
     if any(part.startswith("archive") for part in [*host.lower().split("."), *segments[:-1]]):
+        return True
+    if rest.lower().removeprefix("storage.googleapis.com/").startswith(_TUTORIAL_DATA_STORES):
         return True
     return bool(_WEIGHTS_FILE.search(segments[-1])) and not _MOVING_REFS.intersection(segments)
 
@@ -505,11 +662,17 @@ class UnpinnedRemoteArtifact(ValueRule):
     )
     limitations = (
         "Deliberately not reported, as frozen in practice though nothing pins them: files in an "
-        "archive (`archive.ics.uci.edu`, `web.archive.org`, an `Archives/` directory), released "
+        "archive (`archive.ics.uci.edu`, `web.archive.org`, an `Archives/` directory), the "
+        "frameworks' tutorial data (`download.tensorflow.org`, `download.pytorch.org/tutorial`), released "
         "model weights (`.pth`, `.ckpt`, `.safetensors`...) at a URL outside a `main`/`master` "
         "branch, and the canonical legacy models of the Hub, named without an organisation "
         "(`bert-base-uncased`, `gpt2`); legacy datasets (`imdb`, `glue`) are still reported, "
-        "since their loading scripts and files have been converted. "
+        "since their loading scripts and files have been converted. Files on GitHub that the "
+        "project's maintainers control are not reported either: those in a repository of the "
+        "owner the project names as its own (its `.git/config` remote, or a `url`/`Homepage`/"
+        "`repo_url` line of `pyproject.toml`, `setup.cfg`, `setup.py` or `mkdocs.yml`), and those "
+        "whose path is a file of the checkout. Test files are not checked: a test that loads "
+        "what a remote holds today does so on purpose, and fails visibly when it changes. "
         "URLs built at run time and model names passed in (arguments, configuration) are not "
         "checked. A version, date, hash or numeric id anywhere in a URL's path counts as a "
         "pin, even where a moving branch comes before it. Whether a string names a Hub "
@@ -528,6 +691,8 @@ class UnpinnedRemoteArtifact(ValueRule):
         self.saved_locally: set[str] = set()
 
     def visit_Call(self, node: cst.Call) -> None:
+        if self.file.in_tests:
+            return  # a test fetches what the remote holds today on purpose, and fails loudly when it changes
         func = node.func
         if isinstance(func, cst.Attribute) and func.attr.value in ("save_pretrained", "save_model"):
             self._note_local(argument(node, 0, "save_directory", "output_dir"))
@@ -587,7 +752,7 @@ class UnpinnedRemoteArtifact(ValueRule):
         False leaves out images, which generic downloaders fetch to show or to try a model on."""
 
         def check(value: str) -> str | None:
-            if not is_url(value) or url_is_pinned(value) or names_frozen_artifact(value):
+            if not is_url(value) or url_is_pinned(value) or names_frozen_artifact(value) or self._own_file(value):
                 return None
             path = value.partition("?")[0]
             if (data_only and not _DATA_FILE.search(path)) or (not pictures and _PICTURE.search(path)):
@@ -599,6 +764,24 @@ class UnpinnedRemoteArtifact(ValueRule):
             )
 
         return check
+
+    def _own_file(self, url: str) -> bool:
+        """Whether a URL is a file on GitHub that the project's own maintainers control:
+        one in a repository of the owner the project says it is (its git remote or
+        metadata), or one whose path is a file of this checkout (`raw.githubusercontent.com/
+        o/r/master/data/x.csv` with `data/x.csv` here). Notebooks fetch their own data that
+        way to run on Colab; it changes only by the project's own commits."""
+        found = github_file(url)
+        view = self.file.project
+        if found is None or view.project is None:
+            return False
+        owner, _, path = found
+        if any(own_owner == owner for own_owner, _ in own_github_repositories(view)):
+            return True
+        parts = path.split("/")
+        if ".." in parts or "." in parts or "" in parts:
+            return False
+        return parts[-1] in view.project_listing("/".join(parts[:-1]))
 
     def _check_dataset(self, node: cst.Call, callee: cst.BaseExpression) -> None:
         files = argument(node, None, "data_files", "data_dir")
@@ -653,8 +836,9 @@ class UnpinnedRemoteArtifact(ValueRule):
                 return None
             where = f"the branch '{ref}'" if ref else "its default branch"
             return (
-                f"`{short_code(self.file, callee)}` fetches '{repo}' at {where}, so the model code and weights it gets "
-                f"change whenever that branch does; pin a release tag or commit: '{repo}:<tag>'"
+                f"`{short_code(self.file, callee)}` runs the code of '{repo}' at {where}, so the model it builds "
+                f"(and any weights that code downloads) changes whenever that branch does; pin a release tag or "
+                f"commit: '{repo}:<tag>'"
             )
 
         self._expect(node, argument(node, 0, "repo_or_dir"), check)
@@ -689,7 +873,7 @@ class UnpinnedRemoteArtifact(ValueRule):
 
     def _check_shell_downloads(self) -> None:
         notebook = self.file.notebook
-        if notebook is None:
+        if notebook is None or self.file.in_tests:
             return
         for magic in notebook.magics:
             if magic.kind != "shell":
@@ -700,7 +884,7 @@ class UnpinnedRemoteArtifact(ValueRule):
                 continue
             if not words or words[0] not in _SHELL_DOWNLOADERS:
                 continue
-            url = next((word for word in words[1:] if _unpinned_data_url(word)), None)
+            url = next((word for word in words[1:] if _unpinned_data_url(word) and not self._own_file(word)), None)
             if url is None:
                 continue
             message = (
