@@ -11,11 +11,12 @@ from conftest import lines, lint, lint_percent_notebook
 def test_load_reaching_a_split_through_derived_frames_is_reported_once_at_the_load():
     findings = lint(
         """
+        import os
         import pandas as pd
         from sklearn.model_selection import train_test_split
         from sklearn.ensemble import RandomForestClassifier
 
-        houses = pd.read_parquet("houses.parquet")
+        houses = pd.read_parquet(os.environ["HOUSES_PATH"])
         X = houses.drop(columns=["price"]).fillna(0)
         y = houses["price"] > 500_000
         X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.2, random_state=0)
@@ -24,8 +25,9 @@ def test_load_reaching_a_split_through_derived_frames_is_reported_once_at_the_lo
         """,
         "MLS301",
     )
-    assert lines(findings) == [5]
-    assert "`pd.read_parquet` reaches `train_test_split` (line 8)" in findings[0].message
+    assert lines(findings) == [6]
+    assert "comes from a source set by an environment variable" in findings[0].message
+    assert "reaches `train_test_split` (line 9)" in findings[0].message
 
 
 def test_aliased_numpy_load_into_a_torch_data_loader():
@@ -35,8 +37,8 @@ def test_aliased_numpy_load_into_a_torch_data_loader():
         import torch
         from torch.utils.data import DataLoader as Loader, TensorDataset
 
-        def batches():
-            images = onp.load("scans.npy")
+        def batches(scan_file):
+            images = onp.load(scan_file)
             tensors = torch.from_numpy(images).float()
             return Loader(TensorDataset(tensors), batch_size=64)
         """,
@@ -49,24 +51,26 @@ def test_a_dataset_class_the_file_defines_is_a_sink():
     findings = lint(
         """
         import json
+        import os
         from torch.utils.data import Dataset
 
         class Reviews(Dataset):
             def __init__(self, records):
                 self.records = records
 
-        with open("reviews.json") as handle:
+        with open(os.path.join(os.getenv("DATA_DIR", "data"), "reviews.json")) as handle:
             records = json.load(handle)
         train_set = Reviews(records)
         """,
         "MLS301",
     )
-    assert lines(findings) == [9]
+    assert lines(findings) == [10]
 
 
 def test_pandera_validation_before_fit_counts():
     assert not lint(
         """
+        import sys
         import pandas as pd
         import pandera.pandas as pa
         from sklearn.linear_model import Ridge
@@ -75,7 +79,7 @@ def test_pandera_validation_before_fit_counts():
             units: int = pa.Field(ge=0)
             price: float = pa.Field(gt=0)
 
-        sales = pd.read_csv("sales.csv")
+        sales = pd.read_csv(sys.argv[1])
         Sales.validate(sales)
         Ridge().fit(sales[["price"]], sales["units"])
         """,
@@ -86,10 +90,11 @@ def test_pandera_validation_before_fit_counts():
 def test_an_assert_on_a_derived_frame_counts():
     assert not lint(
         """
+        import sys
         import pandas as pd
         from sklearn.linear_model import LogisticRegression
 
-        raw = pd.read_csv("visits.csv")
+        raw = pd.read_csv(sys.argv[1])
         features = raw[["age", "visits"]]
         assert features.notna().all().all(), "visits.csv has nulls"
         LogisticRegression().fit(features, raw["returned"])
@@ -101,10 +106,11 @@ def test_an_assert_on_a_derived_frame_counts():
 def test_a_null_check_in_a_condition_counts_even_without_raise():
     assert not lint(
         """
+        import sys
         import pandas as pd
         from sklearn.svm import SVC
 
-        df = pd.read_csv("signals.csv")
+        df = pd.read_csv(sys.argv[1])
         if df.isna().any().any():
             df = df.interpolate()
         SVC().fit(df.drop(columns="label"), df["label"])
@@ -116,6 +122,7 @@ def test_a_null_check_in_a_condition_counts_even_without_raise():
 def test_a_local_function_that_checks_its_parameter_counts():
     assert not lint(
         """
+        import sys
         import pandas as pd
         from sklearn.linear_model import Lasso
 
@@ -124,7 +131,7 @@ def test_a_local_function_that_checks_its_parameter_counts():
             if missing:
                 raise KeyError(missing)
 
-        prices = pd.read_csv("prices.csv")
+        prices = pd.read_csv(sys.argv[1])
         require_columns(prices, ["size", "price"])
         Lasso().fit(prices[["size"]], prices["price"])
         """,
@@ -136,6 +143,7 @@ def test_a_pydantic_model_per_record_counts():
     assert not lint(
         """
         import json
+        import sys
         from pydantic import BaseModel
         from sklearn.feature_extraction.text import TfidfVectorizer
 
@@ -143,7 +151,7 @@ def test_a_pydantic_model_per_record_counts():
             text: str
             priority: int
 
-        with open("tickets.json") as handle:
+        with open(sys.argv[1]) as handle:
             raw = json.load(handle)
         tickets = [Ticket(**item) for item in raw]
         TfidfVectorizer().fit_transform([ticket.text for ticket in tickets])
@@ -159,7 +167,7 @@ def test_a_config_file_that_only_picks_columns_is_not_training_data():
         import pandas as pd
         from sklearn.tree import DecisionTreeRegressor
 
-        with open("config.json") as handle:
+        with open(sys.argv[1]) as handle:
             config = json.load(handle)
         frame = pd.read_csv(config["path"])
         DecisionTreeRegressor(max_depth=config["depth"]).fit(frame[config["features"]], frame["y"])
@@ -191,14 +199,15 @@ def test_an_in_memory_buffer_and_a_file_the_program_wrote_are_not_outside_data()
 def test_a_loaded_frame_never_used_for_training_is_left_alone():
     assert not lint(
         """
+        import sys
         import pandas as pd
         from scipy.stats import norm
         from sklearn.linear_model import LinearRegression
 
-        losses = pd.read_csv("losses.csv")
+        losses = pd.read_csv(sys.argv[1])
         mu, sigma = norm.fit(losses["log_loss"])
 
-        submission = pd.read_csv("sample_submission.csv")
+        submission = pd.read_csv(sys.argv[2])
         model = LinearRegression().fit(X_train, y_train)
         submission["target"] = model.predict(X_test)
         """,
@@ -211,13 +220,14 @@ def test_notebook_check_in_an_earlier_cell_counts_and_a_later_load_is_reported()
         textwrap.dedent(
             """
         # %% [1]
+        import os
         import pandas as pd
         from sklearn.neighbors import KNeighborsClassifier
-        train = pd.read_csv("train.csv")
+        train = pd.read_csv(os.environ["TRAIN_CSV"])
         # %% [2]
         assert set(train.columns) >= {"x1", "x2", "label"}
         # %% [3]
-        test = pd.read_csv("test.csv")
+        test = pd.read_csv(os.environ["TEST_CSV"])
         knn = KNeighborsClassifier().fit(train[["x1", "x2"]], train["label"])
         # %% [4]
         predictions = knn.predict(test[["x1", "x2"]])
@@ -455,3 +465,185 @@ def test_zero_fill_after_an_outer_join_of_counts_or_of_computed_data_is_left_alo
         """,
         "MLS302",
     )
+
+
+def test_a_path_written_out_in_full_names_the_same_data_every_run():
+    assert not lint(
+        """
+        import os
+        import pandas as pd
+        from datasets import load_dataset
+        from sklearn.linear_model import LogisticRegression
+
+        DATA_DIR = "../input/loan-defaults"
+        loans = pd.read_csv(os.path.join(DATA_DIR, "train.csv"))
+        LogisticRegression().fit(loans[["income"]], loans["default"])
+
+        history = pd.read_parquet(f"{DATA_DIR}/history_2021.parquet")
+        LogisticRegression().fit(history[["income"]], history["default"])
+
+        reviews = load_dataset("imdb", split="train")
+        LogisticRegression().fit(reviews["length"], reviews["label"])
+        """,
+        "MLS301",
+    )
+
+
+def test_sources_set_when_the_program_runs_are_reported_with_what_sets_them():
+    findings = lint(
+        """
+        import argparse
+        import yaml
+        import pandas as pd
+        from datasets import load_dataset
+        from sklearn.ensemble import GradientBoostingRegressor
+        from torch.utils.data import DataLoader
+
+        parser = argparse.ArgumentParser()
+        parser.add_argument("--corpus")
+        args = parser.parse_args()
+        corpus = load_dataset(args.corpus, split="train")
+        loader = DataLoader(corpus, batch_size=32)
+
+        with open("params.yaml") as handle:
+            params = yaml.safe_load(handle)
+        demand = pd.read_parquet(params["data"]["demand_path"])
+        GradientBoostingRegressor().fit(demand[["price"]], demand["units"])
+
+        def train_step(features_uri):
+            frame = pd.read_parquet(features_uri)
+            return GradientBoostingRegressor().fit(frame[["price"]], frame["units"])
+        """,
+        "MLS301",
+    )
+    messages = [finding.message for finding in findings]
+    assert lines(findings) == [11, 16, 20]
+    assert "`load_dataset` comes from a source set on the command line" in messages[0]
+    assert "comes from a source set in a config file" in messages[1]
+    assert "comes from a source passed to `train_step`" in messages[2]
+
+
+def test_queries_buckets_and_branch_addresses_are_reported_but_a_pinned_address_is_not():
+    findings = lint(
+        """
+        import pandas as pd
+        import sqlalchemy
+        from sklearn.cluster import KMeans
+
+        engine = sqlalchemy.create_engine("postgresql://warehouse/analytics")
+        customers = pd.read_sql("SELECT * FROM customers", engine)
+        KMeans(n_clusters=4).fit(customers[["spend", "visits"]])
+
+        events = pd.read_parquet("s3://telemetry-exports/events/")
+        KMeans(n_clusters=4).fit(events[["duration"]])
+
+        labels = pd.read_csv("https://raw.githubusercontent.com/acme/labels/main/labels.csv")
+        KMeans(n_clusters=2).fit(labels[["score"]])
+
+        pinned = pd.read_csv(
+            "https://raw.githubusercontent.com/acme/labels/3f2c1a9b8d7e6f5a4b3c2d1e0f9a8b7c6d5e4f3a/labels.csv"
+        )
+        KMeans(n_clusters=2).fit(pinned[["score"]])
+        """,
+        "MLS301",
+    )
+    assert lines(findings) == [6, 9, 12]
+    assert ["database query" in findings[0].message, "cloud bucket" in findings[1].message] == [True, True]
+    assert "a web address not pinned to a version" in findings[2].message
+
+
+def test_a_notebook_reading_a_published_file_from_the_web_is_left_alone():
+    assert not lint_percent_notebook(
+        textwrap.dedent(
+            """
+        # %% [1]
+        import pandas as pd
+        from sklearn.model_selection import train_test_split
+        strength = pd.read_csv("https://raw.githubusercontent.com/acme/concrete/master/strength.csv")
+        # %% [2]
+        train, test = train_test_split(strength, test_size=0.25, random_state=1)
+        """
+        ).lstrip(),
+        "MLS301",
+    )
+
+
+def test_a_formatted_address_built_from_arguments_names_the_arguments():
+    findings = lint(
+        """
+        import sys
+        import pandas as pd
+
+        month = int(sys.argv[1])
+        url = f"https://raw.githubusercontent.com/acme/rides/master/rides_{month:02d}.parquet"
+        rides = pd.read_parquet(url)
+        scorer.predict(rides[["distance"]])
+        """,
+        "MLS301",
+    )
+    assert len(findings) == 1
+    assert "comes from a source set on the command line" in findings[0].message
+
+
+def test_a_file_the_program_wrote_under_a_variable_path_is_not_outside_data():
+    assert not lint(
+        """
+        import sys
+        import pandas as pd
+
+        def build_features(raw_path, features_path):
+            raw = pd.read_csv(raw_path)
+            assert {"amount", "label"} <= set(raw.columns)
+            raw.assign(log_amount=raw["amount"].clip(lower=1)).to_parquet(features_path)
+            features = pd.read_parquet(features_path)
+            classifier.fit(features[["log_amount"]], features["label"])
+        """,
+        "MLS301",
+    )
+
+
+def test_calling_a_pandera_schema_on_the_frame_validates_it():
+    assert not lint(
+        """
+        import sys
+        import pandas as pd
+        import pandera.pandas as pa
+        from sklearn.linear_model import LogisticRegression
+
+        class Applicants(pa.DataFrameModel):
+            age: int = pa.Field(ge=18)
+
+        schema = pa.DataFrameSchema({"income": pa.Column(float, pa.Check.ge(0))})
+        model_schema = Applicants.to_schema()
+
+        loans = pd.read_csv(sys.argv[1])
+        schema(loans)
+        LogisticRegression().fit(loans[["income"]], loans["default"])
+
+        people = pd.read_csv(sys.argv[2])
+        model_schema(people)
+        LogisticRegression().fit(people[["age"]], people["default"])
+        """,
+        "MLS301",
+    )
+
+
+def test_a_project_loader_that_filters_rows_before_returning_is_still_a_load():
+    findings = lint(
+        """
+        import sys
+        import pandas as pd
+
+        def read_trips(source):
+            trips = pd.read_parquet(source)
+            trips["minutes"] = (trips.dropoff - trips.pickup).dt.total_seconds() / 60
+            trips = trips[(trips.minutes > 0) & (trips.minutes < 120)].copy()
+            return trips
+
+        trips = read_trips(sys.argv[1])
+        durations = regressor.predict(trips[["distance", "minutes"]])
+        """,
+        "MLS301",
+    )
+    assert lines(findings) == [10]
+    assert "data loaded by `read_trips` comes from a source set on the command line" in findings[0].message

@@ -16,6 +16,11 @@ lookup a file's analysis made is recorded with a digest of the module's bytes
 finds the same bytes (`Project.still_valid`), so a result for `b.py` is analysed again
 when the `a.py` it imports changes.
 
+Files that are not modules (a requirements file, `.git/config`) and directory listings
+are read through `ProjectView.project_file` and `ProjectView.project_listing`, which record
+them the same way: a cached result that read a requirements file is analysed again when it
+changes, or when a new one appears next to it.
+
 Bounded: lookups follow at most `MAX_DEPTH` re-exports or calls deep, and each function
 is expanded once per question, so import cycles and recursion end.
 """
@@ -37,6 +42,11 @@ from mlsmells.sources import SourceError, decode_python_source
 
 #: How many re-exports or calls deep a question is followed.
 MAX_DEPTH = 8
+#: A project file that is not a module is read up to this size (metadata, requirements).
+MAX_PROJECT_FILE_BYTES = 1_000_000
+#: Dependency origins of a project file's bytes and of a directory's listing; a module
+#: lookup's origin is a path ending in `.py`, or "" for the file itself.
+_FILE, _LISTING = "<file>", "<listing>"
 #: How many star imports deep a package's bindings are looked for: a package whose
 #: `__init__` star-imports its subpackages (transformers) would otherwise have every such
 #: check walk the whole package.
@@ -182,9 +192,15 @@ class Function:
 
     module: Path | None
     key: str
-    summary: FunctionSummary
+    #: The module's functions, summarised when a summary is first asked for: a rule that
+    #: only needs to know a call reaches the project's own code reads no function body.
+    functions: Mapping[str, FunctionSummary] = field(repr=False, compare=False)
     #: Called on an instance (`self.fit()`): the first parameter is already bound.
     bound: bool = False
+
+    @property
+    def summary(self) -> FunctionSummary:
+        return self.functions[self.key]
 
 
 @dataclass(frozen=True)
@@ -336,7 +352,10 @@ def _returned_callees(value: ast.expr, nodes: list[ast.AST], before: tuple[int, 
             bound = _last_binding(nodes, value.id, before)
             if bound is None:
                 return
-            value = bound
+            before, value = bound
+            continue
+        if isinstance(value, ast.Subscript):
+            value = value.value  # `df[df.duration > 0]`: rows or columns of what `df` holds
             continue
         if not isinstance(value, ast.Call):
             return
@@ -348,8 +367,8 @@ def _returned_callees(value: ast.expr, nodes: list[ast.AST], before: tuple[int, 
         value = value.func.value
 
 
-def _last_binding(nodes: list[ast.AST], name: str, before: tuple[int, int]) -> ast.expr | None:
-    """The value `name` was last bound to before a position, if a plain `name = value`
+def _last_binding(nodes: list[ast.AST], name: str, before: tuple[int, int]) -> tuple[tuple[int, int], ast.expr] | None:
+    """Where and to what `name` was last bound before a position, if a plain `name = value`
     was the last binding (in source order; a branch is not told from the code after it)."""
     last: tuple[tuple[int, int], ast.expr | None] | None = None
     for node in nodes:
@@ -362,7 +381,7 @@ def _last_binding(nodes: list[ast.AST], name: str, before: tuple[int, int]) -> a
         simple = isinstance(node, ast.Assign) and len(targets) == 1 and isinstance(targets[0], ast.Name)
         if last is None or position > last[0]:
             last = (position, _unwrapped(node.value) if simple else None)
-    return last[1] if last is not None else None
+    return last if last is not None and last[1] is not None else None
 
 
 def _unwrapped(value: ast.expr) -> ast.expr:
@@ -449,6 +468,33 @@ class Project:
     #: `ProjectView.calls_made` answers about this project's functions, with their lookups.
     answers: dict[tuple, tuple[list[MadeCall], dict[tuple[str, str], str]]] = field(default_factory=dict)
     _nesting: int = 0
+    _files: dict[Path, bytes | None] = field(default_factory=dict)
+    _listings: dict[Path, tuple[str, ...]] = field(default_factory=dict)
+
+    def file_bytes(self, path: Path) -> bytes | None:
+        """A project file that is not a module, read once: None if it is absent, unreadable,
+        too large or behind a link out of the project."""
+        if path not in self._files:
+            try:
+                self._files[path] = read_bytes(path, MAX_PROJECT_FILE_BYTES, self.allowed)
+            except (OSError, RefusedFile, ValueError, MemoryError):
+                self._files[path] = None
+        return self._files[path]
+
+    def listing(self, directory: Path) -> tuple[str, ...]:
+        """The sorted names in a project directory, read once; empty if it cannot be listed."""
+        if directory not in self._listings:
+            try:
+                self._listings[directory] = tuple(sorted(os.listdir(directory)))
+            except (OSError, ValueError):
+                self._listings[directory] = ()
+        return self._listings[directory]
+
+    def dependency_digest(self, origin: str, relative: str) -> str:
+        """The digest a `project_file` or `project_listing` dependency has now."""
+        if origin == _FILE:
+            return _digest_of(self.file_bytes(self.root / relative))
+        return _digest_of("\0".join(self.listing(self.root / relative)).encode("utf-8", "surrogateescape"))
 
     def summary(self, path: Path) -> ModuleSummary | None:
         """The summary of the module at `path`; None if it cannot be read or parsed."""
@@ -591,10 +637,18 @@ class Project:
         """Whether every lookup a cached result made (`ProjectView.dependencies`) still
         finds a module with the same summary."""
         for origin, qualified, digest in dependencies:
+            if origin in (_FILE, _LISTING):
+                if self.dependency_digest(origin, qualified) != digest:
+                    return False
+                continue
             source = importer if origin == "" else self.root / origin
             if self.digest(self.locate(source, qualified)) != digest:
                 return False
         return True
+
+
+def _digest_of(data: bytes | None) -> str:
+    return "-" if data is None else hashlib.sha256(data).hexdigest()[:24]
 
 
 def _module_file(base: Path, parts: tuple[str, ...]) -> Path | None:
@@ -670,7 +724,7 @@ class ProjectView:
         """The project function a callee names: one of its `qualified` names (from the
         file's imports), or `local_name` when the callee is a name the file defines."""
         if local_name is not None and self.own is not None and local_name in self.own.functions:
-            return Function(None, local_name, self.own.functions[local_name])
+            return Function(None, local_name, self.own.functions)
         for name in qualified:
             found = self._resolve(None, name, 0)
             if isinstance(found, Function):
@@ -686,6 +740,38 @@ class ProjectView:
         self.dependencies[("", qualified)] = self.project.digest(located)
         summary = self.project.summary(located[0]) if located is not None else None
         return summary is not None and len(located[1]) == 1 and located[1][0] in summary.constants
+
+    def project_file(self, relative: str) -> bytes | None:
+        """The bytes of a file of the project that is not a module (`requirements.txt`,
+        `.git/config`), by its path from the project root; None if it is absent or cannot
+        be read. The cached result depends on them."""
+        if self.project is None:
+            return None
+        key = (_FILE, relative)
+        if key not in self.dependencies:
+            self.dependencies[key] = self.project.dependency_digest(_FILE, relative)
+        return self.project.file_bytes(self.project.root / relative)
+
+    def project_listing(self, relative: str) -> tuple[str, ...]:
+        """The names in a directory of the project (`""`: the root), sorted. The cached
+        result depends on them: a file appearing there analyses the file again."""
+        if self.project is None:
+            return ()
+        key = (_LISTING, relative)
+        if key not in self.dependencies:
+            self.dependencies[key] = self.project.dependency_digest(_LISTING, relative)
+        return self.project.listing(self.project.root / relative)
+
+    @cached_property
+    def relative_directory(self) -> str | None:
+        """The file's directory from the project root (`""` at the root); None when the file
+        is outside the project or there is no project."""
+        if self.project is None or self.path is None:
+            return None
+        relative = Path(_relative(self.path.parent, self.project.root))
+        if relative.is_absolute() or relative.parts[:1] == ("..",):
+            return None
+        return "" if relative == Path(".") else relative.as_posix()
 
     def own_package(self, name: str) -> bool:
         """Whether `name` (`mapie`) is a package or module of this project, importable from
@@ -769,7 +855,7 @@ class ProjectView:
             key = callee[len(_LOCAL):]
             summary = self._module_summary(caller.module)
             if summary is not None and key in summary.functions:
-                return Function(caller.module, key, summary.functions[key], bound="." in key)
+                return Function(caller.module, key, summary.functions, bound="." in key)
             return None
         return self._resolve(caller.module, callee, depth + 1)
 
@@ -801,9 +887,9 @@ class ProjectView:
             return None
         name = rest[0]
         if len(rest) == 1 and name in summary.functions:
-            return Function(path, name, summary.functions[name])
+            return Function(path, name, summary.functions)
         if len(rest) == 2 and name in summary.classes and ".".join(rest) in summary.functions:
-            return Function(path, ".".join(rest), summary.functions[".".join(rest)])
+            return Function(path, ".".join(rest), summary.functions)
         if name in summary.imports:
             return self._resolve(path, ".".join([summary.imports[name], *rest[1:]]), depth + 1)
         for star in summary.star_imports:

@@ -34,7 +34,10 @@ from mlsmells.rule import Rule
 
 #: Base classes whose construction validates the fields it is given.
 SCHEMA_BASES = frozenset(
-    {"pydantic.BaseModel", "pandera.DataFrameModel", "pandera.SchemaModel", "pandera.api.pandas.model.DataFrameModel"}
+    {
+        "pydantic.BaseModel", "pandera.DataFrameModel", "pandera.SchemaModel", "pandera.pandas.DataFrameModel",
+        "pandera.api.pandas.model.DataFrameModel",
+    }
 )
 #: pydantic's methods that validate without "validate" in their name.
 _PARSING_METHODS = frozenset({"parse_obj", "parse_raw", "parse_file", "model_validate_json"})
@@ -63,8 +66,8 @@ def place(file, node: cst.CSTNode) -> str:
 
 class UnvalidatedData(Rule):
     """
-    Data read from outside the program (`pd.read_csv` and the other pandas readers,
-    `np.load`/`loadtxt`/`genfromtxt`, `json.load`, `datasets.load_dataset`,
+    Data read from a source that can change between runs (`pd.read_csv` and the other
+    pandas readers, `np.load`/`loadtxt`/`genfromtxt`, `json.load`, `datasets.load_dataset`,
     `spark.read.*`) reaches model training or inference in the same module or notebook
     (`.fit`, `.fit_transform`, `.partial_fit`, `.predict*`, `.score`, `.evaluate`,
     `train_test_split`, `cross_val_score` and the like, `DataLoader`/`TensorDataset`/
@@ -74,6 +77,13 @@ class UnvalidatedData(Rule):
     checks), no `assert` on it, no `if` that raises on it, and no condition that inspects
     its nulls, dtypes, columns, shape or range (`if df.isna().any().any():`). One finding
     per load, at the load call, naming the first place the data reaches a model.
+
+    A source can change between runs when it is set by the command line (`sys.argv`,
+    `parser.parse_args()`), an environment variable, a config file or the caller of a
+    function (a parameter of a pipeline step), or when it is a database query or table, a
+    cloud bucket (`s3://`, `gs://`...), a "latest" file, or, outside notebooks, a web
+    address on a branch (`/master/`, `/main/`). A path written out in full names the same
+    file every run and is not reported.
 
     A function of the project (in this file or another module) that returns what such a
     loader read, with no `assert` or `raise` in it and no validating call on the way, is a
@@ -87,7 +97,7 @@ class UnvalidatedData(Rule):
     #: at, and whether an unchecked read is a problem depends on where the data comes from.
     severity = Severity.ADVICE
     precision = "low"
-    summary = "Data loaded from outside reaches training or inference without any check."
+    summary = "Data from a source that can change between runs reaches training or inference without any check."
     challenges = ("META-D1", "SLR-CM08", "SLR-CM09", "COLLAB-6.2-evolving-data")
     required_modules = frozenset({"pandas", "numpy", "json", "datasets", "polars", "pyspark"})
     uses_dataflow = True
@@ -102,17 +112,21 @@ class UnvalidatedData(Rule):
     )
     bad = (
         '''
+        import sys
+
         import pandas as pd
         from sklearn.linear_model import LogisticRegression
 
-        churn = pd.read_csv("customers.csv")
-                ^^^^^^^^^^^^^^^^^^^^^^^^^^^^
+        churn = pd.read_csv(sys.argv[1])
+                ^^^^^^^^^^^^^^^^^^^^^^^^
         features = churn.drop(columns=["churned"])
         model = LogisticRegression().fit(features, churn["churned"])
         ''',
     )
     good = (
         '''
+        import sys
+
         import pandas as pd
         import pandera as pa
         from sklearn.linear_model import LogisticRegression
@@ -123,20 +137,22 @@ class UnvalidatedData(Rule):
             "churned": pa.Column(bool),
         })
 
-        churn = schema.validate(pd.read_csv("customers.csv"))
+        churn = schema.validate(pd.read_csv(sys.argv[1]))
         features = churn.drop(columns=["churned"])
         model = LogisticRegression().fit(features, churn["churned"])
         ''',
         '''
+        import sys
+
         import pandas as pd
         from sklearn.linear_model import LogisticRegression
 
         EXPECTED = {"tenure_months", "monthly_fee", "churned"}
 
-        churn = pd.read_csv("customers.csv")
+        churn = pd.read_csv(sys.argv[1])
         missing = EXPECTED - set(churn.columns)
         if missing or churn.isna().any().any():
-            raise ValueError(f"customers.csv: missing columns {missing} or null values")
+            raise ValueError(f"{sys.argv[1]}: missing columns {missing} or null values")
         model = LogisticRegression().fit(churn.drop(columns=["churned"]), churn["churned"])
         ''',
     )
@@ -147,24 +163,33 @@ class UnvalidatedData(Rule):
         "absence of nulls the training code relies on."
     )
     limitations = (
-        "Advice (off by default; select it for pipelines that read data others produce): on "
-        "repositories nobody here had read, 3 of 21 sampled findings were real problems to their "
-        "maintainers (bench/precision: 3 true, 5 false, 13 debatable), none of 13 in notebooks: "
-        "data read there is looked at, and small files shipped with the code cannot drift. "
-        "Data is followed through assignments in one module or notebook, and into the project's "
-        "loading functions; data that reaches a model through a function's parameters or an "
-        "attribute of an object is not followed, and calling a model directly (`model(batch)`) "
-        "is not a sink. A loading function that checks anything (an `assert` or `raise` "
-        "anywhere in it) counts as checking what it returns. Any check "
-        "on the data or on anything derived from it counts, wherever it is in the file, so a "
-        "weak check (`assert len(df) > 0`) silences the rule; so does passing the data to any "
-        "function whose name contains `validate`, `check`, `verify`, `expect` or `ensure`."
+        "Advice (off by default; select it for pipelines that read data others produce). "
+        "Only data whose source can change between runs is reported: a path written out in "
+        "full (a file committed beside the code, a Kaggle input, a file an earlier step wrote "
+        "under a fixed name), a dataset named by a literal (`load_dataset(\"imdb\")`) and, in "
+        "notebooks, any web address are taken to hold the same data every run, since someone "
+        "who looked at it once knows what it holds. A file the program itself writes under the "
+        "same path (`df.to_parquet(out)` ... `pd.read_parquet(out)`) is not outside data. Where "
+        "a source comes from is followed through assignments in the file; a path held by an "
+        "attribute (`self.data_path`) or an imported constant is not followed, and a "
+        "function's parameter counts as set by its caller even when every caller passes a "
+        "literal. Data is followed through assignments in one module or notebook, and into "
+        "the project's loading functions; data that reaches a model through a function's "
+        "parameters or an attribute of an object is not followed, and calling a model directly "
+        "(`model(batch)`) is not a sink. A loading function that checks anything (an `assert` "
+        "or `raise` anywhere in it) counts as checking what it returns. Any check on the data "
+        "or on anything derived from it counts, wherever it is in the file, so a weak check "
+        "(`assert len(df) > 0`) silences the rule; so does passing the data to any function "
+        "whose name contains `validate`, `check`, `verify`, `expect` or `ensure`, or calling a "
+        "pandera schema on it (`schema(df)`)."
     )
 
     def __init__(self, file, options) -> None:
         super().__init__(file, options)
         #: Each load call that reaches a sink, with the first sink it reaches, in walk order.
-        self.reached: dict[cst.Call, tuple[Definition, cst.Call]] = {}
+        self.reached: dict[cst.Call, tuple[Definition, cst.Call, str]] = {}
+        #: Loads whose source is written out in full, so the data is the same every run.
+        self.fixed: set[cst.Call] = set()
         #: Ids of every definition some check read, with everything it was derived from.
         self.checked: set[int] = set()
         #: Calls to local functions, with the definitions of their arguments: a check when
@@ -175,9 +200,10 @@ class UnvalidatedData(Rule):
         #: Local classes that validate what they are built from, or wrap data for training.
         self.schema_classes: set[str] = set()
         self.dataset_classes: set[str] = set()
-        #: Paths written as literals to files the program saves: reading them back is not
+        #: The paths (as written) of files the program saves: reading them back is not
         #: reading data from outside.
         self.written: set[str] = set()
+        self.origins = Origins(file)
 
     # -- checks ---------------------------------------------------------------------------
 
@@ -219,9 +245,23 @@ class UnvalidatedData(Rule):
         name = callee_name(call.func) or ""
         if validating_name(name) or name in _PARSING_METHODS:
             return True
-        if isinstance(call.func, cst.Name) and name in self.schema_classes:
+        if isinstance(call.func, cst.Name) and (name in self.schema_classes or self._is_schema(call.func)):
             return True
         return any(map(validating_name, self.file.qualified_names(call.func)))
+
+    def _is_schema(self, name: cst.Name) -> bool:
+        """Whether a variable holds a schema, which validates what it is called on:
+        `schema(df)` after `schema = pa.DataFrameSchema({...})` or `Sales.to_schema()`."""
+        for definition in self.file.flow.reaching(name.value):
+            value = definition.value
+            if definition.kind is not Kind.ASSIGN or not isinstance(value, cst.Call):
+                continue
+            made_by = value.func.value if isinstance(value.func, cst.Attribute) else value.func
+            if isinstance(made_by, cst.Name) and made_by.value in self.schema_classes:
+                return True
+            if any(map(validating_name, self.file.qualified_names(value.func, definition.scopes))):
+                return True
+        return False
 
     def visit_ListComp(self, node: cst.ListComp) -> None:
         self._check_elements(node)
@@ -239,28 +279,34 @@ class UnvalidatedData(Rule):
     def visit_Call(self, node: cst.Call) -> None:
         flow = self.file.flow
         if callee_name(node.func) in _WRITERS:
-            self.written.update(_literal_paths(node))
+            self.written.update(_paths(node))
         if self._validates(node):
             self._mark(d for arg in node.args for d in flow.sources(arg.value))
             return
         if isinstance(node.func, cst.Name):
             self.local_calls.append((node.func.value, flow.sources(node)))
         for definition, load in loads_reaching(self.file, node, self.dataset_classes):
-            if load not in self.reached:
-                self.reached[load] = (definition, node)
+            if load in self.reached or load in self.fixed:
+                continue
+            origin = self.origins.of_load(load, definition)
+            if origin is None:
+                self.fixed.add(load)  # the same data every run
+            else:
+                self.reached[load] = (definition, node, origin)
 
     def end_file(self) -> None:
         for name, definitions in self.local_calls:
             if name in self.checking_functions:
                 self._mark(definitions)
-        for load, (definition, sink) in self.reached.items():
-            if id(definition) in self.checked or self.written.intersection(_literal_paths(load)):
+        for load, (definition, sink, origin) in self.reached.items():
+            if id(definition) in self.checked or self.written.intersection(_paths(load)):
                 continue  # checked, or a file the program wrote itself
             self.report(
                 load,
-                f"data loaded by `{code_of(load.func)}` reaches `{_sink_name(sink)}` ({place(self.file, sink)}) "
-                "without any check: validate it against a schema (pandera, pydantic) or assert the "
-                "columns, dtypes, ranges and nulls the model relies on",
+                f"data loaded by `{code_of(load.func)}` comes from {origin}, so it can change between runs, "
+                f"and reaches `{_sink_name(sink)}` ({place(self.file, sink)}) with no check in this file: "
+                "validate it against a schema (pandera, pydantic) or assert the columns, dtypes, ranges "
+                "and nulls the model relies on",
             )
 
 
@@ -268,16 +314,16 @@ def _callee(expr: cst.BaseExpression) -> cst.BaseExpression:
     return expr.func if isinstance(expr, cst.Call) else expr
 
 
-def _literal_paths(call: cst.Call) -> set[str]:
-    """The string literals a call is given as its positional arguments, directly or
-    through `open("...")`: the paths it reads or writes."""
+def _paths(call: cst.Call) -> set[str]:
+    """The code of the paths a call reads or writes, directly or through `open(...)`: its
+    positional arguments that are names, attributes, strings or paths built from them."""
     paths = set()
     for arg in call.args:
         value = arg.value
         if isinstance(value, cst.Call) and callee_name(value.func) == "open" and value.args:
             value = value.args[0].value
-        if arg.keyword is None and isinstance(value, cst.SimpleString):
-            paths.add(str(value.evaluated_value))
+        if arg.keyword is None and not isinstance(value, cst.Call | cst.Lambda):
+            paths.add(code_of(value))
     return paths
 
 
@@ -317,6 +363,128 @@ def _sink_name(call: cst.Call) -> str:
         receiver = code_of(func.value)
         return f"{receiver}.{func.attr.value}" if len(receiver) <= 30 else f"….{func.attr.value}"
     return code_of(func)
+
+
+#: Readers whose data is the answer to a query: the table behind it changes between runs.
+_QUERY_READERS = frozenset(
+    {"pandas.read_sql", "pandas.read_sql_query", "pandas.read_sql_table", "pandas.read_gbq"}
+)
+#: Keywords of a loader that say where the data is, not how to parse it.
+_SOURCE_KEYWORDS = frozenset(
+    {
+        "filepath_or_buffer", "path", "path_or_buf", "io", "fname", "file", "source", "sql", "table_name",
+        "path_or_paths", "paths", "data_files", "data_dir", "dataset_path", "name",
+    }
+)
+#: URL schemes of cloud storage and distributed file systems: what a bucket holds changes.
+_BUCKET_SCHEMES = ("s3://", "s3a://", "s3n://", "gs://", "gcs://", "az://", "abfs://", "abfss://", "wasbs://", "hdfs://", "dbfs:/")
+#: Parts of a web address that name a moving version: a branch or "latest", not a commit or a release.
+_MOVING_URL_PARTS = ("/master/", "/main/", "/head/", "/refs/heads/", "latest")
+#: Functions whose result is a value from the environment of the run.
+_ENVIRONMENT = frozenset({"os.getenv", "os.environ.get", "os.environ", "os.getenvb"})
+#: Methods that parse the command line.
+_ARGUMENT_PARSERS = frozenset({"parse_args", "parse_known_args"})
+#: Loaders of configuration files: the values they return are set outside the code.
+_CONFIG_LOADERS = frozenset(
+    {
+        "yaml.safe_load", "yaml.load", "yaml.full_load", "toml.load", "tomllib.load", "json.load", "json.loads",
+        "omegaconf.OmegaConf.load", "omegaconf.OmegaConf.create", "hydra.compose", "configparser.ConfigParser",
+    }
+)
+
+
+class Origins:
+    """Whether the data a load reads can change from one run of the program to the next,
+    judged from how its source is written: a path from the command line, the environment,
+    a config file or a function's caller, a database query, a cloud bucket, a web address
+    on a branch or a "latest" file can; a literal path to a file (in the repository or not)
+    names the same data every run, so checking its schema once by eye is enough."""
+
+    #: How far a name is followed back through assignments.
+    DEPTH = 12
+
+    def __init__(self, file) -> None:
+        self.file = file
+
+    def of_load(self, load: cst.Call, definition: Definition) -> str | None:
+        """What makes a load's data vary between runs, as a phrase for a message, or None."""
+        names = self.file.qualified_names(load.func, definition.scopes)
+        if _QUERY_READERS.intersection(names):
+            return "a database query"
+        if callee_name(load.func) == "table" and not names:
+            return "a database table"  # spark.read.table("db.customers")
+        for arg in load.args:
+            if arg.keyword is None or arg.keyword.value in _SOURCE_KEYWORDS:
+                origin = self.of(arg.value, definition.scopes, self.DEPTH)
+                if origin is not None:
+                    return origin
+        return None
+
+    def of(self, expr: cst.CSTNode, scopes, depth: int) -> str | None:
+        """What in `expr` varies between runs, following names back `depth` assignments."""
+        if depth <= 0 or isinstance(expr, cst.Lambda):
+            return None
+        if isinstance(expr, cst.SimpleString):
+            return self._of_text(str(expr.evaluated_value))
+        if isinstance(expr, cst.BaseExpression):
+            found = self._of_run(expr, scopes)
+            if found is not None:
+                return found
+        if isinstance(expr, cst.Name):
+            return self._of_name(expr, scopes, depth)
+        if isinstance(expr, cst.Call) and callee_name(expr.func) in _ARGUMENT_PARSERS:
+            return "a source set on the command line"
+        for child in expr.children:
+            found = self.of(child, scopes, depth)
+            if found is not None:
+                return found
+        if isinstance(expr, cst.FormattedString):  # after its values: `{sys.argv[1]}` says more
+            return self._of_text("".join(part.value for part in expr.parts if isinstance(part, cst.FormattedStringText)))
+        return None
+
+    def _of_text(self, text: str) -> str | None:
+        """A written address whose contents change: a cloud bucket, a "latest" file, or,
+        in a program, a web address on a branch. A notebook reading a web address is
+        someone looking at a published dataset, and sees what it holds."""
+        lowered = text.lower()
+        if lowered.startswith(_BUCKET_SCHEMES):
+            return "a cloud bucket"
+        if "://" in lowered:
+            moving = self.file.notebook is None and any(part in lowered for part in _MOVING_URL_PARTS)
+            return "a web address not pinned to a version" if moving else None
+        if "latest" in lowered:
+            return "a \"latest\" file"
+        return None
+
+    def _of_run(self, expr: cst.BaseExpression, scopes) -> str | None:
+        """`sys.argv[1]`, `os.environ["DATA"]`, `os.getenv("DATA")`, `yaml.safe_load(f)`."""
+        target = expr.func if isinstance(expr, cst.Call) else expr
+        if not isinstance(target, cst.Name | cst.Attribute):
+            return None
+        names = set(self.file.qualified_names(target, scopes))
+        if "sys.argv" in names:
+            return "a source set on the command line"
+        if names & _ENVIRONMENT:
+            return "a source set by an environment variable"
+        if isinstance(expr, cst.Call) and names & _CONFIG_LOADERS:
+            return "a source set in a config file"
+        return None
+
+    def _of_name(self, name: cst.Name, scopes, depth: int) -> str | None:
+        """Follow a variable to what it was bound to; a function's parameter is set by its caller."""
+        for definition in self.file.flow.reaching(name.value, scopes):
+            if definition.kind is Kind.PARAM:
+                function = definition.scopes[-1].node if definition.scopes else None
+                if isinstance(function, cst.FunctionDef) and definition.name not in ("self", "cls"):
+                    return f"a source passed to `{function.name.value}`"
+                continue
+            node = definition.node
+            value = node.iter if isinstance(node, cst.For) else definition.value
+            if definition.kind in (Kind.ASSIGN, Kind.LOOP) and value is not None:
+                found = self.of(value, definition.scopes, depth - 1)
+                if found is not None:
+                    return found
+        return None
 
 
 #: pandas parsers that turn what they cannot parse into NaN (or NaT) with `errors="coerce"`.
