@@ -649,3 +649,157 @@ def test_seed_after_use_still_reports_a_late_seeding_helper():
         "MLS105",
     )
     assert lines(findings) == [6]
+
+
+def test_functions_a_program_never_runs_are_left_to_their_callers():
+    findings = lint(
+        """
+        import random
+        import numpy as np
+
+        def jitter_palette(colours):
+            return random.sample(colours, len(colours))
+
+        def bootstrap_rows(table):
+            return table[np.random.randint(0, len(table), len(table))]
+
+        class Augmenter:
+            def __call__(self, batch):
+                return batch + np.random.normal(0, 0.1, batch.shape)
+
+        def main():
+            data = load_table("train.csv")
+            return fit_model(bootstrap_rows(data))
+
+        if __name__ == "__main__":
+            main()
+        """,
+        "MLS101",
+    )
+    assert [(f.span.line, f.message.split("`")[1]) for f in findings] == [(8, "numpy.random.randint")]
+
+
+def test_a_class_or_callback_the_program_uses_is_followed():
+    findings = lint(
+        """
+        import torch
+
+        class NoisyEncoder(torch.nn.Module):
+            def forward(self, x):
+                return self.net(x + torch.randn_like(x))
+
+        def train(epochs):
+            model = NoisyEncoder()
+            return fit(model, epochs)
+
+        if __name__ == "__main__":
+            run_with_retries(train, epochs=5)
+        """,
+        "MLS101",
+    )
+    assert [f.message.split("`")[1] for f in findings] == ["torch.randn_like"]
+
+
+def test_draws_that_pick_a_seed_are_not_reported():
+    assert not lint(
+        """
+        import numpy as np
+        import lightgbm as lgb
+
+        params = {"objective": "binary", "seed": np.random.randint(10_000)}
+        for round_ in range(3):
+            seed = np.random.randint(99_999)
+            print("bagging seed", seed)
+            booster = lgb.train({**params, "bagging_seed": seed}, train_set(round_))
+            evaluate(booster, random_state=np.random.randint(100))
+        """,
+        "MLS101",
+    )
+
+
+def test_images_written_for_viewing_and_project_plotting_helpers_are_not_results():
+    assert not lint_percent_notebook(
+        textwrap.dedent(
+            """
+        # %% [1]
+        import random
+        import torch
+        from torchvision.utils import save_image
+        # %% [2]
+        latent = torch.randn(16, 32)
+        save_image(decoder(latent).view(16, 1, 28, 28), "samples.png")
+        # %% [3]
+        def show_predictions(model, paths):
+            for path in paths:
+                print(path, model(path))
+        # %% [4]
+        picked = random.sample(test_image_paths, k=4)
+        show_predictions(classifier, picked)
+        """
+        ),
+        "MLS101",
+    )
+
+
+def test_unseeded_draws_in_a_test_suite_are_left_to_the_tests():
+    source = """
+        import torch
+        from sklearn.ensemble import RandomForestClassifier
+
+        def test_pooling_keeps_the_batch_size():
+            features = torch.rand(4, 16, 7, 7)
+            assert pool(features).shape[0] == 4
+
+        def test_forest_pipeline_fits():
+            make_pipeline(RandomForestClassifier()).fit(X, y)
+        """
+    assert not lint(source, "MLS101", "MLS102", path="tests/test_layers.py")
+    script = """
+        import torch
+        data = torch.rand(100, 3)
+        fit_model(data)
+        """
+    assert codes(lint(script, "MLS101", path="tests/integration/train_example.py")) == ["MLS101"]
+
+
+def test_an_estimator_given_to_a_seeding_ensemble_is_a_template():
+    findings = lint(
+        """
+        from sklearn.ensemble import AdaBoostRegressor, BaggingClassifier
+        from sklearn.tree import DecisionTreeClassifier, ExtraTreeRegressor
+
+        class StumpEnsemble:
+            def __init__(self, base=DecisionTreeClassifier(max_depth=1), random_state=None):
+                self.base = base
+                self.random_state = random_state
+
+        boosted = AdaBoostRegressor(ExtraTreeRegressor(max_depth=3), random_state=7).fit(X, y)
+        stump = DecisionTreeClassifier(max_depth=1)
+        bagged = BaggingClassifier(estimator=stump, n_estimators=20).fit(X, y)
+        single = DecisionTreeClassifier(max_depth=4).fit(X, y)
+        """,
+        "MLS102",
+    )
+    assert [(f.span.line, f.message.split("`")[1]) for f in findings] == [
+        (11, "BaggingClassifier"), (12, "DecisionTreeClassifier")]
+
+
+def test_an_embedding_only_plotted_is_not_reported_but_one_trained_on_is():
+    findings = lint_percent_notebook(
+        textwrap.dedent(
+            """
+        # %% [1]
+        import matplotlib.pyplot as plt
+        from sklearn.manifold import TSNE
+        from sklearn.cluster import KMeans
+        # %% [2]
+        projected = TSNE(n_components=2, init="random").fit_transform(latent_codes)
+        plt.scatter(projected[:, 0], projected[:, 1], c=labels)
+        # %% [3]
+        clusters = KMeans(n_clusters=5).fit_predict(latent_codes)
+        downstream = train_classifier(latent_codes, clusters)
+        """
+        ),
+        "MLS102",
+    )
+    assert [f.message.split("`")[1] for f in findings] == ["KMeans"]

@@ -68,6 +68,14 @@ _DISPLAY_CALLS = frozenset(
     "heatmap histplot kdeplot scatterplot lineplot countplot boxplot pairplot sleep".split()
 )
 _DISPLAY_LIBRARIES = ("matplotlib.", "seaborn.", "plotly.")
+#: Calls that write an image file, for a person to look at: a sample grid, a picture.
+_IMAGE_WRITERS = frozenset({"save_image", "imsave", "imwrite"})
+#: Fitting methods that return what they computed (an embedding, cluster labels): the
+#: estimator and its data matter as much as that result does.
+_FITS_RETURNING_A_RESULT = frozenset({"fit_transform", "fit_predict"})
+#: Words naming a project function that shows what it is given (`plot_predictions`,
+#: `show_batch`, `display_samples`, `visualize_attention`).
+_DISPLAY_WORDS = ("plot", "show", "display", "visuali")
 #: Attributes and methods that read a value's shape, never its numbers.
 _SHAPE_ATTRIBUTES = frozenset({"shape", "ndim", "dtype", "device"})
 _SHAPE_METHODS = frozenset({"size", "dim", "numel"})
@@ -87,6 +95,11 @@ def _computes(qualified: tuple[str, ...], name: str | None) -> bool:
     return bool(qualified) and bool(name) and not name.endswith("_") and all(
         q.startswith(_COMPUTING_LIBRARIES) for q in qualified
     )
+
+
+def _named_for_display(name: str | None) -> bool:
+    """`plot_samples`, `show_batch`: a project function whose name says it shows its input."""
+    return bool(name) and any(word in name.lower() for word in _DISPLAY_WORDS)
 
 
 def _makes_a_result(name: str | None) -> bool:
@@ -219,7 +232,11 @@ class ValueUses:
         name = callee_name(call.func)
         qualified = self._file.qualified_names(call.func)
         receiver = call.func.value if isinstance(call.func, cst.Attribute) else None
-        if _makes_a_result(name):
+        if name in _IMAGE_WRITERS:
+            given = taken = _Use.INERT
+        elif name in _FITS_RETURNING_A_RESULT:
+            given = taken = use  # `TSNE().fit_transform(X)`: what counts is where the result goes
+        elif _makes_a_result(name):
             given = taken = _Use.MATTERS
         elif name in _DISPLAY_CALLS or name in _SHAPE_ONLY_APIS or name == "len" or any(
             q.startswith(_DISPLAY_LIBRARIES) for q in qualified
@@ -228,7 +245,8 @@ class ValueUses:
         elif name in _SHAPE_METHODS:
             given, taken = use, _Use.INERT
         elif self._file.called_function(call) is not None:
-            given = taken = _Use.MATTERS  # the project's own function: not followed
+            # The project's own function, not followed: one named for showing shows.
+            given = taken = _Use.INERT if _named_for_display(name) else _Use.MATTERS
         elif use is _Use.DISCARDED and (self._calls_a_local_value(call) or _computes(qualified, name)):
             given = taken = use  # `model(sample)`, `torch.matmul(a, b)` in a cell: shows the output
         elif use is _Use.DISCARDED:
@@ -479,7 +497,12 @@ class UnseededRandom(_FollowsValues):
         "Only programs are checked: files with an `if __name__ == \"__main__\":` block, a call "
         "at module level to a function they define, random draws at module level, and "
         "notebooks. Draws inside the functions of an importable library module are left to "
-        "the program that calls them. Seeding in another file (a project helper imported "
+        "the program that calls them, and so are draws in the functions and classes a program "
+        "defines but its own code never names (called, instantiated or passed on), unless "
+        "they are decorated. Test modules (files under `tests/` that define test functions) "
+        "are not checked: a test's random input usually checks a property that holds for any "
+        "input. A draw that picks a seed (assigned to a name, key or keyword containing "
+        "`seed` or `random_state`) means the run to differ and is not reported. Seeding in another file (a project helper imported "
         "under a name without `seed` in it) is not seen: add it to `seed-functions`. Any "
         "function whose name contains `seed` is taken to seed every library, so a helper that "
         "seeds only some of them hides draws from the others; methods of local objects "
@@ -489,17 +512,19 @@ class UnseededRandom(_FollowsValues):
         "such as a unique bucket, and is not reported. Nor is a draw whose value, followed "
         "through the file's assignments, only reaches display, plotting, shape checks "
         "(`.shape`, `.size()`, `len`), tracing or export (`print`, `plt.imshow`, "
-        "`torch.onnx.export`), a notebook cell's shown value or `time.sleep`: it changes no "
-        "result. Values passed to the project's own functions, returned, stored on an object, "
-        "tested in a branch or left unread count as mattering, so a draw only a project "
-        "plotting helper receives is still reported."
+        "`torch.onnx.export`), an image file written for viewing (`save_image`, `imwrite`, "
+        "`imsave`), a project function named for showing (`plot_*`, `show_*`, `display_*`, "
+        "`visualize_*`), a notebook cell's shown value or `time.sleep`: it changes no "
+        "result. Values passed to the project's other functions, returned, stored on an object, "
+        "tested in a branch or left unread count as mattering."
     )
 
     def __init__(self, file, options) -> None:
         super().__init__(file, options)
         self.seeded: set[str] = set()
-        #: Every draw in source order: (library, call, qualified name).
-        self.draws: list[tuple[str, cst.Call, str]] = []
+        #: Every draw in source order: (library, call, qualified name, the module-level
+        #: function or class it is in).
+        self.draws: list[tuple[str, cst.Call, str, str | None]] = []
         self.is_program = False
         self.module_functions: set[str] = set()
         self.seed_functions = frozenset(self.settings["seed-functions"])
@@ -509,15 +534,27 @@ class UnseededRandom(_FollowsValues):
         self.shape_only_calls: set[cst.Call] = set()
         self.shape_only_names: set[str] = set()
         self.assigned_to: dict[cst.Call, str] = {}
+        #: Draws that pick a seed (see `_names_a_seed`): a run that draws its own seed means
+        #: to differ from the last one, and can log the seed it picked.
+        self.seed_choices: set[cst.BaseExpression] = set()
         #: Calls only the project's functions can classify: decided if a draw needs them.
         self.deferred = DeferredSeeding(self.file, self.seed_functions)
+        #: Which module-level functions and classes the program runs (see `_reached`).
+        self.calls_between = _CallsBetweenDefinitions(file)
 
     def visit_If(self, node: cst.If) -> None:
         super().visit_If(node)
         if self.file.in_module_scope and is_main_guard(node.test):
             self.is_program = True
 
+    def visit_Name(self, node: cst.Name) -> None:
+        self.calls_between.name(node)
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        self.calls_between.definition(node)
+
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self.calls_between.definition(node)
         if self.file.in_module_scope:
             self.module_functions.add(node.name.value)
         for decorator in node.decorators:
@@ -532,12 +569,21 @@ class UnseededRandom(_FollowsValues):
         value = unwrap_method_chain(node.value)
         if name is not None and isinstance(value, cst.Call):
             self.assigned_to[value] = name
+        if any(_names_a_seed(callee_name(target.target)) for target in node.targets):
+            self.seed_choices.add(value)  # `seed = np.random.randint(10**6)`, `cfg.seed = ...`
+
+    def visit_DictElement(self, node: cst.DictElement) -> None:
+        if isinstance(node.key, cst.SimpleString) and _names_a_seed(node.key.evaluated_value):
+            self.seed_choices.add(unwrap_method_chain(node.value))  # `{"seed": random.randint(0, 99)}`
 
     def visit_FormattedStringExpression(self, node: cst.FormattedStringExpression) -> None:
         if isinstance(node.expression, cst.Call):
             self.shape_only_calls.add(node.expression)
 
     def visit_Call(self, node: cst.Call) -> None:
+        for arg in node.args:  # `train(random_state=np.random.randint(1000))`
+            if arg.keyword is not None and _names_a_seed(arg.keyword.value):
+                self.seed_choices.add(unwrap_method_chain(arg.value))
         if callee_name(node.func) in _SHAPE_ONLY_APIS:
             self._mark_shape_only_arguments(node)
         elif _makes_text(node):
@@ -552,7 +598,7 @@ class UnseededRandom(_FollowsValues):
         elif isinstance(event, Draw):
             if self.file.in_module_scope:
                 self.is_program = True
-            self.draws.append((event.library, node, event.name))
+            self.draws.append((event.library, node, event.name, self.calls_between.owner()))
 
     def _mark_shape_only_arguments(self, call: cst.Call) -> None:
         values = [arg.value for arg in call.args]
@@ -566,7 +612,7 @@ class UnseededRandom(_FollowsValues):
                 self.shape_only_names.add(value.value)
 
     def _values_matter(self, call: cst.Call) -> bool:
-        if call in self.shape_only_calls:
+        if call in self.shape_only_calls or call in self.seed_choices:
             return False
         variable = self.assigned_to.get(call)
         if variable is not None and (
@@ -576,13 +622,14 @@ class UnseededRandom(_FollowsValues):
         return _draw_matters(self.uses, call)
 
     def end_file(self) -> None:
-        if not (self.is_program or self.file.notebook is not None):
+        if not (self.is_program or self.file.notebook is not None) or _is_test_suite(self.file):
             return
         reported: set[str] = set()
-        if any(library not in self.seeded for library, _, _ in self.draws):
+        if any(library not in self.seeded for library, *_ in self.draws):
             self.seeded |= self.deferred.seeded()
-        for library, call, name in self.draws:
-            if library in self.seeded or library in reported or not self._values_matter(call):
+        reached = self.calls_between.reached()
+        for library, call, name, owner in self.draws:
+            if library in self.seeded or library in reported or owner not in reached or not self._values_matter(call):
                 continue
             reported.add(library)
             title, seed_call, generator = LIBRARY_TITLES[library]
@@ -593,6 +640,66 @@ class UnseededRandom(_FollowsValues):
             )
 
 
+_TEST_DEFINITION = re.compile(r"^[ \t]*(?:(?:async[ \t]+)?def[ \t]+test|class[ \t]+Test)", re.MULTILINE)
+
+
+def _is_test_suite(file) -> bool:
+    """A test module (`tests/test_model.py`, with test functions or classes): its random
+    inputs check a property that should hold for any input, and whether one fails on some
+    draws is a question of flaky tests, not of a program's reproducibility. An example
+    script kept under `tests/` is still a program."""
+    return file.in_tests and _TEST_DEFINITION.search(file.text) is not None
+
+
+class _CallsBetweenDefinitions:
+    """Which module-level functions and classes of a file its own code runs.
+
+    A program file (a main block, a notebook) often also defines functions it never calls:
+    an importable API, whose callers decide how to seed. Module-level code reaches the
+    definitions it names (called, or passed on as a callback); a reached definition reaches
+    those its body names. A decorated definition counts as reached, since a framework may
+    call it (`@app.route`, `@hydra.main`). Methods count with their class.
+    """
+
+    #: The owner of module-level code.
+    MODULE = None
+
+    def __init__(self, file) -> None:
+        self._file = file
+        self._defined: set[str] = set()
+        self._own_names: set[int] = set()
+        #: owner -> the module-level names its code mentions.
+        self._mentions: dict[str | None, set[str]] = {}
+
+    def definition(self, node: cst.FunctionDef | cst.ClassDef) -> None:
+        self._own_names.add(id(node.name))
+        if self._file.in_module_scope:
+            self._defined.add(node.name.value)
+            if node.decorators:
+                self._mentions.setdefault(self.MODULE, set()).add(node.name.value)
+
+    def name(self, node: cst.Name) -> None:
+        if id(node) not in self._own_names:
+            self._mentions.setdefault(self.owner(), set()).add(node.value)
+
+    def owner(self) -> str | None:
+        """The module-level function or class the walk is in (None: module-level code)."""
+        scopes = self._file.scopes
+        outer = scopes[1].node if len(scopes) > 1 else None
+        return outer.name.value if isinstance(outer, cst.FunctionDef | cst.ClassDef) else self.MODULE
+
+    def reached(self) -> set[str | None]:
+        """Module-level code and the definitions it runs, directly or through others."""
+        reached: set[str | None] = {self.MODULE}
+        pending: list[str | None] = [self.MODULE]
+        while pending:
+            for name in self._mentions.get(pending.pop(), ()):
+                if name in self._defined and name not in reached:
+                    reached.add(name)
+                    pending.append(name)
+        return reached
+
+
 def _draw_matters(uses: ValueUses, call: cst.Call) -> bool:
     """Whether what a draw returns (or shuffles in place) can change a result. A drawn
     value stored in a variable nothing reads is taken to matter: another module may import
@@ -600,6 +707,11 @@ def _draw_matters(uses: ValueUses, call: cst.Call) -> bool:
     if callee_name(call.func) == "shuffle":
         return True
     return uses.matters(call, lambda definition: True)
+
+
+def _names_a_seed(name: object) -> bool:
+    """A variable, key or keyword for a seed: `seed`, `cfg.seed`, `"seed"`, `random_state`."""
+    return isinstance(name, str) and ("seed" in name.lower() or "random_state" in name.lower())
 
 
 def _makes_text(call: cst.Call) -> bool:
@@ -625,6 +737,9 @@ _ALWAYS_RANDOM = frozenset(
     resample permutation_importance
     """.split()
 )
+#: Parts of the names of ensembles (scikit-learn's, imbalanced-learn's) that give each copy
+#: of their base estimator a random_state drawn from their own (`_set_random_states`).
+_SEEDS_ITS_ESTIMATORS = ("Bagging", "AdaBoost", "RUSBoost", "EasyEnsemble")
 _CLUSTERINGS_WITH_INIT = frozenset({"KMeans", "MiniBatchKMeans"})
 _RANDOM_WHEN_SHUFFLED = frozenset({"KFold", "StratifiedKFold", "GroupKFold", "StratifiedGroupKFold"})
 _RANDOM_SOLVERS = frozenset({"sag", "saga", "liblinear"})
@@ -702,7 +817,13 @@ class MissingRandomState(_FollowsValues):
         "split whose value, followed through the file's assignments, never reaches a fit, "
         "a score, a search, a project function or a return (one only printed, asked for "
         "`get_params`, or put in a dict nothing trains) is not reported, except as a "
-        "module-level variable of a Python file, which another module may import."
+        "module-level variable of a Python file, which another module may import; one whose "
+        "`fit_transform` or `fit_predict` result is only plotted or printed (a t-SNE map) is "
+        "not reported either. Templates "
+        "are not reported: an estimator given to a bagging or boosting ensemble, which seeds "
+        "each copy from its own random_state (the ensemble is reported if it has none), and "
+        "an estimator written as a parameter's default. Test modules (files under `tests/` "
+        "that define test functions) are not checked."
     )
 
     def __init__(self, file, options) -> None:
@@ -712,11 +833,21 @@ class MissingRandomState(_FollowsValues):
         self.assigned_to: dict[cst.Call, str] = {}
         #: Variables given a random_state later, through `set_params(random_state=...)`.
         self.seeded_later: set[str] = set()
+        #: Estimators given to an ensemble that seeds its copies of them, or written as a
+        #: parameter's default: templates, never fitted themselves (see `_note_templates`).
+        self.templates: set[cst.Call] = set()
+        self.template_names: set[str] = set()
 
     def visit_Assign(self, node: cst.Assign) -> None:
         name = assigned_name(node)
         if name is not None and isinstance(node.value, cst.Call):
             self.assigned_to[node.value] = name
+
+    def visit_Param(self, node: cst.Param) -> None:
+        """`def __init__(self, estimator=DecisionTreeClassifier())`: a default the class
+        clones and its caller replaces; the class's own random_state decides."""
+        if isinstance(node.default, cst.Call):
+            self.templates.add(node.default)
 
     def visit_Call(self, node: cst.Call) -> None:
         func = node.func
@@ -727,19 +858,39 @@ class MissingRandomState(_FollowsValues):
         for name in self.file.qualified_names(func):
             if name == "numpy.random.seed" and seeds_with_a_value(node):
                 self.numpy_seeded = True
-            elif name.startswith("sklearn."):
+            elif name.startswith(("sklearn.", "imblearn.")):
+                self._note_templates(name.rsplit(".", 1)[-1], node)
+            if name.startswith("sklearn."):
                 problem = _random_state_problem(name.rsplit(".", 1)[-1], node)
                 if problem:
                     self.candidates.append((node, problem))
                 return
 
+    def _note_templates(self, function: str, call: cst.Call) -> None:
+        """An ensemble that seeds each copy of its base estimator from its own
+        random_state (bagging, boosting): the estimator given to it is a template. Either
+        the ensemble has a random_state, or it is the one reported."""
+        if not any(part in function for part in _SEEDS_ITS_ESTIMATORS):
+            return
+        for arg in call.args:
+            value = unwrap_method_chain(arg.value)
+            if isinstance(value, cst.Call):
+                self.templates.add(value)
+            elif isinstance(value, cst.Name):
+                self.template_names.add(value.value)
+
+    def _is_template(self, call: cst.Call) -> bool:
+        return call in self.templates or self.assigned_to.get(call) in self.template_names
+
     def end_file(self) -> None:
-        if self.numpy_seeded:
+        if self.numpy_seeded or _is_test_suite(self.file):
             return
         probabilities = "predict_proba" in self.file.text or "predict_log_proba" in self.file.text
         for call, problem in self.candidates:
             if keyword_literal(call, "probability") is True and not probabilities:
                 continue  # SVC's `predict` uses the decision function; only probabilities are drawn
+            if self._is_template(call):
+                continue
             if self.assigned_to.get(call) not in self.seeded_later and self.uses.matters(call, self.uses.importable):
                 self.report(call.func, problem)
 
