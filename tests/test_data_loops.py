@@ -63,9 +63,9 @@ def test_notebook_accumulator_from_an_earlier_cell():
         import pandas as pd
         results = pd.DataFrame()
         # %% [2]
-        for fold, (train_idx, valid_idx) in enumerate(splits):
-            fold_scores = evaluate(train_idx, valid_idx)
-            results = pd.concat([results, fold_scores])
+        for path in tqdm(shard_paths):
+            shard = pd.read_parquet(path)
+            results = pd.concat([results, shard])
         """
         ).lstrip(),
         "MLS325",
@@ -173,6 +173,119 @@ def test_function_defined_in_a_loop_is_not_per_iteration():
         """,
         "MLS325",
     )
+
+
+def test_loops_whose_trip_count_grows_with_the_data():
+    findings = lint(
+        """
+        import os
+        import numpy as np
+        import pandas as pd
+        import torch
+
+        def embed_corpus(encoder, corpus_dir):
+            vectors = np.empty((0, 384))
+            for name in sorted(os.listdir(corpus_dir)):
+                vectors = np.vstack((vectors, encoder(open(name).read())))
+            return vectors
+
+        def score_rows(model, frame):
+            preds = np.array([])
+            for start in range(0, len(frame), 512):
+                preds = np.append(preds, model.predict(frame[start:start + 512]))
+            return preds
+
+        def sample_chain(sampler, n_samples):
+            draws = torch.zeros(0, 8)
+            for _ in range(n_samples):
+                draws = torch.cat([draws, sampler.step()])
+            return draws
+
+        def read_all(batch_iter):
+            merged = pd.DataFrame()
+            while True:
+                try:
+                    merged = pd.concat([merged, next(batch_iter)])
+                except StopIteration:
+                    break
+            return merged
+        """,
+        "MLS325",
+    )
+    assert lines(findings) == [9, 15, 21, 28]
+    assert "every iteration of this loop over the data" in findings[0].message
+
+
+def test_short_loops_over_model_parts_are_quiet():
+    assert not lint(
+        """
+        import numpy as np
+        import pandas as pd
+        from sklearn.model_selection import KFold
+
+        def stack_predictions(estimators, X, y):
+            meta = np.empty((X.shape[0], 0))
+            for est in estimators:
+                meta = np.column_stack((meta, est.fit(X, y).predict(X)))
+            out_of_fold = pd.DataFrame()
+            for train_idx, valid_idx in KFold(5).split(X):
+                out_of_fold = pd.concat([out_of_fold, score(train_idx, valid_idx)])
+            return meta, out_of_fold
+
+        def one_hot(frame, categorical_cols):
+            encoded = pd.DataFrame(index=frame.index)
+            for col in categorical_cols:
+                encoded = pd.concat([encoded, pd.get_dummies(frame[col], prefix=col)], axis=1)
+            return encoded
+
+        def resample(X, y, n_clusters, classes):
+            kept = np.array([], dtype=int)
+            for label in range(len(classes)):
+                kept = np.append(kept, np.flatnonzero(y == label))
+            centers = np.empty((0, X.shape[1]))
+            for k in range(n_clusters):
+                centers = np.vstack([centers, X[kept].mean(axis=0)])
+            for feature in range(X.shape[1]):
+                centers = np.hstack([centers, X[:, feature:feature + 1].mean(axis=0, keepdims=True)])
+            return kept, centers
+        """,
+        "MLS325",
+    )
+
+
+def test_a_named_literal_list_is_as_short_as_the_literal():
+    assert not lint(
+        """
+        import pandas as pd
+
+        monthly_files = ["2023-01.parquet", "2023-02.parquet"]
+        trips = pd.DataFrame()
+        for path in monthly_files:
+            trips = pd.concat([trips, pd.read_parquet(path)])
+        """,
+        "MLS325",
+    )
+
+
+def test_inner_short_loop_counts_when_the_outer_loop_carries_the_accumulator():
+    code = """
+        import numpy as np
+
+        def tile_features(images):
+            features = np.empty((0, 64))
+            for image in images:
+                for scale in (1, 2):
+                    features = np.vstack([features, describe(image, scale)])
+            return features
+
+        def per_image(images):
+            for image in images:
+                crops = np.empty((0, 64))
+                for scale in (1, 2):
+                    crops = np.vstack([crops, describe(image, scale)])
+                yield crops
+        """
+    assert lines(lint(code, "MLS325")) == [7]
 
 
 # MLS324 ---------------------------------------------------------------------------------

@@ -9,26 +9,93 @@ from mlsmells.notebooks import notebook_from_percent
 from mlsmells.registry import find_rule
 
 
-def test_dataloader_shuffle_through_aliases_and_local_imports():
+def test_unseeded_program_reports_its_first_shuffling_loader_once():
     findings = lint(
         """
         from torch.utils import data as tud
-        from transformers import set_seed
 
-        def make_loaders(train_set, val_set, args):
+        def make_loaders(train_set, val_set, weights):
             import torch.utils.data.sampler as samplers
-            set_seed(args.seed)
-            train = tud.DataLoader(train_set, batch_size=args.batch_size, shuffle=True)
-            weighted = samplers.WeightedRandomSampler(args.weights, num_samples=len(train_set))
+            train = tud.DataLoader(train_set, batch_size=128, shuffle=True)
+            weighted = samplers.WeightedRandomSampler(weights, num_samples=len(train_set))
             return train, tud.DataLoader(val_set, sampler=weighted)
 
+        def main():
+            train, _ = make_loaders(*load_splits())
+            for features, target in train:
+                loss_fn(net(features), target).backward()
+
         if __name__ == "__main__":
-            make_loaders(*load_splits(), parse_args())
+            main()
         """,
         "MLS104",
     )
-    assert [f.span.line for f in findings] == [7, 8]
-    assert "`WeightedRandomSampler` without `generator=`" in findings[1].message
+    assert [f.span.line for f in findings] == [5]
+    assert "never seeds (as does 1 more loader or sampler here)" in findings[0].message
+
+
+def test_script_with_module_level_loader_and_sampler():
+    findings = lint(
+        """
+        import torch
+        from torch.utils.data import DataLoader, SubsetRandomSampler
+
+        sampler = SubsetRandomSampler(train_indices)
+        loader = DataLoader(spectra, batch_size=32, sampler=sampler)
+        for epoch in range(20):
+            train_one_epoch(model, loader, optimizer)
+        """,
+        "MLS104",
+    )
+    assert [f.span.line for f in findings] == [4]
+    assert findings[0].message.startswith("`SubsetRandomSampler` without `generator=`")
+
+
+def test_programs_that_seed_torch_anywhere_are_not_reported():
+    seeded_in_a_function = """
+        import torch
+        from torch.utils.data import DataLoader
+
+        def run(seed):
+            torch.manual_seed(seed)
+            loader = DataLoader(reviews, batch_size=16, shuffle=True)
+            for batch in loader:
+                model(**batch).loss.backward()
+
+        if __name__ == "__main__":
+            run(3)
+        """
+    lightning = """
+        import lightning as L
+        from torch.utils.data import DataLoader
+
+        L.seed_everything(2024)
+        trainer = L.Trainer(max_epochs=3)
+        trainer.fit(model, DataLoader(tiles, batch_size=8, shuffle=True))
+        """
+    fabric = """
+        from lightning.fabric import Fabric
+        from torch.utils.data import DataLoader
+
+        fabric = Fabric(accelerator="cuda")
+        fabric.seed_everything(11)
+        loader = fabric.setup_dataloaders(DataLoader(clips, batch_size=4, shuffle=True))
+        for clip in loader:
+            fabric.backward(model(clip).mean())
+        """
+    project_helper = """
+        import torch
+        from torch.utils.data import DataLoader
+
+        def fix_randomness(value):
+            torch.manual_seed(value)
+
+        fix_randomness(5)
+        loader = DataLoader(sounds, batch_size=64, shuffle=True)
+        model.train()
+        """
+    for code in (seeded_in_a_function, lightning, fabric, project_helper):
+        assert lint(code, "MLS104") == [], code
 
 
 def test_dataloader_near_misses():
@@ -37,32 +104,62 @@ def test_dataloader_near_misses():
         from torch.utils.data import DataLoader, DistributedSampler
 
         def loaders(train_set, test_set, loader_kwargs, is_train, generator):
-            torch.manual_seed(1234)
             yield DataLoader(train_set, shuffle=True, generator=generator)
             yield DataLoader(train_set, shuffle=is_train)
             yield DataLoader(train_set, **loader_kwargs)
             yield DataLoader(test_set, batch_size=512)
             yield DataLoader(train_set, sampler=DistributedSampler(train_set, seed=1234))
+
+        if __name__ == "__main__":
+            for batch in next(loaders(*splits())):
+                model(batch).sum().backward()
         """
     assert lint(code, "MLS104") == []
 
 
-def test_dataloader_in_a_file_that_never_seeds_torch_is_left_to_other_rules():
-    code = """
-        import numpy as np
+def test_library_modules_and_programs_that_do_not_train_are_not_reported():
+    library = """
         from torch.utils.data import DataLoader
 
-        np.random.seed(0)
-        loader = DataLoader(dataset, shuffle=True)
+        def build_loader(dataset, batch_size):
+            return DataLoader(dataset, batch_size=batch_size, shuffle=True)
+
+        def fit(model, loader):
+            for x, y in loader:
+                model.loss(x, y).backward()
         """
-    assert lint(code, "MLS104") == []
+    peek_at_a_batch = """
+        import matplotlib.pyplot as plt
+        from torch.utils.data import DataLoader
+
+        loader = DataLoader(digits, batch_size=16, shuffle=True)
+        images, labels = next(iter(loader))
+        plt.imshow(images[0].squeeze())
+        """
+    for code in (library, peek_at_a_batch):
+        assert lint(code, "MLS104") == [], code
+
+
+def test_programs_drawing_from_torch_directly_are_left_to_mls101():
+    code = """
+        import torch
+        from torch.utils.data import DataLoader, random_split
+
+        train_set, val_set = random_split(images, [0.8, 0.2])
+        loader = DataLoader(train_set, batch_size=32, shuffle=True)
+        for x, y in loader:
+            criterion(model(x), y).backward()
+        """
+    findings = lint(code, "MLS101", "MLS104")
+    assert [(f.code, f.span.line) for f in findings] == [("MLS101", 4)]
 
 
 def test_dataloader_in_a_notebook():
     rule = find_rule("MLS104")
     notebook, _ = notebook_from_percent(
-        "# %% [1]\nimport torch\ntorch.manual_seed(7)\n"
+        "# %% [1]\nimport torch\nimport numpy as np\nnp.random.seed(7)\n"
         "# %% [2]\n!nvidia-smi\nloader = torch.utils.data.DataLoader(ds, batch_size=32, shuffle=True)\n"
+        "# %% [3]\ntrainer.fit(model, loader)\n"
     )
     findings = lint_notebook("train.ipynb", notebook, [rule], {rule: rule.default_options()}).findings
     assert [(f.cell, f.span.line, f.span.column) for f in findings] == [(2, 2, 10)]
@@ -146,9 +243,8 @@ def test_library_modules_that_seed_inside_methods_are_not_programs():
     assert lint(code, "MLS104", "MLS106") == []
 
 
-def test_a_seeding_helper_called_at_module_level_makes_the_file_a_program():
-    findings = lint(
-        """
+def test_a_seeding_helper_defined_and_called_in_the_file_seeds_torch():
+    code = """
         import random
 
         import numpy as np
@@ -165,8 +261,27 @@ def test_a_seeding_helper_called_at_module_level_makes_the_file_a_program():
 
 
         def run_training(dataset):
-            return torch.utils.data.DataLoader(dataset, batch_size=64, shuffle=True)
+            loader = torch.utils.data.DataLoader(dataset, batch_size=64, shuffle=True)
+            return train_model(loader)
+        """
+    assert lint(code, "MLS104") == []
+
+
+def test_a_helper_seeding_only_numpy_leaves_torch_unseeded():
+    findings = lint(
+        """
+        import numpy as np
+        import torch
+
+
+        def set_numpy_seed(value):
+            np.random.seed(value)
+
+
+        set_numpy_seed(1903)
+        loader = torch.utils.data.DataLoader(dataset, batch_size=64, shuffle=True)
+        train_model(loader)
         """,
         "MLS104",
     )
-    assert [finding.span.line for finding in findings] == [17]
+    assert [finding.span.line for finding in findings] == [10]

@@ -1,12 +1,14 @@
-"""MLS104 and MLS106: PyTorch programs that seed torch and still do not repeat. A seed
-fixes the global generator; data order and GPU kernels have their own sources of
-variation, which PyTorch's reproducibility notes list (ZHANG22-13, ZHANG22-14)."""
+"""MLS104 and MLS106: PyTorch training programs whose runs do not repeat. MLS104: the data
+order comes from a torch generator the program never seeds; MLS106: the program seeds
+torch, but GPU kernels have their own sources of variation, which PyTorch's
+reproducibility notes list (ZHANG22-13, ZHANG22-14)."""
 
 from __future__ import annotations
 
 import libcst as cst
 
 from mlsmells.engine.calls import (
+    callee_name,
     has_double_star,
     is_main_guard,
     is_true,
@@ -14,7 +16,14 @@ from mlsmells.engine.calls import (
     keyword_literal,
 )
 from mlsmells.findings import Family, Severity
-from mlsmells.knowledge.randomness import SEED_FUNCTIONS_OPTION, UNDECIDED, DeferredSeeding, Seeding, classify
+from mlsmells.knowledge.randomness import (
+    SEED_FUNCTIONS_OPTION,
+    UNDECIDED,
+    DeferredSeeding,
+    Seeding,
+    classify,
+    drawing_library,
+)
 from mlsmells.rule import Rule
 
 _DATA_LOADERS = frozenset({"torch.utils.data.DataLoader", "torch.utils.data.dataloader.DataLoader"})
@@ -71,41 +80,46 @@ class _TorchSeedTracking(Rule):
 
 class DataLoaderUnseededShuffle(_TorchSeedTracking):
     """
-    In a program that seeds PyTorch, a `DataLoader(..., shuffle=True)` or a random sampler
-    (`RandomSampler`, `SubsetRandomSampler`, `WeightedRandomSampler`) is created without a
-    `generator=`. Its order then comes from torch's global generator, shared with weight
-    initialisation, dropout and augmentations.
+    A training program (a notebook, or a file with a main block or module-level code) that
+    never seeds PyTorch creates a `DataLoader(..., shuffle=True)` or a random sampler
+    (`RandomSampler`, `SubsetRandomSampler`, `WeightedRandomSampler`) without a
+    `generator=`. Its order then comes from torch's unseeded global generator, so every run
+    trains on the batches in a different order. One finding per program, at the first such
+    loader.
     """
 
     code = "MLS104"
     name = "dataloader-unseeded-shuffle"
     family = Family.REPRODUCIBILITY
-    #: Advice since the precision benchmark: in programs that seed torch, a run repeats
-    #: exactly; what a loader's own generator adds matters only when comparing experiments.
+    #: Advice since the precision benchmark: seeding is a project decision.
     severity = Severity.ADVICE
-    precision = "low"
-    summary = "A shuffling DataLoader or random sampler draws its order from torch's global generator."
+    precision = "medium"
+    summary = "A training program shuffles its data with torch's generator but never seeds torch."
     challenges = ("ZHANG22-14", "SLR-CM25")
     why = (
-        "Without its own generator, a shuffling loader draws each epoch's order (and its "
-        "workers' base seed) from the global generator, after everything else that drew from "
-        "it: adding a layer, a dropout or a random augmentation changes which batches the "
-        "model sees, so two experiments differ in more than the change being tested, and a "
-        "run resumed from a checkpoint sees other batches than the original run. PyTorch's "
-        "reproducibility notes ask for a seeded `generator=` on every DataLoader. ZHANG22-14 "
-        "(Randomness Uncontrolled) and SLR-CM25 (replicating training results) are the "
-        "challenges behind it."
+        "A shuffling loader without its own generator draws each epoch's order (and its "
+        "workers' base seed) from torch's global generator. When the program never seeds "
+        "torch, that generator starts from fresh entropy on every run: the model sees its "
+        "batches in another order each time, so two runs of the same code give different "
+        "weights and metrics, and a result cannot be reproduced or a regression bisected. "
+        "ZHANG22-14 (Randomness Uncontrolled) and SLR-CM25 (replicating training results) "
+        "are the challenges behind it."
     )
     bad = (
         '''
         import torch
-        from torch.utils.data import DataLoader, RandomSampler
+        from torch.utils.data import DataLoader
 
-        torch.manual_seed(42)
-        train_loader = DataLoader(train_set, batch_size=64, shuffle=True, num_workers=4)
-                       ^^^^^^^^^^
-        sampler = RandomSampler(val_set, num_samples=1_000)
-                  ^^^^^^^^^^^^^
+        def main():
+            train_loader = DataLoader(train_set, batch_size=64, shuffle=True, num_workers=4)
+                           ^^^^^^^^^^
+            for images, labels in train_loader:
+                loss = criterion(model(images), labels)
+                loss.backward()
+                optimizer.step()
+
+        if __name__ == "__main__":
+            main()
         ''',
     )
     good = (
@@ -114,52 +128,123 @@ class DataLoaderUnseededShuffle(_TorchSeedTracking):
         from torch.utils.data import DataLoader
 
         SEED = 42
-        torch.manual_seed(SEED)
-        loader_rng = torch.Generator().manual_seed(SEED)
-        train_loader = DataLoader(train_set, batch_size=64, shuffle=True, num_workers=4, generator=loader_rng)
-        val_loader = DataLoader(val_set, batch_size=256, shuffle=False)
+
+        def main():
+            torch.manual_seed(SEED)
+            train_loader = DataLoader(train_set, batch_size=64, shuffle=True, num_workers=4)
+            for images, labels in train_loader:
+                loss = criterion(model(images), labels)
+                loss.backward()
+                optimizer.step()
+
+        if __name__ == "__main__":
+            main()
+        ''',
+        '''
+        import torch
+        from torch.utils.data import DataLoader
+
+        loader_rng = torch.Generator().manual_seed(42)
+        train_loader = DataLoader(train_set, batch_size=64, shuffle=True, generator=loader_rng)
+        trainer.fit(model, train_loader)
         ''',
     )
     use_instead = (
-        "Give every shuffling loader and random sampler its own generator, seeded from the run's "
-        "seed: `DataLoader(ds, shuffle=True, generator=torch.Generator().manual_seed(SEED))`."
+        "Seed torch once at start-up (`torch.manual_seed(SEED)`, `lightning.seed_everything(SEED)`, "
+        "`transformers.set_seed(SEED)`), or give the loader its own seeded generator: "
+        "`DataLoader(ds, shuffle=True, generator=torch.Generator().manual_seed(SEED))`."
     )
     limitations = (
-        "Advice (off by default; select it when comparing experiments batch for batch): on "
-        "repositories nobody here had read, none of its sampled findings was a real problem to "
-        "their maintainers (bench/precision: 0 true, 1 false, 5 debatable of 6; 0 of 30 in an "
-        "earlier trial), because a program that seeds torch repeats exactly without it. "
-        "Programs that never seed torch are left to MLS101 and MLS103; library modules that "
-        "seed inside their functions are left to the programs using them. `shuffle=` values computed "
-        "at run time (`shuffle=is_train`) are not read. Workers need no `worker_init_fn` for "
-        "seeding: since PyTorch 1.9 each worker seeds `random`, NumPy and torch from the "
-        "loader's base seed, so it is not asked for."
+        "Advice (off by default). Only programs are checked: notebooks, files with a main "
+        "block, and files that create a shuffling loader or call one of their functions at "
+        "module level; library modules leave seeding to the programs that use them. A program "
+        "must also show that it trains (`.backward()`, `.fit(...)`, `model.train()`, a "
+        "`train...` function called): a loader shuffled only to look at a sample batch is not "
+        "reported. A program that seeds torch anywhere (any function, any branch, through a "
+        "project helper or a `seed_everything`/`set_seed` method) is not reported: such runs "
+        "repeat, and what a loader's own generator adds (decoupling batch order from "
+        "initialisation) is a matter of taste. A program that also draws from torch directly "
+        "(`torch.randn`, `random_split` without `generator=`) is left to MLS101, which reports "
+        "the same missing seed at that draw; unseeded `torch.Generator()` objects are MLS103's. "
+        "`shuffle=` values computed at run time (`shuffle=is_train`) and loaders built from "
+        "`**kwargs` are not read. Workers need no `worker_init_fn` for seeding: since PyTorch "
+        "1.9 each worker seeds `random`, NumPy and torch from the loader's base seed."
     )
 
     def __init__(self, file, options) -> None:
         super().__init__(file, options)
         self.candidates: list[tuple[cst.Call, str]] = []
+        self.trains = False
+        #: Calls that draw from torch's global generator themselves: MLS101 reports those.
+        self.draws_from_torch = False
+        #: `fabric.seed_everything(SEED)`: seeding through an object the file created.
+        self.seeds_through_object = False
+        self.module_functions: set[str] = set()
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        if self.file.in_module_scope:
+            self.module_functions.add(node.name.value)
 
     def visit_Call(self, node: cst.Call) -> None:
         super().visit_Call(node)
+        names = self.file.qualified_names(node.func)
+        callee = callee_name(node.func)
+        self.trains |= _is_training_call(callee)
+        self.seeds_through_object |= not names and callee in _SEEDING_METHODS
+        self.draws_from_torch |= any(drawing_library(name, node) == "torch" for name in names)
+        if self.file.in_module_scope and isinstance(node.func, cst.Name) and node.func.value in self.module_functions:
+            self.is_program = True  # `main()`, `run(parse_args())`
         if keyword_arg(node, "generator") is not None or has_double_star(node):
             return
-        for name in self.file.qualified_names(node.func):
+        for name in names:
             if name in _DATA_LOADERS and keyword_literal(node, "shuffle") is True:
-                self.candidates.append((node, "`DataLoader(shuffle=True)`"))
+                self._candidate(node, "`DataLoader(shuffle=True)`")
             elif name in _RANDOM_SAMPLERS:
-                self.candidates.append((node, f"`{name.rsplit('.', 1)[-1]}`"))
+                self._candidate(node, f"`{name.rsplit('.', 1)[-1]}`")
+
+    def _candidate(self, call: cst.Call, what: str) -> None:
+        """A loader whose order comes from the global generator: module-level code also
+        makes the file a program (a script or a `# %%` file run top to bottom)."""
+        self.candidates.append((call, what))
+        self.is_program |= self.file.in_module_scope
+
+    def _seeds_torch_anywhere(self) -> bool:
+        """Any seeding of torch in the file, wherever it is: a seed in any function the
+        program may call makes its runs repeat, so only programs with none are reported."""
+        return bool(self.torch_seeds) or self.seeds_through_object or "torch" in self.deferred.seeded()
 
     def end_file(self) -> None:
-        if not self.candidates or not self.program_seeds_torch:
+        if not (self.candidates and self.is_program and self.trains) or self.draws_from_torch:
             return
-        for call, what in self.candidates:
-            self.report(
-                call.func,
-                f"{what} without `generator=` takes its order from torch's global generator, so the "
-                "batches change whenever anything else draws from it first; pass "
-                "generator=torch.Generator().manual_seed(SEED)",
-            )
+        if self._seeds_torch_anywhere():
+            return
+        call, what = self.candidates[0]
+        also = _others(len(self.candidates) - 1)
+        self.report(
+            call.func,
+            f"{what} without `generator=` takes its order from torch's global generator, which this "
+            f"program never seeds{also}, so every run trains on the batches in a different order; "
+            "call torch.manual_seed(SEED) at start-up or pass generator=torch.Generator().manual_seed(SEED)",
+        )
+
+
+def _others(count: int) -> str:
+    """What the one finding says about the program's other unseeded loaders."""
+    if count == 0:
+        return ""
+    return " (as does 1 more loader or sampler here)" if count == 1 else f" (as do {count} more loaders or samplers here)"
+
+
+#: Method names of seeding objects (`fabric.seed_everything(7)`, `accelerator.set_seed(7)`).
+_SEEDING_METHODS = frozenset({"seed_everything", "set_seed"})
+
+
+def _is_training_call(callee: str | None) -> bool:
+    """`loss.backward()`, `trainer.fit(...)`, `model.train()`, `train_one_epoch(...)`: the
+    program trains, so the order of its batches changes its result."""
+    if callee is None:
+        return False
+    return callee in ("backward", "fit", "train") or (callee.startswith("train_") and "split" not in callee)
 
 
 class NondeterministicTraining(_TorchSeedTracking):
