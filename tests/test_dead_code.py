@@ -567,3 +567,108 @@ def test_cell_markers_of_an_exported_notebook_introduce_nothing():
         "MLS403",
     )
     assert lines(findings) == [13, 20]
+
+
+def test_shape_annotations_written_like_calls_are_prose():
+    findings = lint(
+        """
+        import torch
+
+        class Encoder(torch.nn.Module):
+            def forward(self, x, hidden):
+                # x (batch_size, seq_length, input_size)
+                # hidden (n_layers, batch_size, hidden_dim)
+                # out (batch_size, seq_length, hidden_dim)
+                out, hidden = self.rnn(x, hidden)
+                # out = self.dropout(out)
+                # out = self.norm(out)
+                # print(out.shape)
+                return out, hidden
+        """,
+        "MLS403",
+    )
+    # Calls written against their name are still code.
+    assert lines(findings) == [9]
+
+
+def test_usage_shown_after_prose_that_announces_it_is_documentation():
+    findings = lint(
+        """
+        # To load the weights from another folder, extend sys.path like shown here.
+        #
+        # import os
+        # import sys
+        # sys.path.insert(0, os.path.abspath("../weights"))
+
+        class Scaler:
+            # The scaler must be fitted before use, as follows
+            # scaler = Scaler(clip=3.0)
+            # scaler.fit(train_frame)
+            # test_frame = scaler.transform(test_frame)
+            def fit(self, frame):
+                return self
+        """,
+        "MLS403",
+    )
+    assert findings == []
+
+
+def test_a_numbered_menu_of_alternatives_after_an_introduction_is_documentation():
+    menu = """
+        def log_confusion(logger, preds, labels):
+            # There are several ways to log the confusion matrix
+            # 1. As an image
+            # matrix = confusion(preds, labels)
+            # figure = plot_confusion(matrix)
+            # logger.log_image("confusion", figure)
+            # 2. As a seaborn heatmap
+            # matrix = confusion(preds, labels)
+            # axes = sns.heatmap(matrix)
+            # logger.log_figure(axes.figure)
+            logger.log_metric("accuracy", (preds == labels).mean())
+        """
+    assert lint(menu, "MLS403") == []
+    # Without the introduction, numbered steps are what disabled code was called.
+    steps = "\n".join(line for line in menu.splitlines() if "several ways" not in line)
+    assert lines(lint(steps, "MLS403")) == [3, 7]
+
+
+def test_a_menu_of_values_for_one_setting_is_not_a_disabled_block():
+    findings = lint(
+        """
+        import requests
+
+        # url = "http://localhost:9696/predict"
+        # url = "http://127.0.0.1:8080/predict"
+        # url = f"http://{host}:9696/predict"
+        url = "http://scoring.internal:9696/predict"
+
+        # image = load(path)
+        # image = resize(image, 224)
+        # image = normalize(image)
+        image = load_tensor(path)
+
+        # url = "http://localhost:9696/predict"
+        # timeout = 30
+        # response = requests.post(url, json=payload, timeout=timeout)
+        print(requests.post(url, json={"image": image}).json())
+        """,
+        "MLS403",
+    )
+    # A pipeline rebinding a name from itself, and mixed statements, are code switched off.
+    assert lines(findings) == [8, 13]
+
+
+def test_the_script_that_generated_a_file_is_documentation():
+    findings = lint(
+        """
+        # Generated with
+        # with open("label_map.json") as f:
+        #     labels = json.load(f)
+        # for label in labels:
+        #     print(label["id"], label["name"])
+        LABELS = {0: "cat", 1: "dog"}
+        """,
+        "MLS403",
+    )
+    assert findings == []

@@ -305,3 +305,99 @@ def test_a_name_the_project_binds_more_than_once_is_not_a_constant(tmp_path):
         },
     )
     assert findings(tmp_path, "MLS414") == [("query.py", "MLS414", 5)]
+
+
+def test_digit_timestamps_and_counters_cannot_break_a_command():
+    findings = lint(
+        """
+        import datetime
+        import os
+        import time
+
+        def blend(n_models, alpha, weights_file):
+            stamp = time.strftime("%Y%m%d%H%M", time.localtime())
+            run_name = "blend_%d_%s" % (n_models, stamp)
+            os.system("python blend.py -n %d -a %.2f -o %s" % (n_models, alpha, run_name))
+            now = datetime.datetime.now().strftime("%Y%m%d_%H%M%S")
+            os.system(f"python stack.py --out stack_{now}.csv")
+            for index in range(n_models):
+                os.system("python predict.py --fold %s --gpu %s" % (index, index % 4))
+            day = time.strftime("%Y-%m-%d %H:%M")
+            os.system("python report.py --title " + day)
+            os.system(f"python stack.py --weights {weights_file}")
+        """,
+        "MLS414",
+    )
+    # A timestamp with a space can break the command; a file name from a parameter too.
+    assert lines(findings) == [14, 15]
+
+
+def test_whole_command_lines_and_quoted_words_are_not_reported():
+    findings = lint(
+        """
+        import os
+        import shlex
+        import subprocess
+
+        def launch(commands, n_gpus, log_dir):
+            for idx, cmd in enumerate(commands):
+                gpu = idx % n_gpus
+                subprocess.Popen(f"CUDA_VISIBLE_DEVICES={gpu} {cmd}", shell=True)
+                os.system(cmd + " > train.log 2>&1")
+
+        def train(config_path, extra_args):
+            os.system("python train.py --config " + shlex.quote(config_path))
+            os.system("python train.py " + " ".join(shlex.quote(arg) for arg in extra_args))
+            os.system("python train.py " + " ".join(map(shlex.quote, extra_args)))
+            os.system(f"python train.py --config {config_path} | tee -a train.log")
+            os.system(f"cd {config_path} && make")
+        """,
+        "MLS414",
+    )
+    # Only the unquoted path spliced as an argument (a command's and a `cd`'s) is reported.
+    assert lines(findings) == [15, 16]
+
+
+def test_a_number_read_back_from_the_database_is_not_a_value_to_quote():
+    findings = lint(
+        """
+        import sqlite3
+
+        def latest_metrics(db_path, name):
+            con = sqlite3.connect(db_path)
+            cur = con.cursor()
+            cur.execute("SELECT experiment_id FROM experiments WHERE name = ?", (name,))
+            experiment_id = cur.fetchone()[0]
+            cur.execute("SELECT run_uuid FROM runs WHERE experiment_id = {}".format(experiment_id))
+            run_uuid = cur.fetchone()[0]
+            cur.execute("SELECT * FROM metrics WHERE run_uuid = '{}'".format(run_uuid))
+            row_id = input("row: ")
+            cur.execute("SELECT * FROM metrics WHERE id = {}".format(row_id))
+            return cur.fetchall()
+        """,
+        "MLS414",
+    )
+    # The quoted text read back is still a value to pass as a parameter, but it does not come
+    # from the connection parameter; a number typed by a user is an injection.
+    assert lines(findings) == [10, 12]
+    assert "injection" not in findings[0].message
+    assert findings[1].severity is Severity.ERROR
+
+
+def test_values_the_command_already_quotes_are_not_reported():
+    findings = lint(
+        """
+        import os
+        import subprocess
+
+        def toolchain(cuda_home, compiler, features, out_dir):
+            subprocess.check_output("'{}' -V".format(os.path.join(cuda_home, "bin", "nvcc")), shell=True)
+            subprocess.check_output("'{}' --version".format(compiler), shell=True)
+            for feature in features:
+                os.system(f'touch "{out_dir}/{feature}.unused"')
+            os.system(f"tar czf {out_dir}.tgz '{out_dir}'")
+        """,
+        "MLS414",
+    )
+    # The archive name outside the quotes can still break the last command.
+    assert lines(findings) == [9]

@@ -433,12 +433,19 @@ _MAX_STATEMENT_LINES = 30
 
 #: Prose that introduces what follows: an example, an alternative or an optional step offered
 #: to the reader (`# Alternative: use the GPU version`, `# If you want the full
-#: report, ...`), or code a `TODO`/`FIXME` says is waiting for something (tracked, not abandoned).
+#: report, ...`), the script that generated a file (`# Autogen with`), or code a
+#: `TODO`/`FIXME` says is waiting for something (tracked, not abandoned).
 _INTRODUCTION = re.compile(
     r":\s*$|\buncomment|\b(example|e\.g\.|for instance|usage|todo|fixme)\b"
-    r"|\b(alternative(ly)?|optional(ly)?)\b|\b(if you|in case|you (can|could|may))\b",
+    r"|\b(alternative(ly)?|optional(ly)?)\b|\b(if you|in case|you (can|could|may))\b"
+    r"|\b(as follows|shown (here|below)|like (this|so))\b|\b(as|like)\s*[.:]?\s*$"
+    r"|\b(multiple|several|many|different|other) (ways|options|approaches)\b|\bstarting point\b"
+    r"|\bauto-?gen|\b(generated|produced|obtained) (with|by|using|via)\b",
     re.IGNORECASE,
 )
+#: An item of a numbered list (`# 2. Confusion matrix with seaborn`): in an introduced
+#: example it names the next alternative of a menu, and does not end the example.
+_NUMBERED_ITEM = re.compile(r"\s*\d{1,2}[.)]\s+\S")
 #: A cell marker of a notebook exported as a script (`# In[12]:`, `# %%`) ends in `:` or
 #: opens a cell, but introduces nothing: the code after it is the cell's.
 _CELL_MARKER = re.compile(r"#*\s*((In|Out)\s*\[[^\]]*\]\s*:?|%%.*)\s*")
@@ -484,24 +491,37 @@ def _depth(text: str) -> int:
     return sum(text.count(c) for c in _OPENING) - sum(text.count(c) for c in _CLOSING)
 
 
-def _acts(node: ast.AST) -> bool:
+def _acts(node: ast.AST, lines: list[str]) -> bool:
     """Whether an expression does something: calls a function. Names, attributes, tuples
     and arithmetic alone are how prose parses (`# train`, `# e.g`, `# (batch, seq_len)`,
-    `# pre-processing`)."""
-    return any(isinstance(part, ast.Call) for part in ast.walk(node))
+    `# pre-processing`), and so does a name with a space before its brackets."""
+    return any(isinstance(part, ast.Call) and not _spaced_call(part, lines) for part in ast.walk(node))
 
 
-def _is_code(statement: ast.stmt) -> bool:
+def _spaced_call(call: ast.Call, lines: list[str]) -> bool:
+    """`x (batch, seq_len, features)`: a name, a space, then brackets of names. That is how
+    a shape or a signature is annotated in prose; code writes the brackets against the
+    name it calls (`print (x)`, old Python 2 style, stays code)."""
+    func = call.func
+    if not isinstance(func, ast.Name) or func.id in _KEYWORDS or call.keywords:
+        return False
+    if not all(isinstance(arg, ast.Name | ast.Constant) for arg in call.args):
+        return False
+    line = lines[func.end_lineno - 1] if func.end_lineno is not None and func.end_lineno <= len(lines) else ""
+    return line[func.end_col_offset : func.end_col_offset + 1].isspace()
+
+
+def _is_code(statement: ast.stmt, lines: list[str]) -> bool:
     """Whether a parsed comment is a statement nobody would write as prose."""
     if isinstance(statement, ast.Assign | ast.AugAssign | ast.Import | ast.ImportFrom | ast.Delete | ast.Assert):
         return True
     if isinstance(statement, ast.Expr | ast.Return | ast.Raise):
         value = statement.exc if isinstance(statement, ast.Raise) else statement.value
-        return value is not None and _acts(value)
+        return value is not None and _acts(value, lines)
     if isinstance(statement, ast.If | ast.While):  # not `# if so:`, `# while training:`
         return any(isinstance(part, ast.Call | ast.Compare | ast.Attribute | ast.Subscript) for part in ast.walk(statement.test))
     if isinstance(statement, ast.With):
-        return any(_acts(item.context_expr) for item in statement.items)
+        return any(_acts(item.context_expr, lines) for item in statement.items)
     # `for`, `def`, `class`, `try`: the keyword and its punctuation are not prose.
     return isinstance(statement, ast.For | ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef | ast.Try)
 
@@ -520,7 +540,8 @@ def _classify_statement(text: str) -> str | None:
             return CODE  # `else:`, `except ValueError:`: only code reads like that
     if statements is None:
         return None
-    return CODE if statements and all(_is_code(statement) for statement in statements) else NEUTRAL
+    lines = text.splitlines()
+    return CODE if statements and all(_is_code(statement, lines) for statement in statements) else NEUTRAL
 
 
 def classify_comments(texts: list[str], introduced: bool = False) -> list[str]:
@@ -584,8 +605,11 @@ def _skip_examples(texts: list[str], kinds: list[str], introduced: bool = False)
             fenced, kinds[index] = not fenced, PROSE
             continue
         if kinds[index] == PROSE:
-            # Pseudo-code in an example (`cocoGt=..., cocoDt=...`) does not end it; prose does.
-            still_example = in_example and not _looks_like_prose(_without_trailing_comment(text))
+            # Pseudo-code in an example (`cocoGt=..., cocoDt=...`) does not end it, nor does
+            # the next item of a numbered menu of alternatives; other prose does.
+            still_example = in_example and (
+                not _looks_like_prose(_without_trailing_comment(text)) or bool(_NUMBERED_ITEM.match(text))
+            )
             in_example = still_example or _is_introduction(text)
             prose_indent = _indent(text)
         elif kinds[index] == CODE and prose_indent is not None:
@@ -610,15 +634,19 @@ class CommentedOutCode(Rule):
 
     Comments that parse but read as prose are not counted and do not break a run: a lone
     word (`# train`, `# pass`, `# TODO`), an annotation (`# Note: slow`, `# returns: Tensor`),
-    shapes and arithmetic without calls (`# (batch, seq_len)`, `# pre-processing`). A line
+    shapes and arithmetic without calls (`# (batch, seq_len)`, `# pre-processing`), and a
+    name with a space before brackets of names (`# x (batch, seq_len, features)`). A line
     of prose, a pragma (`# type:`, `# noqa`, `# pragma:`, `# fmt:`, `# pylint:`), a blank
     line or code ends a run; strings (docstring examples) are not comments at all.
 
     Code that documents rather than disables is left alone: code after prose that
     introduces it (a line ending in `:`, or mentioning an example, usage, "uncomment", an
-    alternative or an optional step, "if you..."/"in case..."), also when blank
-    lines stand between the prose and the code, code indented under the prose above it or
-    between Markdown code fences (as in notebooks exported as scripts).
+    alternative or an optional step, "if you..."/"in case...", "as follows", "like shown
+    here", "there are several ways"), also when blank lines stand between the prose and the
+    code, and across the numbered items of such a menu (`# 2. As a heatmap`); code indented
+    under the prose above it or between Markdown code fences (as in notebooks exported as
+    scripts). A run that only gives one variable other values (`# url = "http://localhost"`,
+    `# url = "http://staging"`...) is a menu of settings switched by hand, not reported.
     """
 
     code = "MLS403"
@@ -678,8 +706,13 @@ class CommentedOutCode(Rule):
         "Runs made only of lines prose can also parse to are not reported (three lone names, "
         "or `# Note: ...` annotations), nor code offered to the reader after an introduction, "
         "directly above or past blank lines (`# To use Prometheus, uncomment:`, `# Alternative: "
-        "...`, `# Optionally ...`, `# If you want ...`) or a `TODO`/`FIXME` saying what it waits "
-        "for. Debugging code disabled under a comment that only names it (`# debug printing`) "
+        "...`, `# Optionally ...`, `# If you want ...`, `# ... as follows`, `# There are several ways "
+        "...` and the numbered alternatives after it, `# Generated with`) or a `TODO`/`FIXME` saying what it waits "
+        "for. Shape annotations written like calls with a space (`# x (batch, seq_len)`) are prose, "
+        "and a run that only assigns one variable values that do not read it (alternative URLs "
+        "or paths kept side by side) is a menu of settings, not reported. Code kept under prose "
+        "that explains why it is kept, without announcing it, is still reported. Debugging code "
+        "disabled under a comment that only names it (`# debug printing`) "
         "is reported: it is the dead code the rule is about; "
         "formulas written as valid Python "
         "(`# loss = -log(p)`) count as code. Default 3 lines: measured on the transformers, "
@@ -697,6 +730,8 @@ class CommentedOutCode(Rule):
         for start, texts, introduced in self._comment_blocks(lines, minimum):
             kinds = classify_comments(texts, introduced)
             for offset, count in _code_runs(kinds, minimum):
+                if _menu_of_values(_run_code(texts, kinds, offset, count)):
+                    continue
                 first = start + offset
                 if comment_lines is None:
                     comment_lines = _comment_lines(self.file.text)
@@ -747,6 +782,31 @@ def _code_runs(kinds: list[str], minimum: int) -> Iterator[tuple[int, int]]:
             if count >= minimum:
                 yield first, count
             first, count = None, 0
+
+
+def _run_code(texts: list[str], kinds: list[str], first: int, count: int) -> list[str]:
+    """The `count` CODE lines of the run starting at index `first`."""
+    return [text for text, kind in zip(texts[first:], kinds[first:], strict=True) if kind == CODE][:count]
+
+
+def _menu_of_values(code: list[str]) -> bool:
+    """Every line gives the same variable another value that does not read it (`# url =
+    "http://localhost:9696"`, `# url = "http://staging:9696"`...): settings kept side by
+    side to switch between by hand, not a block of code switched off. A pipeline that
+    rebinds a name from itself (`# x = scale(x)`, `# x = crop(x)`) is code."""
+    names = set()
+    for text in code:
+        statements = _parse(text.strip())
+        if not statements or len(statements) != 1 or not isinstance(statements[0], ast.Assign):
+            return False
+        targets = statements[0].targets
+        if len(targets) != 1 or not isinstance(targets[0], ast.Name):
+            return False
+        name = targets[0].id
+        if any(isinstance(part, ast.Name) and part.id == name for part in ast.walk(statements[0].value)):
+            return False
+        names.add(name)
+    return len(names) == 1
 
 
 def _comment_lines(text: str) -> set[int]:

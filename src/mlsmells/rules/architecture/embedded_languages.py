@@ -54,6 +54,18 @@ _SELF = frozenset({"self", "cls"})
 #: Attributes that hold a number: the id a database gave the last row inserted, row counts, sizes.
 _NUMERIC_ATTRIBUTES = frozenset({"lastrowid", "rowcount", "size", "ndim"})
 _MAX_DEPTH = 12
+#: Calls that quote a value for the shell: what they return is one safe word.
+_SHELL_QUOTES = frozenset({"shlex.quote", "pipes.quote"})
+#: `strftime` formats made only of numeric fields and separators no shell or SQL reads
+#: (`"%Y%m%d_%H%M%S"`): the timestamp they give is digits.
+_DIGIT_STAMP = re.compile(r"(?:%[YmdHMSjyfs]|[-_.:T0-9])+")
+#: Methods that return rows read back from a database (a DB-API cursor, SQLAlchemy results).
+_FETCHES = frozenset({"fetchone", "fetchall", "fetchmany", "fetchval", "scalar"})
+#: Shell text that ends a command: what comes after a hole there is not its arguments.
+_COMMAND_END = re.compile(r"\s*(?:$|[;|&>)]|\d?>)")
+#: Shell text before a hole in command position: a command separator, then only `VAR=value`
+#: assignments (`CUDA_VISIBLE_DEVICES=0 `).
+_COMMAND_START = re.compile(r"(?:^|[;|&(\n])\s*(?:[A-Za-z_]\w*=\S*\s+)*$")
 _PERCENT_FIELD = re.compile(r"%%|%(?:\([^)]*\))?[-+ #0-9.*]*[a-zA-Z]")
 #: Fields that format a number: `%d`, `%.3f`, `{:d}`, `{0:.2e}`.
 _NUMERIC_FIELD = re.compile(r"^%(?:\([^)]*\))?[-+ #0-9.*]*[diouxXeEfFgG]$|:[^{}:]*[bdoxXneEfFgG%]\}$")
@@ -87,19 +99,41 @@ class _Template:
     def holes(self) -> list[tuple[cst.BaseExpression, Lookup]]:
         return [(piece, lookup) for piece, lookup in self.pieces if not isinstance(piece, str)]
 
-    def value_holes(self) -> list[tuple[cst.BaseExpression, Lookup]]:
+    def value_holes(
+        self, number: Callable[[cst.BaseExpression, Lookup], bool]
+    ) -> list[tuple[cst.BaseExpression, Lookup]]:
         """The holes where SQL expects a value (inside a quoted literal, after a comparison,
-        in `IN (...)` or `VALUES (...)`), not a table, a column or a clause."""
+        in `IN (...)` or `VALUES (...)`), not a table, a column or a clause. A hole outside
+        quotes that `number` says holds a number is left out: SQL reads it as one."""
         found, before = [], ""
         for piece, lookup in self.pieces:
             if isinstance(piece, str):
                 before += piece
                 continue
-            if before.replace("''", "").count("'") % 2 == 1 or (
+            if before.replace("''", "").count("'") % 2 == 1:
+                found.append((piece, lookup))
+            elif (
                 _VALUE_POSITION.search(before) and _CONDITION.search(before.rsplit(";", 1)[-1])
+                and not number(piece, lookup)
             ):
                 found.append((piece, lookup))
             before += _GAP
+        return found
+
+    def argument_holes(self) -> list[tuple[cst.BaseExpression, Lookup]]:
+        """The holes of a shell command where a space breaks it: not a hole the command
+        already quotes (`"'{}' --version".format(cxx)`), and not one that is a whole command
+        itself, standing alone between command separators (`f"CUDA_VISIBLE_DEVICES={gpu}
+        {cmd}"`, `cmd + " > log.txt"`): a command line by design, which no argument list holds."""
+        texts = [piece if isinstance(piece, str) else _GAP for piece, _ in self.pieces]
+        found = []
+        for index, (piece, lookup) in enumerate(self.pieces):
+            if isinstance(piece, str):
+                continue
+            before, after = "".join(texts[:index]), "".join(texts[index + 1 :])
+            whole_command = _COMMAND_START.search(before) and _COMMAND_END.match(after)
+            if not whole_command and not _in_shell_quotes(before):
+                found.append((piece, lookup))
         return found
 
 
@@ -122,7 +156,10 @@ class EmbeddedForeignLanguage(Rule):
     - a shell command built the same way from values and run through a shell: `os.system`,
       `os.popen`, `subprocess.getoutput`, or `subprocess.run`/`call`/`check_output`/`Popen`
       with `shell=True`. Constant commands (`os.system("nvidia-smi")`) are not reported,
-      and neither are package installs (MLS206 judges those) or notebook `!` lines.
+      and neither are package installs (MLS206 judges those) or notebook `!` lines. Values
+      that cannot hold a space are fine (numbers, `%d`, digit-only `strftime` stamps, words
+      passed through `shlex.quote`), and so are values inside quotes the command writes
+      around them and whole command lines spliced in alone (`f"CUDA_VISIBLE_DEVICES={gpu} {cmd}"`).
     """
 
     code = "MLS414"
@@ -194,7 +231,14 @@ class EmbeddedForeignLanguage(Rule):
         "injection risk but stays advice, because whether callers pass untrusted text is not "
         "visible in the function. SQL methods are recognised "
         "by name (`execute`, `sql`, `query`...) and SQL by its first keyword; values are followed "
-        "within one file. Commands given as an argument list (`[\"bash\", \"-c\", cmd]`) and "
+        "within one file. Not reported, as nothing in them can break the text: "
+        "numbers and digit-only timestamps (`strftime(\"%Y%m%d\")`), words `shlex.quote`d, "
+        "and, where SQL reads a number (unquoted after `=`), a value read back from the "
+        "database itself (`cursor.fetchone()[0]`). Shell values inside quotes the command writes "
+        "(`\"'{}' --version\".format(cxx)`) are not reported, though a quote in them would "
+        "still break it, nor are whole command lines spliced in alone (a launcher prefixing "
+        "`CUDA_VISIBLE_DEVICES=0` to commands built elsewhere). Commands given as an argument "
+        "list (`[\"bash\", \"-c\", cmd]`) and "
         "commands built wholly elsewhere (`\" \".join(parts)`) are not read. On the corpora "
         "measured (3,030 Kaggle kernels, the Feast feature store, research and tutorial "
         "repositories), 21 of 23 findings read were values that belonged in query parameters."
@@ -264,7 +308,7 @@ class EmbeddedForeignLanguage(Rule):
         template = self._template(query) if query is not None else None
         if template is None or not template.holes or not _SQL_START.match(template.text):
             return
-        values = template.value_holes()
+        values = template.value_holes(self._read_from_database)
         if not values:
             return  # only identifiers or clauses are spliced in, which parameters cannot carry
         callee = self.file.module.code_for_node(call.func)
@@ -280,15 +324,18 @@ class EmbeddedForeignLanguage(Rule):
     def _check_shell(self, call: cst.Call) -> None:
         command = argument(call, 0, "args", "cmd", "command")
         template = self._template(command) if command is not None else None
-        if template is None or not template.holes or _installs(template.text):
+        if template is None or _installs(template.text):
             return
+        holes = template.argument_holes()
+        if not holes:
+            return  # only whole command lines are spliced in, or nothing
         callee = self.file.module.code_for_node(call.func)
         message = (
             f"shell command assembled with {_listed(template.ways)} and run through a shell by `{callee}`: "
             "a space or quote in a value breaks it; run the program with an argument list and no shell "
             '(`subprocess.run(["tool", arg], check=True)`) or do the work in Python'
         )
-        self._report_with_risk(call.func, message, template.holes, "shell injection")
+        self._report_with_risk(call.func, message, holes, "shell injection")
 
     # Templates -----------------------------------------------------------------------
 
@@ -330,6 +377,11 @@ class EmbeddedForeignLanguage(Rule):
             self._add(template, expr.right, lookup, depth + 1)
             if any(isinstance(piece, str) for piece, _ in pieces[start:]):
                 template.ways.append("concatenation")
+        elif (
+            isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, cst.Modulo)
+            and self._number(expr.left, lookup)
+        ):
+            pieces.append(("0", None))  # `idx % n_gpus`: arithmetic, not formatting
         elif isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, cst.Modulo):
             values = [element.value for element in expr.right.elements] if isinstance(expr.right, cst.Tuple) else [expr.right]
             self._fill(template, expr.left, [cst.Arg(value) for value in values], lookup, depth, "`%`")
@@ -340,8 +392,10 @@ class EmbeddedForeignLanguage(Rule):
             and isinstance(expr.func.value, cst.SimpleString | cst.ConcatenatedString | cst.Name)
         ):
             self._fill(template, expr.func.value, expr.args, lookup, depth, "`.format`")
-        elif isinstance(expr, cst.Integer | cst.Float) or self._numeric(expr, lookup):
+        elif isinstance(expr, cst.Integer | cst.Float) or self._numeric(expr, lookup) or _digit_stamp(expr):
             pieces.append(("0", None))
+        elif self._shell_quoted(expr):
+            pieces.append(("<quoted>", None))
         elif isinstance(expr, cst.Name):
             self._add_name(template, expr, lookup, depth)
         elif self._project_constant(expr):
@@ -452,6 +506,39 @@ class EmbeddedForeignLanguage(Rule):
             return isinstance(expr.value, cst.Attribute) and expr.value.attr.value == "shape"
         return isinstance(expr, cst.Call) and bool(_NUMERIC.intersection(self.file.qualified_names(expr.func)))
 
+    def _number(self, expr: cst.BaseExpression, lookup: Lookup) -> bool:
+        """A number literal, a numeric call or attribute, or a name bound once to a number
+        (a loop counter, arithmetic, a parameter annotated `int`)."""
+        if isinstance(expr, cst.Integer | cst.Float) or self._numeric(expr, lookup):
+            return True
+        if not isinstance(expr, cst.Name):
+            return False
+        definitions = lookup(expr.value)
+        return len(definitions) == 1 and _numeric_definition(definitions[0], self.file)
+
+    def _shell_quoted(self, expr: cst.BaseExpression) -> bool:
+        """`shlex.quote(path)`, or words joined after quoting each (`" ".join(map(shlex.quote,
+        args))`, `" ".join(shlex.quote(a) for a in args)`): the shell reads each as one word."""
+        if not isinstance(expr, cst.Call):
+            return False
+        if _SHELL_QUOTES.intersection(self.file.qualified_names(expr.func)):
+            return True
+        if not (isinstance(expr.func, cst.Attribute) and expr.func.attr.value == "join" and len(expr.args) == 1):
+            return False
+        words = expr.args[0].value
+        if isinstance(words, cst.GeneratorExp | cst.ListComp):
+            return self._shell_quoted(words.elt)
+        return (
+            isinstance(words, cst.Call) and "builtins.map" in self.file.qualified_names(words.func) and bool(words.args)
+            and bool(_SHELL_QUOTES.intersection(self.file.qualified_names(words.args[0].value)))
+        )
+
+    def _read_from_database(self, expr: cst.BaseExpression, lookup: Lookup) -> bool:
+        """A value read back from a database (`cursor.fetchone()[0]`, a row of `fetchall()`),
+        spliced where SQL reads a number: the key the database itself gave, not outside text."""
+        definitions = [definition for name in names_read(expr) for definition in lookup(name.value)]
+        return bool(definitions) and all(_is_fetch(definition.value) for definition in definitions)
+
     def _project_constant(self, expr: cst.BaseExpression) -> bool:
         """`config.TABLE`, or `TABLE` imported from the project's `config`: a literal string
         or number a project module defines, which cannot carry text from outside."""
@@ -490,7 +577,7 @@ class EmbeddedForeignLanguage(Rule):
             if untrusted:
                 return f"a spliced-in value comes from `{min(untrusted).split('.', 1)[1]}`", True
             definitions.extend(lookup(name.value))
-        for definition in ancestry(definitions, limit=200):
+        for definition in ancestry(definitions, _not_past_database_reads, limit=200):
             if definition.kind is Kind.PARAM and definition.name not in _SELF:
                 return f"the value of the parameter `{definition.name}` is spliced in", False
             if definition.value is not None:
@@ -499,6 +586,46 @@ class EmbeddedForeignLanguage(Rule):
                     if untrusted:
                         return f"`{definition.name}` comes from `{min(untrusted).split('.', 1)[1]}`", True
         return None
+
+
+def _in_shell_quotes(before: str) -> bool:
+    """Whether shell text ending in `before` leaves a `'...'` or `"..."` open: what comes
+    next is inside quotes the author wrote."""
+    quote = None
+    escaped = False
+    for char in before:
+        if escaped:
+            escaped = False
+        elif char == "\\" and quote != "'":
+            escaped = True
+        elif quote is None and char in "'\"":
+            quote = char
+        elif char == quote:
+            quote = None
+    return quote is not None
+
+
+def _is_fetch(expr: cst.BaseExpression | None) -> bool:
+    """`cursor.fetchone()`, `cur.fetchall()[0][1]`: rows read back from a database."""
+    while isinstance(expr, cst.Subscript | cst.Attribute):
+        expr = expr.value
+    return isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute) and expr.func.attr.value in _FETCHES
+
+
+def _not_past_database_reads(definition: Definition) -> tuple[Definition, ...]:
+    """The sources of a definition, except of one read from a database: the rows come from
+    the database, not from the connection parameter the cursor was made from."""
+    return () if _is_fetch(definition.value) else definition.sources
+
+
+def _digit_stamp(expr: cst.BaseExpression) -> bool:
+    """`time.strftime("%Y%m%d")`, `now.strftime("%Y%m%d_%H%M%S")`: a timestamp of digits."""
+    if not (isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute) and expr.func.attr.value == "strftime"):
+        return False
+    form = expr.args[0].value if expr.args else None
+    return isinstance(form, cst.SimpleString) and isinstance(form.evaluated_value, str) and bool(
+        _DIGIT_STAMP.fullmatch(form.evaluated_value)
+    )
 
 
 def _passes_parameters(call: cst.Call) -> bool:
@@ -524,8 +651,9 @@ _NUMBER_TYPES = frozenset({"builtins.int", "builtins.float", "builtins.bool"})
 
 
 def _numeric_definition(definition: Definition, file) -> bool:
-    """A parameter annotated `int`/`float`, a variable bound to arithmetic (`(hi - lo) / n`),
-    or a loop counter (`range`, the index of `enumerate`)."""
+    """A parameter annotated `int`/`float`, a variable bound to arithmetic (`(hi - lo) / n`)
+    or to a timestamp of digits (`stamp = time.strftime("%Y%m%d")`), or a loop counter
+    (`range`, the index of `enumerate`)."""
     if definition.kind is Kind.PARAM and isinstance(definition.node, cst.Param):
         annotation = definition.node.annotation
         return annotation is not None and bool(
@@ -540,7 +668,9 @@ def _numeric_definition(definition: Definition, file) -> bool:
         return ("builtins.range" in callee and isinstance(target, cst.Name)) or (
             "builtins.enumerate" in callee and isinstance(counter, cst.Name) and counter.value == definition.name
         )
-    return definition.kind is Kind.ASSIGN and isinstance(value, cst.BinaryOperation) and isinstance(value.operator, _ARITHMETIC)
+    if definition.kind is not Kind.ASSIGN or definition.index is not None:
+        return False
+    return _digit_stamp(value) or isinstance(value, cst.BinaryOperation) and isinstance(value.operator, _ARITHMETIC)
 
 
 def _builds_text(expr: cst.BaseExpression | None) -> bool:
