@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -89,3 +90,22 @@ def test_hook_speaks_only_of_the_staged_files(hook):
 def test_hook_passes_on_baselined_and_ignored_findings(hook):
     completed = hook("legacy.py", "tests/test_legacy.py")
     assert completed.returncode == 0, completed.stdout + completed.stderr
+
+
+def test_the_readmes_local_hook_runs_as_written(tmp_path):
+    """The README's copy-paste path: its `repo: local` block, with mlsmells installed."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = next(b for b in re.findall(r"```yaml\n(.*?)```", readme, re.S) if "repo: local" in b)
+    (tmp_path / ".pre-commit-config.yaml").write_text(block)
+    (tmp_path / "smelly.py").write_text("import numpy as np\n\nempty = np.zeros(3) == np.nan\n")
+    (tmp_path / "clean.py").write_text("import numpy as np\n\nempty = np.isnan(np.zeros(3))\n")
+    env = {**os.environ, "PRE_COMMIT_HOME": str(tmp_path / ".pre-commit-home"),
+           "PATH": os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])}
+    subprocess.run(["git", "init", "-q"], cwd=tmp_path, check=True, env=env)
+    subprocess.run(["git", "add", "."], cwd=tmp_path, check=True, env=env)
+    completed = subprocess.run(
+        [str(PRE_COMMIT), "run", "--files", "smelly.py", "clean.py"],
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300,
+    )
+    assert completed.returncode == 1, completed.stdout + completed.stderr
+    assert "smelly.py:3:9: MLS321" in completed.stdout and "clean.py:" not in completed.stdout
