@@ -165,6 +165,30 @@ def test_dataloader_in_a_notebook():
     assert [(f.cell, f.span.line, f.span.column) for f in findings] == [(2, 2, 10)]
 
 
+def test_a_notebook_that_fixes_no_seed_at_all_is_not_reported():
+    """A teaching notebook seeds nothing and wants no repeatable runs; one that fixes its
+    split's seed does, and its batch order then still changes every run."""
+    rule = find_rule("MLS104")
+    cells = (
+        "# %% [1]\nimport torch\nfrom torch import nn\nfrom torch.utils.data import DataLoader\n"
+        "from sklearn.model_selection import train_test_split\n"
+        "# %% [2]\ntrain_idx, val_idx = train_test_split(indices, test_size=0.2{seed})\n"
+        "loader = DataLoader(torch.utils.data.Subset(fashion, train_idx), batch_size=64, shuffle=True)\n"
+        "# %% [3]\nmodel = nn.Sequential(nn.Flatten(), nn.Linear(784, 10))\n"
+        "optimizer = torch.optim.SGD(model.parameters(), lr=0.01)\n"
+        "for images, labels in loader:\n"
+        "    loss = nn.functional.cross_entropy(model(images), labels)\n"
+        "    optimizer.zero_grad()\n    loss.backward()\n    optimizer.step()\n"
+    )
+
+    def cells_reported(seed: str) -> list[int]:
+        notebook, _ = notebook_from_percent(cells.format(seed=seed))
+        return [f.cell for f in lint_notebook("lesson.ipynb", notebook, [rule], {rule: rule.default_options()}).findings]
+
+    assert cells_reported("") == []
+    assert cells_reported(", random_state=42") == [2]
+
+
 def test_nondeterministic_training_reports_missing_determinism_at_the_seed():
     findings = lint(
         """

@@ -155,7 +155,9 @@ class DataLoaderUnseededShuffle(_TorchSeedTracking):
         "`DataLoader(ds, shuffle=True, generator=torch.Generator().manual_seed(SEED))`."
     )
     limitations = (
-        "Advice (off by default). Only programs are checked: notebooks, files with a main "
+        "Advice (off by default). Only programs are checked: notebooks that fix some seed or ask "
+        "for determinism (a notebook that fixes none is exploring or teaching, and wants no "
+        "repeatable runs), files with a main "
         "block, and files that create a shuffling loader or call one of their functions at "
         "module level; library modules leave seeding to the programs that use them. A program "
         "must also show that it trains (`.backward()`, `.fit(...)`, `model.train()`, a "
@@ -180,6 +182,9 @@ class DataLoaderUnseededShuffle(_TorchSeedTracking):
         #: `fabric.seed_everything(SEED)`: seeding through an object the file created.
         self.seeds_through_object = False
         self.module_functions: set[str] = set()
+        #: The program fixes some seed (another library's, a split's `random_state=42`) or
+        #: asks for determinism: it wants runs to repeat.
+        self.wants_repeatable_runs = False
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         if self.file.in_module_scope:
@@ -190,6 +195,7 @@ class DataLoaderUnseededShuffle(_TorchSeedTracking):
         names = self.file.qualified_names(node.func)
         callee = callee_name(node.func)
         self.trains |= _is_training_call(callee)
+        self.wants_repeatable_runs |= _fixes_a_seed(node, names, self.seed_functions)
         self.seeds_through_object |= not names and callee in _SEEDING_METHODS
         self.draws_from_torch |= any(drawing_library(name, node) == "torch" for name in names)
         if self.file.in_module_scope and isinstance(node.func, cst.Name) and node.func.value in self.module_functions:
@@ -216,6 +222,8 @@ class DataLoaderUnseededShuffle(_TorchSeedTracking):
     def end_file(self) -> None:
         if not (self.candidates and self.is_program and self.trains) or self.draws_from_torch:
             return
+        if self.file.notebook is not None and not self.wants_repeatable_runs:
+            return  # a notebook that fixes no seed at all is exploring or teaching
         if self._seeds_torch_anywhere():
             return
         call, what = self.candidates[0]
@@ -233,6 +241,22 @@ def _others(count: int) -> str:
     if count == 0:
         return ""
     return " (as does 1 more loader or sampler here)" if count == 1 else f" (as do {count} more loaders or samplers here)"
+
+
+#: Keywords whose literal value fixes a run's randomness or asks for determinism.
+_REPEATABILITY_KEYWORDS = ("seed", "random_state", "random_seed", "deterministic")
+
+
+def _fixes_a_seed(call: cst.Call, names, seed_functions: frozenset[str]) -> bool:
+    """Whether `call` seeds any library (`np.random.seed(0)`) or passes a literal seed or
+    determinism flag (`train_test_split(..., random_state=42)`, `Trainer(deterministic=True)`)."""
+    if isinstance(classify(names, call, seed_functions, decide=False), Seeding):
+        return True
+    return any(
+        isinstance(argument.value, cst.Integer) or is_true(argument.value)
+        for keyword in _REPEATABILITY_KEYWORDS
+        if (argument := keyword_arg(call, keyword)) is not None
+    )
 
 
 #: Method names of seeding objects (`fabric.seed_everything(7)`, `accelerator.set_seed(7)`).
