@@ -45,30 +45,57 @@ def project(tmp_path, write):
 
 def test_sarif_validates_against_the_oasis_schema(tmp_path, write, sarif_validator):
     project(tmp_path, write)
-    for args in ((), ("--sarif-include-suppressed",), ("--sarif-all-rules",)):
+    for args in ((), ("--sarif-include-suppressed",), ("--select", "ALL")):
         log = sarif(tmp_path, *args)
         errors = sorted(sarif_validator.iter_errors(log), key=str)
         assert errors == [], errors[0].message
     run = sarif(tmp_path)["runs"][0]
     assert run["columnKind"] == "unicodeCodePoints"
     assert run["originalUriBaseIds"]["%SRCROOT%"]["uri"] == tmp_path.as_uri() + "/"
-    assert [rule["id"] for rule in run["tool"]["driver"]["rules"]] == ["MLS321"]
-    rule = run["tool"]["driver"]["rules"][0]
+    rules = {rule["id"]: rule for rule in run["tool"]["driver"]["rules"]}
+    rule = rules["MLS321"]
     assert rule["defaultConfiguration"]["level"] == "error"
     assert rule["properties"]["precision"] == NanEquality.precision_level()
+    assert rule["properties"]["problem.severity"] == "error"
     assert "ZHANG22-2" in rule["properties"]["tags"] and "`ZHANG22-2`" in rule["help"]["markdown"]
+
+
+def test_sarif_meets_githubs_code_scanning_rules(tmp_path, write):
+    """What GitHub documents for uploaded SARIF: a stable rule list, at most ten tags that
+    a filter can be typed with, security severities as strings, plain help text, and the
+    fingerprint it reads."""
+    project(tmp_path, write)
+    default = sarif(tmp_path)["runs"][0]
+    described = [rule["id"] for rule in default["tool"]["driver"]["rules"]]
+    assert "MLS321" in described and "MLS204" in described  # selected, whether or not it reported
+    (tmp_path / "src" / "train.py").write_text("import numpy as np\n")
+    assert [rule["id"] for rule in sarif(tmp_path)["runs"][0]["tool"]["driver"]["rules"]] == described
+    everything = {rule["id"]: rule for rule in sarif(tmp_path, "--select", "ALL")["runs"][0]["tool"]["driver"]["rules"]}
+    for code, rule in everything.items():
+        tags = rule["properties"]["tags"]
+        assert 0 < len(tags) <= 10 and all(" " not in tag and "," not in tag for tag in tags), code
+        assert "](" not in rule["help"]["text"] and not rule["fullDescription"]["text"].endswith(" …"), code
+        assert rule["properties"]["problem.severity"] in ("error", "warning", "recommendation"), code
+    for code in ("MLS204", "MLS207", "MLS414"):
+        assert "security" in everything[code]["properties"]["tags"]
+        assert isinstance(everything[code]["properties"]["security-severity"], str)
+        assert 0 < float(everything[code]["properties"]["security-severity"]) <= 10
+    assert "security-severity" not in everything["MLS321"]["properties"]
 
 
 def test_sarif_results_locations_and_fingerprints(tmp_path, write):
     project(tmp_path, write)
-    results = sarif(tmp_path)["runs"][0]["results"]
+    run = sarif(tmp_path)["runs"][0]
+    results = run["results"]
     assert len(results) == 2
     notebook, module = results
     location = module["locations"][0]["physicalLocation"]
     assert location["artifactLocation"] == {"uri": "src/train.py", "uriBaseId": "%SRCROOT%"}
     assert location["region"] == {"startLine": 4, "startColumn": 9, "endLine": 4, "endColumn": 31}
-    assert module["ruleIndex"] == 0 and module["level"] == "error"
-    assert set(module["partialFingerprints"]) == {"mlsmells/v1"}
+    assert run["tool"]["driver"]["rules"][module["ruleIndex"]]["id"] == "MLS321" and module["level"] == "error"
+    fingerprints = module["partialFingerprints"]
+    assert set(fingerprints) == {"mlsmells/v1", "primaryLocationLineHash"}
+    assert fingerprints["primaryLocationLineHash"] == fingerprints["mlsmells/v1"]
     # The notebook result points at the line of the JSON text holding cell 2, line 3.
     raw_lines = (tmp_path / "nb" / "explore.ipynb").read_text().splitlines()
     line = notebook["locations"][0]["physicalLocation"]["region"]["startLine"]

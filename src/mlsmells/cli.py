@@ -121,7 +121,6 @@ def main() -> None:
 @click.option("--force-exclude", is_flag=True, help="Apply excludes to files named on the command line too (for pre-commit).")
 @click.option("--exit-zero", is_flag=True, help="Exit with 0 even when there are findings.")
 @click.option("--quiet", "-q", is_flag=True, help="Do not print the summary on standard error.")
-@click.option("--sarif-all-rules", is_flag=True, help="SARIF: describe every selected rule, not only those with results.")
 @click.option("--sarif-include-suppressed", is_flag=True,
               help="SARIF: include suppressed findings, marked with their suppression.")
 @click.option("--baseline", "baseline_path", type=click.Path(path_type=Path, dir_okay=False),
@@ -148,7 +147,6 @@ def check(
     force_exclude: bool,
     exit_zero: bool,
     quiet: bool,
-    sarif_all_rules: bool,
     sarif_include_suppressed: bool,
     baseline_path: Path | None,
     write_baseline: Path | None,
@@ -200,7 +198,7 @@ def check(
         raise click.exceptions.Exit(EXIT_CLEAN)
     stale = apply_baseline(result, baseline, cwd, root).stale if baseline is not None else None
 
-    context = OutputContext(result, rules, cwd, root, sarif_all_rules, sarif_include_suppressed)
+    context = OutputContext(result, rules, cwd, root, sarif_include_suppressed)
     text = render_statistics(result.findings) if statistics else formats()[output_format](context)
     if output_file is not None:
         try:

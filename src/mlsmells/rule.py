@@ -84,6 +84,9 @@ class Rule:
     summary: ClassVar[str] = ""
     challenges: ClassVar[tuple[str, ...]] = ()
     options: ClassVar[tuple[Option, ...]] = ()
+    #: For security findings, the CVSS-like score GitHub code scanning shows as the alert's
+    #: security severity ("7.5": high); None for the rest.
+    security_severity: ClassVar[str | None] = None
     #: Top-level packages a file must import for the rule to run on it; empty: always run.
     required_modules: ClassVar[frozenset[str]] = frozenset()
     #: Rules about notebooks themselves (cells, outputs): they never run on Python files,

@@ -21,7 +21,6 @@ class OutputContext:
     rules: Sequence[type[Rule]]
     cwd: Path
     root: Path
-    sarif_all_rules: bool = False
     include_suppressed: bool = False
 
     @property

@@ -24,9 +24,12 @@ if TYPE_CHECKING:
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 MAX_RESULTS = 25_000
-MAX_TAGS = 20
+#: GitHub shows ten tags; more are dropped, the family and libraries first kept.
+MAX_TAGS = 10
 MAX_DESCRIPTION = 1024
 LEVELS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.ADVICE: "note"}
+#: GitHub's `problem.severity` property: what an alert that is not a security one is.
+PROBLEM_SEVERITIES = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.ADVICE: "recommendation"}
 
 
 def render(context: OutputContext) -> str:
@@ -38,10 +41,9 @@ def render(context: OutputContext) -> str:
             f"only the first {MAX_RESULTS} are written.\n"
         )
         entries = entries[:MAX_RESULTS]
-    if context.sarif_all_rules:
-        rules = list(context.rules)
-    else:
-        rules = []
+    # Every selected rule, so that the list is the same from run to run; plus the rules of
+    # findings made without being selected (MLS001, a file that could not be analysed).
+    rules = list(context.rules)
     for finding, _ in entries:
         rule = find_rule(finding.code)
         if rule is not None and rule not in rules:
@@ -72,21 +74,44 @@ def render(context: OutputContext) -> str:
 
 
 def _descriptor(rule: type[Rule]) -> dict:
-    tags = [rule.family.title, *rule.challenges, *sorted(rule.required_modules)]
-    if len(tags) > MAX_TAGS:
-        sys.stderr.write(f"mlsmells: warning: {rule.code} has {len(tags)} tags; SARIF keeps {MAX_TAGS}.\n")
-        tags = tags[:MAX_TAGS]
-    documentation = rule_markdown(rule)
+    help_uri = f"{PROJECT_URL}/blob/main/docs/rules/{rule.code}-{rule.name}.md"
+    properties = {
+        "tags": tags(rule),
+        "precision": rule.precision_level(),
+        "problem.severity": PROBLEM_SEVERITIES[rule.severity],
+    }
+    if rule.security_severity is not None:
+        properties["security-severity"] = rule.security_severity
     return {
         "id": rule.code,
         "name": rule.name,
         "shortDescription": {"text": _clip(rule.summary)},
         "fullDescription": {"text": _clip(rule.description() or rule.summary)},
-        "help": {"text": documentation, "markdown": documentation},
-        "helpUri": f"{PROJECT_URL}/blob/main/docs/rules/{rule.code}-{rule.name}.md",
+        "help": {"text": _help_text(rule, help_uri), "markdown": rule_markdown(rule)},
+        "helpUri": help_uri,
         "defaultConfiguration": {"level": LEVELS[rule.severity]},
-        "properties": {"tags": tags, "precision": rule.precision_level()},
+        "properties": properties,
     }
+
+
+def tags(rule: type[Rule]) -> list[str]:
+    """Words a code-scanning filter can be typed with (no spaces or commas): the family,
+    `security`, the libraries, then the challenges the rule comes from, at most ten."""
+    words = [rule.family.name.lower()]
+    if rule.security_severity is not None:
+        words.append("security")
+    words += sorted(rule.required_modules)
+    words += rule.challenges
+    return words[:MAX_TAGS]
+
+
+def _help_text(rule: type[Rule], help_uri: str) -> str:
+    """The help as plain text, for viewers that do not render Markdown."""
+    parts = [" ".join((rule.description() or rule.summary).split()), " ".join(rule.why.split())]
+    if rule.use_instead:
+        parts.append("Use instead: " + " ".join(rule.use_instead.split()))
+    parts.append(f"Documentation: {help_uri}")
+    return "\n\n".join(part for part in parts if part)
 
 
 def _result(context: OutputContext, finding: Finding, suppressed, index: dict[str, int]) -> dict:
@@ -114,7 +139,11 @@ def _result(context: OutputContext, finding: Finding, suppressed, index: dict[st
                 }
             }
         ],
-        "partialFingerprints": {"mlsmells/v1": context.fingerprint_of[id(finding)]},
+        # GitHub reads only primaryLocationLineHash; the edit-stable fingerprint fills it.
+        "partialFingerprints": {
+            "mlsmells/v1": context.fingerprint_of[id(finding)],
+            "primaryLocationLineHash": context.fingerprint_of[id(finding)],
+        },
     }
     if finding.code in index:
         result["ruleIndex"] = index[finding.code]
@@ -134,5 +163,12 @@ def artifact_uri(path: str) -> str:
 
 
 def _clip(text: str) -> str:
+    """At most `MAX_DESCRIPTION` characters, cut after a sentence or at least a word."""
     text = " ".join(text.split())
-    return text if len(text) <= MAX_DESCRIPTION else text[: MAX_DESCRIPTION - 1] + "…"
+    if len(text) <= MAX_DESCRIPTION:
+        return text
+    head = text[: MAX_DESCRIPTION - 1]
+    sentence = head.rfind(". ")
+    if sentence > MAX_DESCRIPTION // 2:
+        return head[: sentence + 1]
+    return head.rsplit(" ", 1)[0] + "…"

@@ -166,6 +166,8 @@ class EmbeddedForeignLanguage(Rule):
     name = "embedded-foreign-language"
     family = Family.ARCHITECTURE
     severity = Severity.ADVICE
+    #: Security: a command or query a value can break, or inject into.
+    security_severity = "5.0"
     summary = "SQL or a shell command is assembled in a Python string from run-time values."
     challenges = ("IND-3.7-common-smells",)
     uses_dataflow = True

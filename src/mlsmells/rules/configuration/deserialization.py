@@ -196,6 +196,8 @@ class UnsafeDeserialization(ValueRule):
     name = "unsafe-deserialization"
     family = Family.CONFIGURATION
     severity = Severity.ADVICE
+    #: Security: loading a file from outside the project runs its code.
+    security_severity = "8.0"
     summary = "A file or Hub repository from outside the project is loaded in a way that can run the code it holds."
     challenges = ("META-E4",)
     required_modules = frozenset(

@@ -254,6 +254,8 @@ class HardCodedSecret(Rule):
     name = "hard-coded-secret"
     family = Family.CONFIGURATION
     severity = Severity.ERROR
+    #: Security: a credential anyone with the code can use.
+    security_severity = "7.5"
     summary = "A password, token or API key is written into the source."
     challenges = ("META-D2", "IND-3.8-privacy-security")
     why = (
