@@ -157,3 +157,35 @@ def test_python_dash_m_works(tmp_path, write):
     completed = subprocess.run([sys.executable, "-m", "mlsmells", "check", "--quiet"], cwd=tmp_path,
                                capture_output=True, text=True)
     assert completed.returncode == 1 and "MLS321" in completed.stdout and completed.stderr == ""
+
+
+UNSEEDED_TRAINING = """\
+import numpy as np
+from sklearn.linear_model import LogisticRegression
+
+if __name__ == "__main__":
+    X = np.random.rand(100, 3)
+    y = (X[:, 0] > 0.5).astype(int)
+    print(LogisticRegression().fit(X, y).score(X, y))
+"""
+
+
+def test_fail_on_sets_the_least_severe_finding_that_fails_the_run(tmp_path, write):
+    """A CI gate that fails on errors only still shows the advice it asked for."""
+    write("train.py", UNSEEDED_TRAINING)
+    completed = run_mlsmells("check", "--extend-select", "MLS101", "--fail-on", "warning", cwd=tmp_path)
+    assert completed.returncode == 0 and "MLS101" in completed.stdout
+    assert run_mlsmells("check", "--extend-select", "MLS101", cwd=tmp_path).returncode == 1
+    write("smelly.py", SMELLY)
+    assert run_mlsmells("check", "--fail-on", "error", cwd=tmp_path).returncode == 1
+
+
+def test_fail_on_from_the_configuration_and_its_errors(tmp_path, write):
+    write("train.py", UNSEEDED_TRAINING)
+    write("pyproject.toml", '[tool.mlsmells]\nextend-select = ["MLS101"]\nfail-on = "error"\n')
+    assert run_mlsmells("check", cwd=tmp_path).returncode == 0
+    assert run_mlsmells("check", "--fail-on", "advice", cwd=tmp_path).returncode == 1
+    write("pyproject.toml", '[tool.mlsmells]\nfail-on = "errors"\n')
+    completed = run_mlsmells("check", cwd=tmp_path)
+    assert completed.returncode == 2
+    assert "tool.mlsmells.fail-on: expected one of error, warning, advice, got" in completed.stderr

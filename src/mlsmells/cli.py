@@ -20,11 +20,11 @@ from pathlib import Path
 import click
 
 from mlsmells import __version__
-from mlsmells.config import ConfigError, Settings, find_config, load_settings
+from mlsmells.config import FAIL_ON, ConfigError, Settings, find_config, load_settings
 from mlsmells.discovery import MissingPath
 from mlsmells.docs import rule_json, rule_markdown, source_checkout_docs, stale_pages, write_pages
 from mlsmells.escaping import printable
-from mlsmells.findings import Finding
+from mlsmells.findings import Finding, Severity
 from mlsmells.baseline import BaselineError, apply_baseline, read_baseline
 from mlsmells.baseline import write_baseline as write_baseline_file
 from mlsmells.fingerprints import project_root
@@ -120,6 +120,8 @@ def main() -> None:
 @click.option("--isolated", is_flag=True, help="Ignore every configuration file.")
 @click.option("--force-exclude", is_flag=True, help="Apply excludes to files named on the command line too (for pre-commit).")
 @click.option("--exit-zero", is_flag=True, help="Exit with 0 even when there are findings.")
+@click.option("--fail-on", type=click.Choice(FAIL_ON),
+              help="Fail (exit 1) only on findings at least this severe; the others are still shown. [default: advice]")
 @click.option("--quiet", "-q", is_flag=True, help="Do not print the summary on standard error.")
 @click.option("--sarif-include-suppressed", is_flag=True,
               help="SARIF: include suppressed findings, marked with their suppression.")
@@ -146,6 +148,7 @@ def check(
     isolated: bool,
     force_exclude: bool,
     exit_zero: bool,
+    fail_on: str | None,
     quiet: bool,
     sarif_include_suppressed: bool,
     baseline_path: Path | None,
@@ -212,15 +215,25 @@ def check(
         if stale:
             click.echo(f"mlsmells: {stale} baseline entr{'y no longer occurs' if stale == 1 else 'ies no longer occur'}: "
                        "rewrite the baseline to drop them.", err=True)
-    raise click.exceptions.Exit(exit_code(result, exit_zero))
+    raise click.exceptions.Exit(exit_code(result, exit_zero, fail_on or settings.fail_on))
 
 
-def exit_code(result: RunResult, exit_zero: bool) -> int:
+def exit_code(result: RunResult, exit_zero: bool, fail_on: str | None = None) -> int:
+    """0 clean, 1 findings (at least `fail_on` severe, when given), 2 a bug in mlsmells."""
     if exit_zero:
         return EXIT_CLEAN
     if result.internal_errors:
         return EXIT_ERROR
-    return EXIT_FINDINGS if result.findings else EXIT_CLEAN
+    failing = _AT_LEAST[fail_on or "advice"]
+    return EXIT_FINDINGS if any(finding.severity in failing for finding in result.findings) else EXIT_CLEAN
+
+
+#: For each `--fail-on` value, the severities that fail a run.
+_AT_LEAST = {
+    "error": {Severity.ERROR},
+    "warning": {Severity.ERROR, Severity.WARNING},
+    "advice": set(Severity),
+}
 
 
 def render_statistics(findings: list[Finding]) -> str:

@@ -27,7 +27,9 @@ CONFIG_FILENAMES = ("mlsmells.toml", ".mlsmells.toml")
 PYPROJECT = "pyproject.toml"
 
 _LIST_KEYS = ("select", "extend-select", "ignore", "exclude", "extend-exclude")
-_KNOWN_KEYS = frozenset(_LIST_KEYS + ("per-file-ignores", "rules", "baseline", "max-file-size-mb", "cache-dir"))
+_KNOWN_KEYS = frozenset(_LIST_KEYS + ("per-file-ignores", "rules", "baseline", "max-file-size-mb", "cache-dir", "fail-on"))
+#: `fail-on` values: the least severe finding that makes the run fail.
+FAIL_ON = ("error", "warning", "advice")
 DEFAULT_MAX_FILE_SIZE_MB = 10
 #: A configuration file larger than this is not read (real ones are a few kilobytes).
 MAX_CONFIG_BYTES = 16 * 1024 * 1024
@@ -56,6 +58,8 @@ class Settings:
     max_file_size_mb: float = DEFAULT_MAX_FILE_SIZE_MB
     #: Where results are cached, if the configuration says (resolved against its directory).
     cache_dir: Path | None = None
+    #: The least severe finding that fails the run (`FAIL_ON`); None: any finding.
+    fail_on: str | None = None
 
     @property
     def selection(self) -> SelectionLayer:
@@ -169,7 +173,12 @@ def _validate(table: dict[str, Any], path: Path, prefix: str) -> Settings:
     if isinstance(size, bool) or not isinstance(size, int | float) or size <= 0:
         raise fail("max-file-size-mb", f"expected a positive number, got {_describe(size)}")
 
+    fail_on = table.get("fail-on")
+    if fail_on is not None and fail_on not in FAIL_ON:
+        raise fail("fail-on", f"expected one of {', '.join(FAIL_ON)}, got {_describe(fail_on)}")
+
     return Settings(
+        fail_on=fail_on,
         max_file_size_mb=size,
         baseline=paths["baseline"],
         cache_dir=paths["cache-dir"],
