@@ -135,6 +135,13 @@ def test_rules_and_explain(tmp_path):
     # Columns line up, whatever the longest name and family title.
     severity_columns = {line.index(" warning ") for line in listing.stdout.splitlines() if " warning " in line}
     assert len(severity_columns) == 1
+    assert listing.stdout.splitlines()[0].split() == ["code", "name", "family", "severity", "default"]
+    assert listing.stdout.splitlines()[0].index("severity") - 1 in severity_columns
+    chosen = run_mlsmells("rules", "MLS32", "seed-after-use", cwd=tmp_path).stdout.splitlines()[1:]
+    assert [line.split()[0] for line in chosen][:3] == ["MLS105", "MLS321", "MLS322"]
+    assert all(line.startswith(("MLS105", "MLS32")) for line in chosen)
+    unknown = run_mlsmells("rules", "unseeded-randm", cwd=tmp_path)
+    assert unknown.returncode == 2 and "did you mean unseeded-random" in unknown.stderr
     as_json = json.loads(run_mlsmells("rules", "--output-format", "json", cwd=tmp_path).stdout)
     assert {"MLS001", "MLS002", "MLS101", "MLS102"} <= {rule["code"] for rule in as_json}
     by_code = run_mlsmells("explain", "MLS102", cwd=tmp_path)

@@ -35,7 +35,7 @@ from mlsmells.cache import CACHE_DIR_NAME, CacheUnavailable, clean
 from mlsmells.parallel import default_jobs
 from mlsmells.progress import ProgressBar
 from mlsmells.stack import call_with_large_stack, deferred_interrupts
-from mlsmells.selection import SelectionLayer, UnknownSelector, close_matches, enabled_rules
+from mlsmells.selection import SelectionLayer, UnknownSelector, close_matches, enabled_rules, resolve_selectors
 from mlsmells.writing import write_atomically
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR, EXIT_INTERRUPTED = 0, 1, 2, 130
@@ -265,10 +265,16 @@ def summary(result: RunResult) -> str:
 
 
 @main.command("rules")
+@click.argument("selectors", nargs=-1)
 @click.option("--output-format", type=click.Choice(["text", "json"]), default="text", show_default=True)
-def list_rules(output_format: str) -> None:
-    """List every rule: code, name, family, severity, and whether it is on by default."""
-    rules = all_rules()
+def list_rules(selectors: tuple[str, ...], output_format: str) -> None:
+    """List the rules SELECTORS name (codes, prefixes such as MLS3, names; default: every
+    rule): code, name, family, severity, and whether it is on by default."""
+    try:
+        chosen = resolve_selectors(selectors) if selectors else None
+    except UnknownSelector as error:
+        raise _fail(str(error)) from None
+    rules = [rule for rule in all_rules() if chosen is None or rule in chosen]
     if output_format == "json":
         click.echo(json.dumps([
             {"code": r.code, "name": r.name, "family": r.family.title, "severity": r.severity.value,
@@ -276,8 +282,9 @@ def list_rules(output_format: str) -> None:
             for r in rules
         ], indent=2))
         return
-    name_width = max(len(rule.name) for rule in rules)
-    family_width = max(len(rule.family.title) for rule in rules)
+    name_width = max(len("name"), *(len(rule.name) for rule in rules))
+    family_width = max(len("family"), *(len(rule.family.title) for rule in rules))
+    click.echo(f"{'code':<6}  {'name':<{name_width}}  {'family':<{family_width}}  {'severity':<8} default")
     for rule in rules:
         state = "on" if rule.is_default() else "off"
         click.echo(
