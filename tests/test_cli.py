@@ -57,6 +57,8 @@ def test_output_file_and_statistics(tmp_path, write):
     assert completed.returncode == 1
     assert completed.stdout == ""
     assert (tmp_path / "out.txt").read_text() == "3\tMLS321\tnan-equality\n"
+    as_json = run_mlsmells("check", "--statistics", "--output-format", "json", cwd=tmp_path)
+    assert json.loads(as_json.stdout) == [{"code": "MLS321", "name": "nan-equality", "count": 3}]
 
 
 def test_exit_zero_and_usage_errors(tmp_path, write):

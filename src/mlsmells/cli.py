@@ -202,7 +202,7 @@ def check(
     stale = apply_baseline(result, baseline, cwd, root).stale if baseline is not None else None
 
     context = OutputContext(result, rules, cwd, root, sarif_include_suppressed)
-    text = render_statistics(result.findings) if statistics else formats()[output_format](context)
+    text = render_statistics(result.findings, output_format == "json") if statistics else formats()[output_format](context)
     if output_file is not None:
         try:
             write_atomically(output_file, text.encode("utf-8"))
@@ -236,9 +236,12 @@ _AT_LEAST = {
 }
 
 
-def render_statistics(findings: list[Finding]) -> str:
+def render_statistics(findings: list[Finding], as_json: bool = False) -> str:
+    """One row per rule that reported, most frequent first: tab-separated, or JSON."""
     counts = Counter((finding.code, finding.name) for finding in findings)
     rows = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    if as_json:
+        return json.dumps([{"code": code, "name": name, "count": count} for (code, name), count in rows], indent=2) + "\n"
     return "".join(f"{count}\t{code}\t{name}\n" for (code, name), count in rows)
 
 
