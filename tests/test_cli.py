@@ -198,3 +198,21 @@ def test_fail_on_from_the_configuration_and_its_errors(tmp_path, write):
     completed = run_mlsmells("check", cwd=tmp_path)
     assert completed.returncode == 2
     assert "tool.mlsmells.fail-on: expected one of error, warning, advice, got" in completed.stderr
+
+
+def test_show_files_and_show_settings_print_what_a_run_would_use(tmp_path, write):
+    write("pyproject.toml", '[tool.mlsmells]\nextend-exclude = ["scratch/"]\nextend-select = ["MLS101"]\n'
+                            'fail-on = "warning"\n[tool.mlsmells.per-file-ignores]\n"tests/*.py" = ["MLS321"]\n')
+    write("train.py", SMELLY)
+    write("notebooks/explore.ipynb", '{"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}')
+    write("scratch/old.py", SMELLY)
+    files = run_mlsmells("check", "--show-files", cwd=tmp_path)
+    assert files.returncode == 0 and files.stdout.splitlines() == ["notebooks/explore.ipynb", "train.py"]
+    settings = run_mlsmells("check", "--show-settings", "--ignore", "MLS204", cwd=tmp_path)
+    lines = settings.stdout.splitlines()
+    assert settings.returncode == 0
+    assert lines[0] == f"configuration: {tmp_path / 'pyproject.toml'}"
+    rules = next(line for line in lines if line.startswith("rules: ")).split()[1:]
+    assert "MLS101" in rules and "MLS321" in rules and "MLS204" not in rules
+    assert any(line.startswith("exclude: ") and line.endswith(", scratch/") for line in lines)
+    assert "per-file-ignores: tests/*.py = MLS321" in lines and "fail-on: warning" in lines

@@ -21,7 +21,7 @@ import click
 
 from mlsmells import __version__
 from mlsmells.config import FAIL_ON, ConfigError, Settings, find_config, load_settings
-from mlsmells.discovery import MissingPath
+from mlsmells.discovery import DEFAULT_EXCLUDE, FileFilter, MissingPath, discover
 from mlsmells.docs import rule_json, rule_markdown, source_checkout_docs, stale_pages, write_pages
 from mlsmells.escaping import printable
 from mlsmells.findings import Finding, Severity
@@ -30,7 +30,7 @@ from mlsmells.baseline import write_baseline as write_baseline_file
 from mlsmells.fingerprints import project_root
 from mlsmells.output import FORMAT_NAMES, OutputContext, formats
 from mlsmells.registry import all_rules, find_rule
-from mlsmells.runner import RunResult, run
+from mlsmells.runner import RunResult, display_path, run
 from mlsmells.cache import CACHE_DIR_NAME, CacheUnavailable, clean
 from mlsmells.parallel import default_jobs
 from mlsmells.progress import ProgressBar
@@ -119,6 +119,9 @@ def main() -> None:
               help="Use this configuration file instead of discovering one.")
 @click.option("--isolated", is_flag=True, help="Ignore every configuration file.")
 @click.option("--force-exclude", is_flag=True, help="Apply excludes to files named on the command line too (for pre-commit).")
+@click.option("--show-files", is_flag=True, help="List the files that would be checked, and exit.")
+@click.option("--show-settings", is_flag=True,
+              help="Print the resolved settings (configuration file, root, rules, excludes), and exit.")
 @click.option("--exit-zero", is_flag=True, help="Exit with 0 even when there are findings.")
 @click.option("--fail-on", type=click.Choice(FAIL_ON),
               help="Fail (exit 1) only on findings at least this severe; the others are still shown. [default: advice]")
@@ -147,6 +150,8 @@ def check(
     config: Path | None,
     isolated: bool,
     force_exclude: bool,
+    show_files: bool,
+    show_settings: bool,
     exit_zero: bool,
     fail_on: str | None,
     quiet: bool,
@@ -174,6 +179,18 @@ def check(
             raise _fail(str(error)) from None
     root = project_root(cwd, settings.root if settings.path else None)
     cache = None if no_cache else (cache_dir or settings.cache_dir or root / CACHE_DIR_NAME)
+    if show_settings:
+        click.echo(describe_settings(settings, rules, root, cache, baseline_file, fail_on or settings.fail_on))
+        raise click.exceptions.Exit(EXIT_CLEAN)
+    if show_files:
+        file_filter = FileFilter(settings.root, settings.exclude, settings.extend_exclude)
+        try:
+            discovery = discover(list(paths) or [Path(".")], file_filter, force_exclude)
+        except MissingPath as error:
+            raise _fail(str(error)) from None
+        for path in discovery.files:
+            click.echo(printable(display_path(path, cwd)))
+        raise click.exceptions.Exit(EXIT_CLEAN)
     bar = ProgressBar(enabled=not quiet and sys.stderr.isatty() and not os.environ.get("CI"))
     try:
         with deferred_interrupts():  # Ctrl-C and SIGTERM: the run stops its workers, then exits 130
@@ -216,6 +233,24 @@ def check(
             click.echo(f"mlsmells: {stale} baseline entr{'y no longer occurs' if stale == 1 else 'ies no longer occur'}: "
                        "rewrite the baseline to drop them.", err=True)
     raise click.exceptions.Exit(exit_code(result, exit_zero, fail_on or settings.fail_on))
+
+
+def describe_settings(settings: Settings, rules, root: Path, cache: Path | None, baseline: Path | None,
+                      fail_on: str | None) -> str:
+    """What a run would use, one `key: value` per line, as the configuration resolved it."""
+    excludes = list(DEFAULT_EXCLUDE if settings.exclude is None else settings.exclude) + list(settings.extend_exclude)
+    lines = [
+        f"configuration: {settings.path or '(none: defaults)'}",
+        f"project root: {root}",
+        f"rules: {' '.join(rule.code for rule in rules)}",
+        f"exclude: {', '.join(excludes) or '(none)'}",
+        *(f"per-file-ignores: {glob} = {', '.join(codes)}" for glob, codes in settings.per_file_ignores.items()),
+        f"baseline: {baseline or '(none)'}",
+        f"cache: {cache or '(off)'}",
+        f"max-file-size-mb: {settings.max_file_size_mb:g}",
+        f"fail-on: {fail_on or 'advice (any finding)'}",
+    ]
+    return "\n".join(printable(line) for line in lines)
 
 
 def exit_code(result: RunResult, exit_zero: bool, fail_on: str | None = None) -> int:
