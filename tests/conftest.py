@@ -53,7 +53,8 @@ def mlsmells_command() -> list[str]:
 
 
 def run_mlsmells(*args: str, cwd: Path, timeout: int = 120) -> subprocess.CompletedProcess:
-    env = {key: value for key, value in os.environ.items() if key != "CI"}
+    # Neither a CI runner's flag nor a colour setting of the terminal running the tests.
+    env = {key: value for key, value in os.environ.items() if key not in ("CI", "FORCE_COLOR", "NO_COLOR")}
     return subprocess.run(
         [*mlsmells_command(), *args], cwd=cwd, capture_output=True, text=True, timeout=timeout, env=env
     )

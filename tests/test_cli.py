@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
 
-from conftest import CLEAN, SMELLY, run_json, run_mlsmells
+from conftest import CLEAN, SMELLY, mlsmells_command, run_json, run_mlsmells
 
 JSON_KEYS = {"code", "name", "severity", "message", "path", "line", "column", "end_line",
              "end_column", "challenges", "fixable", "cell"}
@@ -216,3 +218,21 @@ def test_show_files_and_show_settings_print_what_a_run_would_use(tmp_path, write
     assert "MLS101" in rules and "MLS321" in rules and "MLS204" not in rules
     assert any(line.startswith("exclude: ") and line.endswith(", scratch/") for line in lines)
     assert "per-file-ignores: tests/*.py = MLS321" in lines and "fail-on: warning" in lines
+
+
+def test_colours_follow_the_terminal_and_no_color(tmp_path, write):
+    write("train.py", SMELLY)
+
+    def output(*args: str, **colour: str) -> str:
+        env = {key: value for key, value in os.environ.items() if key not in ("CI", "FORCE_COLOR", "NO_COLOR")}
+        completed = subprocess.run([*mlsmells_command(), "check", "--no-cache", *args], cwd=tmp_path,
+                                   capture_output=True, text=True, env={**env, **colour}, timeout=120)
+        return completed.stdout
+
+    assert "\x1b[" not in output()  # a pipe, not a terminal
+    forced = output(FORCE_COLOR="1")
+    assert "\x1b[31m\x1b[1mMLS321\x1b[0m" in forced and "\x1b[1mtrain.py\x1b[0m" in forced
+    assert "\x1b[" not in output(FORCE_COLOR="1", NO_COLOR="1")
+    assert "\x1b[" not in output("--output-format", "json", FORCE_COLOR="1")
+    output("--output-file", "out.txt", FORCE_COLOR="1")
+    assert "\x1b[" not in (tmp_path / "out.txt").read_text()

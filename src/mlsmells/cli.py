@@ -218,7 +218,8 @@ def check(
         raise click.exceptions.Exit(EXIT_CLEAN)
     stale = apply_baseline(result, baseline, cwd, root).stale if baseline is not None else None
 
-    context = OutputContext(result, rules, cwd, root, sarif_include_suppressed)
+    colour = output_file is None and wants_colour(sys.stdout)
+    context = OutputContext(result, rules, cwd, root, sarif_include_suppressed, colour)
     text = render_statistics(result.findings, output_format == "json") if statistics else formats()[output_format](context)
     if output_file is not None:
         try:
@@ -226,13 +227,23 @@ def check(
         except OSError as error:
             raise _fail(f"{output_file}: cannot write: {error.strerror or error}") from None
     else:
-        click.echo(text, nl=False)
+        click.echo(text, nl=False, color=colour)
     if not quiet:
         click.echo(summary(result), err=True)
         if stale:
             click.echo(f"mlsmells: {stale} baseline entr{'y no longer occurs' if stale == 1 else 'ies no longer occur'}: "
                        "rewrite the baseline to drop them.", err=True)
     raise click.exceptions.Exit(exit_code(result, exit_zero, fail_on or settings.fail_on))
+
+
+def wants_colour(stream) -> bool:
+    """Colours on a terminal; `NO_COLOR` (any value) turns them off, `FORCE_COLOR` on
+    elsewhere too (no-color.org, and as Ruff reads them)."""
+    if os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    return stream.isatty()
 
 
 def describe_settings(settings: Settings, rules, root: Path, cache: Path | None, baseline: Path | None,

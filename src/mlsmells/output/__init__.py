@@ -22,6 +22,9 @@ class OutputContext:
     cwd: Path
     root: Path
     include_suppressed: bool = False
+    #: Terminal colours for the human formats (`full`, `concise`): a terminal, unless
+    #: NO_COLOR says otherwise (see `cli.wants_colour`).
+    colour: bool = False
 
     @property
     def findings(self) -> list[Finding]:

@@ -10,24 +10,25 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import click
+
 from mlsmells.escaping import printable
 from mlsmells.findings import Finding
 
 if TYPE_CHECKING:
     from mlsmells.output import OutputContext
-from mlsmells.output.concise import location
+from mlsmells.output.concise import CODE_COLOURS, code, location
 
 #: The most columns of a source line shown around a finding.
 WINDOW = 160
 
 def render(context: OutputContext) -> str:
-    findings = context.findings
-    return "".join(_render_one(finding) for finding in findings)
+    return "".join(_render_one(finding, context.colour) for finding in context.findings)
 
 
-def _render_one(finding: Finding) -> str:
+def _render_one(finding: Finding, colour: bool) -> str:
     span = finding.span
-    lines = [f"{location(finding)}: {finding.code} {printable(finding.message)}"]
+    lines = [f"{location(finding, colour)}: {code(finding, colour)} {printable(finding.message)}"]
     if finding.source_line:
         gutter = " " * len(str(span.line))
         text = finding.source_line.expandtabs(1)
@@ -40,11 +41,16 @@ def _render_one(finding: Finding) -> str:
         lines += [
             f"{gutter} |",
             f"{span.line} | {shown}",
-            f"{gutter} | {' ' * start}{'^' * width}",
+            f"{gutter} | {' ' * start}{_carets(width, finding, colour)}",
         ]
     challenges = ", ".join(finding.challenges)
     lines.append(f"  = {finding.name}" + (f" (challenges: {challenges})" if challenges else ""))
     return "\n".join(lines) + "\n\n"
+
+
+def _carets(width: int, finding: Finding, colour: bool) -> str:
+    carets = "^" * width
+    return click.style(carets, fg=CODE_COLOURS[finding.severity], bold=True) if colour else carets
 
 
 def _window(text: str, start: int, end: int) -> tuple[str, int, int]:
