@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import sys
 
 from conftest import CLEAN, SMELLY, mlsmells_command, run_json, run_mlsmells
 
@@ -236,3 +237,17 @@ def test_colours_follow_the_terminal_and_no_color(tmp_path, write):
     assert "\x1b[" not in output("--output-format", "json", FORCE_COLOR="1")
     output("--output-file", "out.txt", FORCE_COLOR="1")
     assert "\x1b[" not in (tmp_path / "out.txt").read_text()
+
+
+def test_checking_python_files_does_not_import_the_notebook_stack(tmp_path, write):
+    """nbformat (and the JSON-schema validators behind it) cost a third of start-up: a run
+    over Python files alone, as pre-commit makes on every commit, must not pay for them."""
+    write("train.py", SMELLY)
+    probe = (
+        "import sys\nfrom mlsmells.cli import main\n"
+        "try:\n    main(['check', '--no-cache', '-q', '--jobs', '1', 'train.py'])\n"
+        "except SystemExit:\n    pass\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('nbformat', 'jsonschema', 'fastjsonschema')))\n"
+    )
+    completed = subprocess.run([sys.executable, "-c", probe], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert completed.stdout.strip().splitlines()[-1] == "[]", completed.stdout + completed.stderr

@@ -16,7 +16,6 @@ import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
-import nbformat
 
 from mlsmells.sources import SourceError
 
@@ -104,6 +103,8 @@ class Notebook:
 
 def read_notebook(text: str) -> Notebook:
     """Parse notebook JSON (nbformat 4, or 3 and older, converted). Raises `SourceError`."""
+    import nbformat  # here, not at the top: a run without notebooks never pays its import
+
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
