@@ -50,6 +50,8 @@ class _TorchSeedTracking(Rule):
         self.seed_functions = frozenset(self.settings["seed-functions"])
         self.torch_seeds: list[cst.Call] = []
         self.is_program = self.file.notebook is not None
+        #: The program seeds some library (any, not only torch).
+        self.seeds_a_library = False
         #: Calls only the project's functions can classify: decided if a finding needs them.
         self.deferred = DeferredSeeding(self.file, self.seed_functions)
 
@@ -61,9 +63,11 @@ class _TorchSeedTracking(Rule):
         event = classify(self.file.qualified_names(node.func), node, self.seed_functions, decide=False)
         if event is UNDECIDED:
             self.deferred.note(node)
-        elif isinstance(event, Seeding) and "torch" in event.libraries:
-            self.torch_seeds.append(node)
-            self.is_program |= self.file.in_module_scope
+        elif isinstance(event, Seeding):
+            self.seeds_a_library = True
+            if "torch" in event.libraries:
+                self.torch_seeds.append(node)
+                self.is_program |= self.file.in_module_scope
 
     @property
     def program_seeds_torch(self) -> bool:
@@ -182,9 +186,9 @@ class DataLoaderUnseededShuffle(_TorchSeedTracking):
         #: `fabric.seed_everything(SEED)`: seeding through an object the file created.
         self.seeds_through_object = False
         self.module_functions: set[str] = set()
-        #: The program fixes some seed (another library's, a split's `random_state=42`) or
-        #: asks for determinism: it wants runs to repeat.
-        self.wants_repeatable_runs = False
+        #: The program passes a literal seed (a split's `random_state=42`) or asks for
+        #: determinism; with `seeds_a_library`, it wants runs to repeat.
+        self.fixes_a_seed = False
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         if self.file.in_module_scope:
@@ -195,7 +199,7 @@ class DataLoaderUnseededShuffle(_TorchSeedTracking):
         names = self.file.qualified_names(node.func)
         callee = callee_name(node.func)
         self.trains |= _is_training_call(callee)
-        self.wants_repeatable_runs |= _fixes_a_seed(node, names, self.seed_functions)
+        self.fixes_a_seed |= _fixes_a_seed(node)
         self.seeds_through_object |= not names and callee in _SEEDING_METHODS
         self.draws_from_torch |= any(drawing_library(name, node) == "torch" for name in names)
         if self.file.in_module_scope and isinstance(node.func, cst.Name) and node.func.value in self.module_functions:
@@ -222,7 +226,7 @@ class DataLoaderUnseededShuffle(_TorchSeedTracking):
     def end_file(self) -> None:
         if not (self.candidates and self.is_program and self.trains) or self.draws_from_torch:
             return
-        if self.file.notebook is not None and not self.wants_repeatable_runs:
+        if self.file.notebook is not None and not (self.seeds_a_library or self.fixes_a_seed):
             return  # a notebook that fixes no seed at all is exploring or teaching
         if self._seeds_torch_anywhere():
             return
@@ -247,11 +251,9 @@ def _others(count: int) -> str:
 _REPEATABILITY_KEYWORDS = ("seed", "random_state", "random_seed", "deterministic")
 
 
-def _fixes_a_seed(call: cst.Call, names, seed_functions: frozenset[str]) -> bool:
-    """Whether `call` seeds any library (`np.random.seed(0)`) or passes a literal seed or
-    determinism flag (`train_test_split(..., random_state=42)`, `Trainer(deterministic=True)`)."""
-    if isinstance(classify(names, call, seed_functions, decide=False), Seeding):
-        return True
+def _fixes_a_seed(call: cst.Call) -> bool:
+    """Whether `call` passes a literal seed or determinism flag
+    (`train_test_split(..., random_state=42)`, `Trainer(deterministic=True)`)."""
     return any(
         isinstance(argument.value, cst.Integer) or is_true(argument.value)
         for keyword in _REPEATABILITY_KEYWORDS
