@@ -470,6 +470,7 @@ class Project:
     _nesting: int = 0
     _files: dict[Path, bytes | None] = field(default_factory=dict)
     _listings: dict[Path, tuple[str, ...]] = field(default_factory=dict)
+    _file_digests: dict[tuple[str, str], str] = field(default_factory=dict)
 
     def file_bytes(self, path: Path) -> bytes | None:
         """A project file that is not a module, read once: None if it is absent, unreadable,
@@ -491,10 +492,16 @@ class Project:
         return self._listings[directory]
 
     def dependency_digest(self, origin: str, relative: str) -> str:
-        """The digest a `project_file` or `project_listing` dependency has now."""
-        if origin == _FILE:
-            return _digest_of(self.file_bytes(self.root / relative))
-        return _digest_of("\0".join(self.listing(self.root / relative)).encode("utf-8", "surrogateescape"))
+        """The digest a `project_file` or `project_listing` dependency has now, computed
+        once per worker however many files read it."""
+        key = (origin, relative)
+        if key not in self._file_digests:
+            if origin == _FILE:
+                data = self.file_bytes(self.root / relative)
+            else:
+                data = "\0".join(self.listing(self.root / relative)).encode("utf-8", "surrogateescape")
+            self._file_digests[key] = _digest_of(data)
+        return self._file_digests[key]
 
     def summary(self, path: Path) -> ModuleSummary | None:
         """The summary of the module at `path`; None if it cannot be read or parsed."""
