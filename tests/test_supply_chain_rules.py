@@ -373,6 +373,24 @@ def test_a_cached_result_follows_the_requirement_files_it_read(tmp_path):
     assert findings(project, "MLS206", cache=cache) == [("training/finetune.py", "MLS206", 3)]
 
 
+def test_unreadable_requirement_files_are_no_evidence_and_no_crash(tmp_path):
+    """A directory named like a requirements file, bytes that are not UTF-8, and a link out
+    of the project: each is read as nothing, or as what it legibly says."""
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "requirements.txt").write_text("torch==2.3.1\n")
+    project = tmp_path / "project"
+    write_project(project, {
+        "lab/train.py": "import subprocess\n\nsubprocess.run(['pip', 'install', 'peft'], check=True)\n",
+        "job/train.py": "import subprocess\n\nsubprocess.run(['pip', 'install', 'peft'], check=True)\n",
+    })
+    (project / "requirements.txt").mkdir()
+    (project / "lab" / "constraints.txt").symlink_to(outside / "requirements.txt")
+    (project / "job" / "requirements-gpu.txt").write_bytes(b"\xff\xfe torch==2.3.1\n\x00\x9c\n")
+    # the link leads out of the project and is not read; the mangled file still pins torch
+    assert findings(project, "MLS206") == [("job/train.py", "MLS206", 3)]
+
+
 def test_where_a_project_pins_nothing_the_newest_release_is_its_choice(tmp_path):
     write_project(tmp_path, {
         "requirements.txt": "numpy\npandas>=2.0\n# torch==1.4.0 (no longer pinned)\n",
